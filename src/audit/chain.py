@@ -1,0 +1,48 @@
+"""Pure hashing rules of the chain: canonical bytes of an event and the link hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS_HASH = bytes(32)
+
+CANONICAL_FIELDS = (
+    "id",
+    "at",
+    "actor_type",
+    "actor_id",
+    "actor_organization_id",
+    "action",
+    "resource_type",
+    "resource_id",
+    "outcome",
+    "request_id",
+    "changed_fields",
+    "detail",
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)  # UUID and friends
+
+
+def canonical_bytes(event: Mapping[Any, Any]) -> bytes:
+    """Deterministic UTF-8 JSON of the event's fields: sorted keys, no spaces, UTC microsecond times."""
+    document = {field: _plain(event.get(field)) for field in CANONICAL_FIELDS}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def link_hash(prev_hash: bytes, event: Mapping[Any, Any]) -> bytes:
+    return hashlib.sha256(prev_hash + canonical_bytes(event)).digest()

@@ -1,0 +1,120 @@
+"""The sequencer: one at a time (advisory lock), chains committed audit events into contiguous seq + hash.
+
+An event is eligible once its writing transaction is older than every transaction still running
+(txid < xmin of a fresh snapshot): no event can later appear below that line, so a batch never skips one
+and the chain only ever appends. Requests never touch the chain, so they never queue behind each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from src.audit.chain import GENESIS_HASH, link_hash
+
+log = structlog.get_logger("ukuk.audit.sequencer")
+
+ADVISORY_LOCK_KEY = 0x554B554B_0001  # "UKUK", audit sequencer
+
+_HEAD = text(
+    "SELECT c.seq, c.hash, e.txid::text AS txid, e.id FROM audit_chain c "
+    "JOIN audit_event e ON e.id = c.event_id ORDER BY c.seq DESC LIMIT 1"
+)
+_EVENT_COLUMNS = (
+    "id, at, actor_type, actor_id, actor_organization_id, action, resource_type, resource_id, outcome, "
+    "request_id, changed_fields, detail, txid::text AS txid"
+)
+_PENDING_FIRST = text(
+    f"SELECT {_EVENT_COLUMNS} FROM audit_event "  # noqa: S608 (constant columns)
+    "WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY txid, id LIMIT :limit"
+)
+_PENDING_AFTER = text(
+    f"SELECT {_EVENT_COLUMNS} FROM audit_event "  # noqa: S608 (constant columns)
+    "WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) "
+    "AND (txid, id) > (CAST(:txid AS xid8), :id) ORDER BY txid, id LIMIT :limit"
+)
+_APPEND = text("INSERT INTO audit_chain (seq, event_id, hash) VALUES (:seq, :event_id, :hash)")
+
+
+async def sequence_batch(conn: AsyncConnection, limit: int = 1000) -> int:
+    """Chain up to `limit` eligible events in one transaction; answers how many were chained."""
+    async with conn.begin():
+        head = (await conn.execute(_HEAD)).mappings().first()
+        if head is None:
+            seq, prev_hash = 0, GENESIS_HASH
+            rows = (await conn.execute(_PENDING_FIRST, {"limit": limit})).mappings().all()
+        else:
+            seq, prev_hash = head["seq"], bytes(head["hash"])
+            params = {"txid": head["txid"], "id": head["id"], "limit": limit}
+            rows = (await conn.execute(_PENDING_AFTER, params)).mappings().all()
+        if not rows:
+            return 0
+        links: list[dict[str, Any]] = []
+        for row in rows:
+            seq += 1
+            prev_hash = link_hash(prev_hash, row)
+            links.append({"seq": seq, "event_id": row["id"], "hash": prev_hash})
+        await conn.execute(_APPEND, links)
+        return len(links)
+
+
+async def sequence_all(conn: AsyncConnection, limit: int = 1000) -> int:
+    """Chain everything eligible now (tests and the CLI)."""
+    total = 0
+    while (count := await sequence_batch(conn, limit)) > 0:
+        total += count
+    return total
+
+
+class Sequencer:
+    """Background task: waits for the advisory lock, then chains events every `interval` seconds."""
+
+    def __init__(self, engine: AsyncEngine, *, interval: float, batch_size: int, retry_seconds: float = 5.0):
+        self.engine = engine
+        self.interval = interval
+        self.batch_size = batch_size
+        self.retry_seconds = retry_seconds
+        self._stop = asyncio.Event()
+        self.is_leader = False
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self._lead_while_possible()
+            except Exception as exc:  # the database went away: retry, never crash the server
+                log.warning("sequencer_error", error_class=type(exc).__name__)
+            self.is_leader = False
+            await self._sleep(self.retry_seconds)
+
+    async def _lead_while_possible(self) -> None:
+        async with self.engine.connect() as conn:
+            got = (
+                await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+            ).scalar()
+            await conn.commit()
+            if not got:
+                return
+            self.is_leader = True
+            log.info("sequencer_leading")
+            try:
+                while not self._stop.is_set():
+                    chained = await sequence_batch(conn, self.batch_size)
+                    if chained < self.batch_size:
+                        await self._sleep(self.interval)
+            finally:
+                # The pooled connection outlives this task: give the session-level lock back.
+                with contextlib.suppress(Exception):
+                    await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+                    await conn.commit()

@@ -1,0 +1,78 @@
+"""Appending audit events in the caller's transaction: a plain INSERT, no shared lock, no round trip back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.audit.models import AuditEvent
+from src.context import request_id_var
+from src.errors import AfterRollback
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    type: str  # user | client | system | anonymous
+    id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+
+
+SYSTEM = Actor("system")
+ANONYMOUS = Actor("anonymous")
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    *,
+    resource_type: str | None = None,
+    resource_id: uuid.UUID | None = None,
+    outcome: str = "success",
+    changed_fields: Iterable[str] = (),
+    detail: dict[str, Any] | None = None,
+) -> None:
+    await session.execute(
+        insert(AuditEvent).values(
+            actor_type=actor.type,
+            actor_id=actor.id,
+            actor_organization_id=actor.organization_id,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            outcome=outcome,
+            request_id=request_id_var.get(),
+            changed_fields=sorted(set(changed_fields)),
+            detail=detail or {},
+        )
+    )
+
+
+def record_after_rollback(
+    actor: Actor,
+    action: str,
+    *,
+    resource_type: str | None = None,
+    resource_id: uuid.UUID | None = None,
+    outcome: str,
+    detail: dict[str, Any] | None = None,
+) -> AfterRollback:
+    """An audit event that survives the failure of the request it describes (a denial, a failed login)."""
+
+    async def _record(session: AsyncSession) -> None:
+        await record(
+            session,
+            actor,
+            action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            outcome=outcome,
+            detail=detail,
+        )
+
+    return _record

@@ -1,0 +1,1 @@
+"""Organizations, users, API clients, tokens, passwords, the principal and its scopes."""

@@ -1,0 +1,153 @@
+"""Identity queries; the only place identity rows are scoped to the caller."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.auth.models import ApiClient, LoginFailure, Organization, RefreshToken, TokenFamily, User
+from src.auth.principal import Principal
+
+
+def readable_users(principal: Principal) -> Select[User]:
+    query = select(User)
+    if not principal.is_platform_admin:
+        query = query.where(User.organization_id == principal.organization_id)
+    return query
+
+
+def readable_clients(principal: Principal) -> Select[ApiClient]:
+    query = select(ApiClient)
+    if not principal.is_platform_admin:
+        query = query.where(ApiClient.organization_id == principal.organization_id)
+    return query
+
+
+async def get_organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
+    return await session.get(Organization, organization_id)
+
+
+async def list_organizations(
+    session: AsyncSession, *, after: uuid.UUID | None, limit: int, kind: str | None = None
+) -> list[Organization]:
+    query = select(Organization).order_by(Organization.id).limit(limit)
+    if after is not None:
+        query = query.where(Organization.id > after)
+    if kind is not None:
+        query = query.where(Organization.kind == kind)
+    return list((await session.scalars(query)).all())
+
+
+async def get_user_by_username(session: AsyncSession, username: str) -> tuple[User, Organization] | None:
+    row = (
+        await session.execute(
+            select(User, Organization)
+            .join(Organization, Organization.id == User.organization_id)
+            .where(func.lower(User.username) == username.lower())
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def get_client(session: AsyncSession, client_id: uuid.UUID) -> tuple[ApiClient, Organization] | None:
+    row = (
+        await session.execute(
+            select(ApiClient, Organization)
+            .join(Organization, Organization.id == ApiClient.organization_id)
+            .where(ApiClient.id == client_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def session_subject(session: AsyncSession, session_id: uuid.UUID, subject: uuid.UUID) -> Any:
+    """One query per request: the sign-in is live and its user or client active, with current role and org."""
+    query = (
+        select(
+            TokenFamily.revoked_at,
+            TokenFamily.expires_at,
+            func.coalesce(User.is_active, ApiClient.is_active).label("is_active"),
+            func.coalesce(User.role, ApiClient.role).label("role"),
+            Organization.id.label("organization_id"),
+            Organization.kind.label("organization_kind"),
+            User.username,
+        )
+        .select_from(TokenFamily)
+        .outerjoin(User, User.id == TokenFamily.user_id)
+        .outerjoin(ApiClient, ApiClient.id == TokenFamily.client_id)
+        .join(Organization, Organization.id == func.coalesce(User.organization_id, ApiClient.organization_id))
+        .where(
+            TokenFamily.id == session_id, func.coalesce(TokenFamily.user_id, TokenFamily.client_id) == subject
+        )
+    )
+    return (await session.execute(query)).first()
+
+
+async def claim_refresh_token(session: AsyncSession, token_hash: bytes, now: datetime) -> Any:
+    """Mark a refresh token used, atomically: of two concurrent uses exactly one gets the row."""
+    result = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.token_hash == token_hash, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+        .returning(RefreshToken.family_id, RefreshToken.expires_at)
+    )
+    return result.first()
+
+
+async def family_of_refresh_token(session: AsyncSession, token_hash: bytes) -> uuid.UUID | None:
+    return await session.scalar(select(RefreshToken.family_id).where(RefreshToken.token_hash == token_hash))
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID, reason: str, now: datetime) -> None:
+    await session.execute(
+        update(TokenFamily)
+        .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+
+
+async def failure_counts(
+    session: AsyncSession, account_key: str, ip: str | None, since: datetime
+) -> tuple[int, int]:
+    by_account = await session.scalar(
+        select(func.count()).where(LoginFailure.account_key == account_key, LoginFailure.at > since)
+    )
+    by_ip = 0
+    if ip is not None:
+        by_ip = (
+            await session.scalar(select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at > since))
+            or 0
+        )
+    return by_account or 0, by_ip
+
+
+async def nth_oldest_failure(
+    session: AsyncSession, *, account_key: str | None, ip: str | None, since: datetime, offset: int
+) -> datetime | None:
+    """The failure whose ageing out brings the count back under the limit."""
+    condition = LoginFailure.account_key == account_key if account_key is not None else LoginFailure.ip == ip
+    return await session.scalar(
+        select(LoginFailure.at)
+        .where(and_(condition, LoginFailure.at > since))
+        .order_by(LoginFailure.at)
+        .offset(offset)
+        .limit(1)
+    )
+
+
+async def add_failure(
+    session: AsyncSession, account_key: str, ip: str | None, now: datetime, keep_after: datetime
+) -> None:
+    session.add(LoginFailure(account_key=account_key, ip=ip, at=now))
+    # Keep the table small: this account's failures that no window can count any more.
+    await session.execute(
+        delete(LoginFailure).where(LoginFailure.account_key == account_key, LoginFailure.at < keep_after)
+    )
+
+
+async def clear_failures(session: AsyncSession, account_key: str) -> None:
+    await session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key))

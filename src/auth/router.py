@@ -1,0 +1,244 @@
+"""HTTP for identity: the token endpoint, /auth/me, logout, organizations, users and API clients."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Header, Request, Response, status
+
+from src.auth import service
+from src.auth.dependencies import CurrentPrincipal
+from src.auth.schemas import (
+    ClientCreate,
+    ClientCreated,
+    ClientRead,
+    Me,
+    OrganizationCreate,
+    OrganizationKind,
+    OrganizationRead,
+    TokenResponse,
+    UserCreate,
+    UserRead,
+)
+from src.db import DbSession
+from src.dependencies import AppSettings, AppTokenKeys
+from src.errors import problem_responses
+from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.schemas import Page
+
+router = APIRouter(prefix="/v1", responses=problem_responses(401, 422))
+
+FormField = Annotated[str | None, Form(max_length=4096)]
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    if not authorization or not authorization.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:], validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    return (client_id, secret) if sep else None
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    tags=["auth"],
+    responses=problem_responses(400, 401, 415, 429),
+    summary="Issue tokens (password, client_credentials, refresh_token grants)",
+)
+async def issue_token(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: AppSettings,
+    keys: AppTokenKeys,
+    grant_type: Annotated[str, Form(max_length=64)],
+    username: FormField = None,
+    password: FormField = None,
+    client_id: FormField = None,
+    client_secret: FormField = None,
+    refresh_token: FormField = None,
+    scope: Annotated[str | None, Form(max_length=512)] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> TokenResponse:
+    response.headers["Cache-Control"] = "no-store"
+    ip = request.client.host if request.client else None
+    if grant_type == "password":
+        if not username or not password:
+            raise service.OAuthError("invalid_request", "username and password are required.")
+        issued = await service.password_grant(
+            session, keys, settings, username=username, password=password, scope=scope, ip=ip
+        )
+    elif grant_type == "client_credentials":
+        basic = _basic_credentials(authorization)
+        if basic is not None:
+            client_id, client_secret = basic
+        if not client_id or not client_secret:
+            raise service.OAuthError("invalid_request", "client_id and client_secret are required.")
+        issued = await service.client_credentials_grant(
+            session, keys, settings, client_id=client_id, client_secret=client_secret, scope=scope, ip=ip
+        )
+    elif grant_type == "refresh_token":
+        if not refresh_token:
+            raise service.OAuthError("invalid_request", "refresh_token is required.")
+        issued = await service.refresh_grant(
+            session, keys, settings, refresh_token=refresh_token, scope=scope
+        )
+    else:
+        raise service.OAuthError(
+            "unsupported_grant_type", "Use password, client_credentials or refresh_token."
+        )
+    return TokenResponse(
+        access_token=issued.access_token,
+        expires_in=issued.expires_in,
+        refresh_token=issued.refresh_token,
+        scope=issued.scope,
+    )
+
+
+@router.get("/auth/me", response_model=Me, tags=["auth"])
+async def read_me(request: Request, principal: CurrentPrincipal) -> Me:
+    return Me(
+        id=principal.id,
+        username=request.state.username,
+        organization_id=principal.organization_id,
+        role=principal.role,
+        scopes=sorted(principal.scopes),
+    )
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+async def logout(session: DbSession, principal: CurrentPrincipal) -> None:
+    """Revoke this sign-in: its refresh token and every access token issued from it stop working."""
+    await service.logout(session, principal)
+
+
+# ---- organizations -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/organizations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrganizationRead,
+    tags=["organizations"],
+    responses=problem_responses(403, 409),
+)
+async def create_organization(
+    session: DbSession, principal: CurrentPrincipal, body: OrganizationCreate
+) -> OrganizationRead:
+    organization = await service.create_organization(session, principal, body)
+    return OrganizationRead.model_validate(organization)
+
+
+@router.get("/organizations", response_model=Page[OrganizationRead], tags=["organizations"])
+async def list_organizations(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    kind: OrganizationKind | None = None,
+) -> Page[OrganizationRead]:
+    """The directory of organizations (ids to refer to): readable by every signed-in caller."""
+    rows = await service.list_organizations(
+        session, principal, after=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1, kind=kind
+    )
+    return build_page(request, response, [OrganizationRead.model_validate(r) for r in rows], limit)
+
+
+@router.get(
+    "/organizations/{organization_id}",
+    response_model=OrganizationRead,
+    tags=["organizations"],
+    responses=problem_responses(404),
+)
+async def read_organization(
+    session: DbSession, principal: CurrentPrincipal, organization_id: uuid.UUID
+) -> OrganizationRead:
+    return OrganizationRead.model_validate(
+        await service.get_organization(session, principal, organization_id)
+    )
+
+
+# ---- users and API clients -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    tags=["users"],
+    responses=problem_responses(403, 404, 409),
+)
+async def create_user(
+    session: DbSession, settings: AppSettings, principal: CurrentPrincipal, body: UserCreate
+) -> UserRead:
+    return UserRead.model_validate(await service.create_user(session, principal, settings, body))
+
+
+@router.get("/users", response_model=Page[UserRead], tags=["users"], responses=problem_responses(403))
+async def list_users(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[UserRead]:
+    rows = await service.list_users(
+        session, principal, after=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
+    )
+    return build_page(request, response, [UserRead.model_validate(r) for r in rows], limit)
+
+
+@router.get(
+    "/users/{user_id}", response_model=UserRead, tags=["users"], responses=problem_responses(403, 404)
+)
+async def read_user(session: DbSession, principal: CurrentPrincipal, user_id: uuid.UUID) -> UserRead:
+    return UserRead.model_validate(await service.get_user(session, principal, user_id))
+
+
+@router.post(
+    "/clients",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClientCreated,
+    tags=["clients"],
+    responses=problem_responses(403, 404),
+)
+async def create_client(
+    response: Response, session: DbSession, principal: CurrentPrincipal, body: ClientCreate
+) -> ClientCreated:
+    client, secret = await service.create_client(session, principal, body)
+    response.headers["Cache-Control"] = "no-store"
+    return ClientCreated(**ClientRead.model_validate(client).model_dump(), client_secret=secret)
+
+
+@router.get("/clients", response_model=Page[ClientRead], tags=["clients"], responses=problem_responses(403))
+async def list_clients(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ClientRead]:
+    rows = await service.list_clients(
+        session, principal, after=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
+    )
+    return build_page(
+        request, response, [ClientRead.model_validate(r) for r in rows], limit, lambda c: [str(c.client_id)]
+    )
+
+
+@router.get(
+    "/clients/{client_id}", response_model=ClientRead, tags=["clients"], responses=problem_responses(403, 404)
+)
+async def read_client(session: DbSession, principal: CurrentPrincipal, client_id: uuid.UUID) -> ClientRead:
+    return ClientRead.model_validate(await service.get_client(session, principal, client_id))

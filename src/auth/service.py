@@ -1,0 +1,616 @@
+"""Identity use cases: sign-in and token rotation, the principal behind a token, accounts administration.
+
+Services take (session, ...) and never commit: the request does, once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src import clock
+from src.audit import service as audit
+from src.audit.service import ANONYMOUS, Actor
+from src.auth import policies, repository
+from src.auth.models import ApiClient, Organization, RefreshToken, TokenFamily, User
+from src.auth.passwords import hash_password, new_secret, secret_digest, verify_password
+from src.auth.principal import Principal
+from src.auth.schemas import ClientCreate, OrganizationCreate, UserCreate
+from src.auth.scopes import CLIENT_ROLES, ROLE_SCOPES, granted_scopes
+from src.auth.tokens import AccessClaims, TokenKeys, issue_access_token, refresh_expiry
+from src.config import Settings
+from src.errors import (
+    AfterRollback,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+)
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str | None
+    scope: str
+
+
+class OAuthError(BadRequest):
+    """RFC 6749 section 5.2 errors, as problem+json with the OAuth `error` member."""
+
+    def __init__(self, error: str, detail: str, after_rollback: list[AfterRollback] | None = None):
+        super().__init__(detail, extra={"error": error}, after_rollback=after_rollback or [])
+
+
+class InvalidClient(Unauthorized):
+    default_headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": 'Basic realm="ukuk"'}
+
+
+# ---- sign-in -------------------------------------------------------------------------------------------
+
+
+async def _throttle(session: AsyncSession, settings: Settings, account_key: str, ip: str | None) -> None:
+    now = clock.utcnow()
+    window = timedelta(seconds=settings.login_failure_window_seconds)
+    by_account, by_ip = await repository.failure_counts(session, account_key, ip, now - window)
+    blocked_at: datetime | None = None
+    if by_account >= settings.login_max_failures_per_username:
+        blocked_at = await repository.nth_oldest_failure(
+            session,
+            account_key=account_key,
+            ip=None,
+            since=now - window,
+            offset=by_account - settings.login_max_failures_per_username,
+        )
+    elif ip is not None and by_ip >= settings.login_max_failures_per_ip:
+        blocked_at = await repository.nth_oldest_failure(
+            session,
+            account_key=None,
+            ip=ip,
+            since=now - window,
+            offset=by_ip - settings.login_max_failures_per_ip,
+        )
+    if blocked_at is None:
+        return
+    retry_after = max(1, math.ceil((blocked_at + window - now).total_seconds()))
+    raise TooManyRequests(
+        "Too many failed sign-ins; try again later.",
+        headers={"Retry-After": str(retry_after)},
+        after_rollback=[audit.record_after_rollback(ANONYMOUS, "auth.token", outcome="throttled")],
+    )
+
+
+def _failed(
+    account_key: str, ip: str | None, settings: Settings, resource: tuple[str, uuid.UUID] | None
+) -> list[AfterRollback]:
+    async def count_failure(session: AsyncSession) -> None:
+        now = clock.utcnow()
+        keep_after = now - timedelta(seconds=settings.login_failure_window_seconds)
+        await repository.add_failure(session, account_key, ip, now, keep_after)
+
+    resource_type, resource_id = resource if resource else (None, None)
+    return [
+        count_failure,
+        audit.record_after_rollback(
+            ANONYMOUS, "auth.token", resource_type=resource_type, resource_id=resource_id, outcome="failure"
+        ),
+    ]
+
+
+async def _start_session(
+    session: AsyncSession,
+    keys: TokenKeys,
+    settings: Settings,
+    *,
+    subject: uuid.UUID,
+    kind: str,
+    organization_id: uuid.UUID,
+    role: str,
+    scopes: frozenset[str],
+    with_refresh: bool,
+) -> IssuedTokens:
+    now = clock.utcnow()
+    expires_at = (
+        refresh_expiry(settings, now)
+        if with_refresh
+        else now + timedelta(seconds=settings.access_token_ttl_seconds)
+    )
+    family = TokenFamily(
+        user_id=subject if kind == "user" else None,
+        client_id=subject if kind == "client" else None,
+        expires_at=expires_at,
+    )
+    session.add(family)
+    await session.flush()
+    return await _tokens_for_family(
+        session,
+        keys,
+        settings,
+        family.id,
+        subject=subject,
+        kind=kind,
+        organization_id=organization_id,
+        role=role,
+        scopes=scopes,
+        with_refresh=with_refresh,
+    )
+
+
+async def _tokens_for_family(
+    session: AsyncSession,
+    keys: TokenKeys,
+    settings: Settings,
+    family_id: uuid.UUID,
+    *,
+    subject: uuid.UUID,
+    kind: str,
+    organization_id: uuid.UUID,
+    role: str,
+    scopes: frozenset[str],
+    with_refresh: bool,
+) -> IssuedTokens:
+    access_token, lifetime = issue_access_token(
+        keys,
+        settings,
+        subject=subject,
+        kind=kind,
+        organization_id=organization_id,
+        role=role,
+        scopes=scopes,
+        session_id=family_id,
+    )
+    refresh_token = None
+    if with_refresh:
+        refresh_token = new_secret()
+        session.add(
+            RefreshToken(
+                family_id=family_id,
+                token_hash=secret_digest(refresh_token),
+                expires_at=refresh_expiry(settings),
+            )
+        )
+    return IssuedTokens(access_token, lifetime, refresh_token, " ".join(sorted(scopes)))
+
+
+async def password_grant(
+    session: AsyncSession,
+    keys: TokenKeys,
+    settings: Settings,
+    *,
+    username: str,
+    password: str,
+    scope: str | None,
+    ip: str | None,
+) -> IssuedTokens:
+    account_key = "user:" + username.lower()[:64]
+    await _throttle(session, settings, account_key, ip)
+    found = await repository.get_user_by_username(session, username)
+    user, organization = found if found else (None, None)
+    valid = await verify_password(settings, password, user.password_hash if user else None)
+    if user is None or organization is None or not valid or not user.is_active:
+        resource = ("user", user.id) if user else None
+        raise OAuthError(
+            "invalid_grant", "Wrong username or password.", _failed(account_key, ip, settings, resource)
+        )
+    scopes = granted_scopes(user.role, scope)
+    if scopes is None:
+        raise OAuthError("invalid_scope", "A requested scope is not allowed for this account.")
+    await repository.clear_failures(session, account_key)
+    tokens = await _start_session(
+        session,
+        keys,
+        settings,
+        subject=user.id,
+        kind="user",
+        organization_id=organization.id,
+        role=user.role,
+        scopes=scopes,
+        with_refresh=True,
+    )
+    actor = Actor("user", user.id, organization.id)
+    await audit.record(
+        session,
+        actor,
+        "auth.token",
+        resource_type="user",
+        resource_id=user.id,
+        detail={"grant_type": "password"},
+    )
+    return tokens
+
+
+async def client_credentials_grant(
+    session: AsyncSession,
+    keys: TokenKeys,
+    settings: Settings,
+    *,
+    client_id: str,
+    client_secret: str,
+    scope: str | None,
+    ip: str | None,
+) -> IssuedTokens:
+    account_key = "client:" + client_id[:64]
+    await _throttle(session, settings, account_key, ip)
+    try:
+        parsed_id: uuid.UUID | None = uuid.UUID(client_id)
+    except ValueError:
+        parsed_id = None
+    found = await repository.get_client(session, parsed_id) if parsed_id else None
+    client, organization = found if found else (None, None)
+    if (
+        client is None
+        or organization is None
+        or not client.is_active
+        or not _digest_equal(secret_digest(client_secret), client.secret_hash)
+    ):
+        resource = ("api_client", client.id) if client else None
+        failed = _failed(account_key, ip, settings, resource)
+        raise InvalidClient(
+            "Unknown client or wrong secret.", extra={"error": "invalid_client"}, after_rollback=failed
+        )
+    scopes = granted_scopes(client.role, scope)
+    if scopes is None:
+        raise OAuthError("invalid_scope", "A requested scope is not allowed for this client.")
+    tokens = await _start_session(
+        session,
+        keys,
+        settings,
+        subject=client.id,
+        kind="client",
+        organization_id=organization.id,
+        role=client.role,
+        scopes=scopes,
+        with_refresh=False,
+    )
+    await audit.record(
+        session,
+        Actor("client", client.id, organization.id),
+        "auth.token",
+        resource_type="api_client",
+        resource_id=client.id,
+        detail={"grant_type": "client_credentials"},
+    )
+    return tokens
+
+
+def _digest_equal(a: bytes, b: bytes) -> bool:
+    return hmac.compare_digest(a, b)
+
+
+async def refresh_grant(
+    session: AsyncSession,
+    keys: TokenKeys,
+    settings: Settings,
+    *,
+    refresh_token: str,
+    scope: str | None,
+) -> IssuedTokens:
+    now = clock.utcnow()
+    digest = secret_digest(refresh_token)
+    claimed = await repository.claim_refresh_token(session, digest, now)
+    if claimed is None:
+        family_id = await repository.family_of_refresh_token(session, digest)
+        if family_id is None:
+            raise OAuthError("invalid_grant", "Unknown refresh token.")
+
+        # A used token presented again: it was stolen or replayed. End the whole sign-in.
+        async def revoke(s: AsyncSession) -> None:
+            await repository.revoke_family(s, family_id, "refresh_reuse", clock.utcnow())
+
+        raise OAuthError(
+            "invalid_grant",
+            "Refresh token already used; the session is revoked.",
+            [
+                revoke,
+                audit.record_after_rollback(
+                    ANONYMOUS,
+                    "auth.refresh",
+                    resource_type="token_family",
+                    resource_id=family_id,
+                    outcome="reuse_detected",
+                ),
+            ],
+        )
+    family = await session.get(TokenFamily, claimed.family_id)
+    assert family is not None
+    if claimed.expires_at <= now or family.revoked_at is not None or family.user_id is None:
+        raise OAuthError("invalid_grant", "The refresh token is expired or revoked.")
+    found = await session.execute(
+        select(User, Organization)
+        .join(Organization, Organization.id == User.organization_id)
+        .where(User.id == family.user_id)
+    )
+    user, organization = found.one()
+    if not user.is_active:
+        raise OAuthError("invalid_grant", "The account is disabled.")
+    scopes = granted_scopes(user.role, scope)
+    if scopes is None:
+        raise OAuthError("invalid_scope", "A requested scope is not allowed for this account.")
+    tokens = await _tokens_for_family(
+        session,
+        keys,
+        settings,
+        family.id,
+        subject=user.id,
+        kind="user",
+        organization_id=organization.id,
+        role=user.role,
+        scopes=scopes,
+        with_refresh=True,
+    )
+    await audit.record(
+        session,
+        Actor("user", user.id, organization.id),
+        "auth.refresh",
+        resource_type="token_family",
+        resource_id=family.id,
+    )
+    return tokens
+
+
+async def logout(session: AsyncSession, principal: Principal) -> None:
+    await repository.revoke_family(session, principal.session_id, "logout", clock.utcnow())
+    await audit.record(
+        session,
+        principal.actor,
+        "auth.logout",
+        resource_type="token_family",
+        resource_id=principal.session_id,
+    )
+
+
+async def resolve_principal(session: AsyncSession, claims: AccessClaims) -> tuple[Principal, str | None]:
+    row = await repository.session_subject(session, claims.session_id, claims.subject)
+    if row is None or row.revoked_at is not None or not row.is_active or row.expires_at <= clock.utcnow():
+        raise Unauthorized(
+            "The token is no longer valid.",
+            headers={"WWW-Authenticate": 'Bearer realm="ukuk", error="invalid_token"'},
+        )
+    # Role and organization come from the database, so a change takes effect at once; scopes only shrink.
+    scopes = claims.scopes & ROLE_SCOPES.get(row.role, frozenset())
+    principal = Principal(
+        id=claims.subject,
+        kind=claims.kind,
+        organization_id=row.organization_id,
+        organization_kind=row.organization_kind,
+        role=row.role,
+        scopes=scopes,
+        session_id=claims.session_id,
+    )
+    return principal, row.username
+
+
+# ---- administration ------------------------------------------------------------------------------------
+
+
+def _denied(
+    principal: Principal, action: str, resource_type: str, resource_id: uuid.UUID | None
+) -> Forbidden:
+    return Forbidden(
+        "Your role may not do this.",
+        after_rollback=[
+            audit.record_after_rollback(
+                principal.actor,
+                action,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                outcome="denied",
+            )
+        ],
+    )
+
+
+async def create_organization(
+    session: AsyncSession, principal: Principal, body: OrganizationCreate
+) -> Organization:
+    if not policies.may_manage_organizations(principal):
+        raise _denied(principal, "organization.create", "organization", None)
+    organization = Organization(name=body.name, kind=body.kind, country=body.country)
+    session.add(organization)
+    await _flush_unique(session, "An organization with this name exists.")
+    await audit.record(
+        session,
+        principal.actor,
+        "organization.create",
+        resource_type="organization",
+        resource_id=organization.id,
+        changed_fields=body.model_fields_set,
+    )
+    return organization
+
+
+async def get_organization(
+    session: AsyncSession, principal: Principal, organization_id: uuid.UUID
+) -> Organization:
+    organization = await repository.get_organization(session, organization_id)
+    if organization is None:
+        raise NotFound("No such organization.")
+    return organization
+
+
+async def list_organizations(
+    session: AsyncSession, principal: Principal, *, after: uuid.UUID | None, limit: int, kind: str | None
+) -> list[Organization]:
+    return await repository.list_organizations(session, after=after, limit=limit, kind=kind)
+
+
+async def _flush_unique(session: AsyncSession, detail: str) -> None:
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(detail) from exc
+
+
+async def _organization_for_accounts(
+    session: AsyncSession,
+    principal: Principal,
+    organization_id: uuid.UUID,
+    action: str,
+    resource_type: str,
+) -> Organization:
+    organization = await repository.get_organization(session, organization_id)
+    visible = organization is not None and (
+        principal.is_platform_admin or organization.id == principal.organization_id
+    )
+    if not visible:
+        raise NotFound("No such organization.")
+    assert organization is not None
+    if not policies.may_manage_accounts_of(principal, organization.id):
+        raise _denied(principal, action, resource_type, None)
+    return organization
+
+
+async def create_user(
+    session: AsyncSession, principal: Principal, settings: Settings, body: UserCreate
+) -> User:
+    organization = await _organization_for_accounts(
+        session, principal, body.organization_id, "user.create", "user"
+    )
+    if not policies.role_fits_organization(body.role, organization.kind):
+        raise _role_misfit(body.role, organization.kind)
+    if body.password.lower() == body.username.lower():
+        raise _password_equals_username()
+    user = User(
+        username=body.username,
+        password_hash=await hash_password(settings, body.password),
+        organization_id=organization.id,
+        role=body.role,
+    )
+    session.add(user)
+    await _flush_unique(session, "This username is taken.")
+    await audit.record(
+        session,
+        principal.actor,
+        "user.create",
+        resource_type="user",
+        resource_id=user.id,
+        changed_fields=body.model_fields_set,
+    )
+    return user
+
+
+def _role_misfit(role: str, kind: str) -> Unprocessable:
+    return Unprocessable(
+        f"The role '{role}' does not fit an organization of kind '{kind}'.",
+        extra={"errors": [{"loc": ["body", "role"], "msg": "role does not fit the organization's kind"}]},
+    )
+
+
+def _password_equals_username() -> Unprocessable:
+    return Unprocessable(
+        "The password must differ from the username.",
+        extra={"errors": [{"loc": ["body", "password"], "msg": "password equals username"}]},
+    )
+
+
+async def _get_scoped(
+    session: AsyncSession,
+    principal: Principal,
+    model: type[User] | type[ApiClient],
+    row_id: uuid.UUID,
+    action: str,
+    resource_type: str,
+) -> User | ApiClient:
+    query = repository.readable_users(principal) if model is User else repository.readable_clients(principal)
+    row: User | ApiClient | None = await session.scalar(query.where(model.id == row_id))
+    if row is None:
+        raise NotFound(
+            f"No such {resource_type.replace('_', ' ')}.",
+            after_rollback=[
+                audit.record_after_rollback(
+                    principal.actor,
+                    action,
+                    resource_type=resource_type,
+                    resource_id=row_id,
+                    outcome="not_found",
+                )
+            ],
+        )
+    if not policies.may_manage_accounts_of(principal, row.organization_id):
+        raise _denied(principal, action, resource_type, row_id)
+    await audit.record(session, principal.actor, action, resource_type=resource_type, resource_id=row_id)
+    return row
+
+
+async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:
+    row = await _get_scoped(session, principal, User, user_id, "user.read", "user")
+    assert isinstance(row, User)
+    return row
+
+
+async def get_client(session: AsyncSession, principal: Principal, client_id: uuid.UUID) -> ApiClient:
+    row = await _get_scoped(session, principal, ApiClient, client_id, "api_client.read", "api_client")
+    assert isinstance(row, ApiClient)
+    return row
+
+
+async def list_users(
+    session: AsyncSession, principal: Principal, *, after: uuid.UUID | None, limit: int
+) -> list[User]:
+    if principal.role != "admin":
+        raise _denied(principal, "user.list", "user", None)
+    query = repository.readable_users(principal).order_by(User.id).limit(limit)
+    if after is not None:
+        query = query.where(User.id > after)
+    users = list((await session.scalars(query)).all())
+    await audit.record(
+        session, principal.actor, "user.list", resource_type="user", detail={"count": len(users)}
+    )
+    return users
+
+
+async def list_clients(
+    session: AsyncSession, principal: Principal, *, after: uuid.UUID | None, limit: int
+) -> list[ApiClient]:
+    if principal.role != "admin":
+        raise _denied(principal, "api_client.list", "api_client", None)
+    query = repository.readable_clients(principal).order_by(ApiClient.id).limit(limit)
+    if after is not None:
+        query = query.where(ApiClient.id > after)
+    clients = list((await session.scalars(query)).all())
+    await audit.record(
+        session,
+        principal.actor,
+        "api_client.list",
+        resource_type="api_client",
+        detail={"count": len(clients)},
+    )
+    return clients
+
+
+async def create_client(
+    session: AsyncSession, principal: Principal, body: ClientCreate
+) -> tuple[ApiClient, str]:
+    organization = await _organization_for_accounts(
+        session, principal, body.organization_id, "api_client.create", "api_client"
+    )
+    if body.role not in CLIENT_ROLES or not policies.role_fits_organization(body.role, organization.kind):
+        raise _role_misfit(body.role, organization.kind)
+    secret = new_secret()
+    client = ApiClient(
+        name=body.name, secret_hash=secret_digest(secret), organization_id=organization.id, role=body.role
+    )
+    session.add(client)
+    await session.flush()
+    await audit.record(
+        session,
+        principal.actor,
+        "api_client.create",
+        resource_type="api_client",
+        resource_id=client.id,
+        changed_fields=body.model_fields_set,
+    )
+    return client, secret

@@ -1,0 +1,190 @@
+"""The `ukuk` command: serve, migrate, create-admin, demo-data, worker, audit verify, openapi."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from src.config import Settings, get_settings
+
+app = typer.Typer(help="Ukuk: case management for violations of migrants' rights.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def _settings_with(url: str) -> Settings:
+    get_settings.cache_clear()
+    settings = get_settings()
+    return settings.model_copy(update={"database_url": url})
+
+
+def _with_database(work: Callable[[Settings], Coroutine[Any, Any, Any]]) -> Any:
+    from src.database import database_url
+    from src.observability import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    with database_url(settings) as url:
+        return asyncio.run(work(_settings_with(url)))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations before serving.")] = True,
+) -> None:
+    """Serve the API (starts the embedded PostgreSQL when DATABASE_URL is unset; stops it on exit)."""
+    import uvicorn
+
+    from src.database import database_url, run_migrations
+
+    settings = get_settings()
+    with database_url(settings) as url:
+        if migrate:
+            run_migrations(url, settings.db_app_role)
+        get_settings.cache_clear()
+        uvicorn.run(
+            "src.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            timeout_graceful_shutdown=30,
+            proxy_headers=True,
+            server_header=False,
+        )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations up to the newest."""
+    from src.database import database_url, run_migrations
+
+    settings = get_settings()
+    with database_url(settings) as url:
+        run_migrations(url, settings.db_app_role)
+    typer.echo("migrations applied")
+
+
+@app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(help="The administrator's username.")],
+    password: Annotated[str, typer.Option(help="At least 12 characters.", prompt=True, hide_input=True)],
+    organization: Annotated[str, typer.Option(help="Name of the ministry created when none exists.")] = (
+        "Ministry of Labour, Social Security and Migration"
+    ),
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 of the ministry.")] = "KG",
+) -> None:
+    """Create the first administrator, and a ministry organization for it when there is none."""
+    from src.bootstrap import create_admin as create
+
+    try:
+        user_id = _with_database(
+            lambda s: create(
+                s, username=username, password=password, organization=organization, country=country
+            )
+        )
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"admin created: {user_id}")
+
+
+@app.command("demo-data")
+def demo_data(
+    if_empty: Annotated[bool, typer.Option(help="Do nothing when organizations exist already.")] = False,
+) -> None:
+    """Load the demo world: a ministry, four consulates, two NGOs, an oversight body, one user per role."""
+    from src.demo import load_demo_data
+
+    settings = get_settings()
+    if settings.is_production:
+        typer.echo("error: demo data is refused when UKUK_ENV=production", err=True)
+        raise typer.Exit(2)
+    loaded = _with_database(lambda s: load_demo_data(s, if_empty=if_empty))
+    typer.echo("demo data loaded" if loaded else "demo data skipped: organizations exist")
+
+
+@app.command()
+def worker() -> None:
+    """Run the background work apart from the API: the audit sequencer (one leads, others stand by)."""
+    from src.audit.sequencer import Sequencer
+    from src.db import create_engine
+
+    async def run(settings: Settings) -> None:
+        assert settings.database_url
+        engine = create_engine(settings, settings.database_url)
+        sequencer = Sequencer(
+            engine,
+            interval=settings.audit_sequencer_interval_seconds,
+            batch_size=settings.audit_sequencer_batch_size,
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, sequencer.stop)
+        try:
+            await sequencer.run()
+        finally:
+            await engine.dispose()
+
+    _with_database(run)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Recompute the chain: checked count, first broken seq, events unsequenced too long (exit 1 if not ok)."""
+    from src.audit.verify import verify_chain
+    from src.db import create_engine
+
+    async def run(settings: Settings) -> Any:
+        assert settings.database_url
+        engine = create_engine(settings, settings.database_url)
+        try:
+            async with engine.connect() as conn:
+                return await verify_chain(
+                    conn, max_unsequenced_seconds=settings.audit_max_unsequenced_seconds
+                )
+        finally:
+            await engine.dispose()
+
+    result = _with_database(run)
+    if as_json:
+        typer.echo(json.dumps(result.__dict__))
+    else:
+        typer.echo(f"checked: {result.checked}")
+        bad = "none" if result.first_bad_seq is None else f"{result.first_bad_seq} ({result.reason})"
+        typer.echo(f"first broken seq: {bad}")
+        typer.echo(f"head hash: {result.head_hash or '-'}")
+        typer.echo(
+            f"unsequenced longer than {get_settings().audit_max_unsequenced_seconds}s: "
+            f"{result.unsequenced_overdue}"
+        )
+        typer.echo("ok" if result.ok else "NOT OK")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+) -> None:
+    """Print the OpenAPI contract generated from the app (commit it as openapi/openapi.json)."""
+    from src.main import create_app
+
+    settings = get_settings().model_copy(update={"audit_sequencer_enabled": False})
+    document = json.dumps(create_app(settings).openapi(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        output.write_text(document)

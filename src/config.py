@@ -1,0 +1,73 @@
+"""Settings read from the environment (prefix UKUK_, plus DATABASE_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def to_async_url(url: str) -> str:
+    """Accept postgres://, postgresql:// and postgresql+asyncpg:// and answer the asyncpg form."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("DATABASE_URL must start with postgresql:// or postgresql+asyncpg://")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="UKUK_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".ukuk")
+
+    # Unset: an embedded PostgreSQL is started in data_dir/pg (development only).
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "UKUK_DATABASE_URL")
+    )
+    # Role the API and workers act as (SET ROLE at connect): may INSERT but never UPDATE or DELETE audit rows.
+    db_app_role: str | None = "ukuk_app"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    db_idle_in_transaction_timeout_ms: int = Field(default=30_000, ge=100)
+
+    jwt_private_key: SecretStr | None = None  # PEM, EC P-256; generated into data_dir outside production
+    jwt_issuer: str = "ukuk"
+    jwt_audience: str = "ukuk-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=900)
+    refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=300)
+
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=65_536, ge=8)
+
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    login_max_failures_per_username: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=50, ge=1)
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    audit_sequencer_enabled: bool = True
+    audit_sequencer_interval_seconds: float = Field(default=0.2, gt=0)
+    audit_sequencer_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    audit_max_unsequenced_seconds: float = Field(default=1.0, gt=0)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str | None) -> str | None:
+        return to_async_url(value) if value else None
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

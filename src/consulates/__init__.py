@@ -1,0 +1,1 @@
+"""Consulates, their jurisdiction, and routing a place to the consulate that covers it."""

@@ -1,0 +1,72 @@
+"""HTTP for consulates and routing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from src.auth.dependencies import CurrentPrincipal
+from src.consulates import service
+from src.consulates.schemas import ConsulateCreate, ConsulateRead
+from src.db import DbSession
+from src.errors import problem_responses
+from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.schemas import Page
+
+router = APIRouter(prefix="/v1/consulates", tags=["consulates"], responses=problem_responses(401, 422))
+
+Country = Annotated[str, Query(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConsulateRead,
+    responses=problem_responses(403, 409),
+)
+async def create_consulate(
+    session: DbSession, principal: CurrentPrincipal, body: ConsulateCreate
+) -> ConsulateRead:
+    return await service.create_consulate(session, principal, body)
+
+
+@router.get("", response_model=Page[ConsulateRead])
+async def list_consulates(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ConsulateRead]:
+    rows = await service.list_consulates(
+        session, principal, after=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
+    )
+    return build_page(request, response, rows, limit)
+
+
+@router.get("/route", response_model=ConsulateRead, responses=problem_responses(404))
+async def route_to_consulate(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    country: Country,
+    region: Annotated[
+        str | None, Query(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$", description="ISO 3166-2")
+    ] = None,
+    sending_country: Annotated[
+        str | None, Query(pattern=r"^[A-Z]{2}$", description="The consulate's state; default: the caller's")
+    ] = None,
+) -> ConsulateRead:
+    """The consulate whose jurisdiction names the region, else the one covering the whole country."""
+    return await service.route(
+        session, principal, country=country, region=region, sending_country=sending_country
+    )
+
+
+@router.get("/{consulate_id}", response_model=ConsulateRead, responses=problem_responses(404))
+async def read_consulate(
+    session: DbSession, principal: CurrentPrincipal, consulate_id: uuid.UUID
+) -> ConsulateRead:
+    return await service.get_consulate(session, principal, consulate_id)

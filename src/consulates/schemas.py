@@ -1,0 +1,47 @@
+"""Consulate bodies."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from src.schemas import CountryCode, InputModel, Name, OutputModel, RegionCode
+
+
+class Jurisdiction(InputModel):
+    country: CountryCode
+    region: RegionCode | None = None
+
+    @model_validator(mode="after")
+    def _region_in_country(self) -> Jurisdiction:
+        if self.region is not None and not self.region.startswith(self.country + "-"):
+            raise ValueError("region must be an ISO 3166-2 code of the same country")
+        return self
+
+
+class ConsulateCreate(InputModel):
+    name: Name
+    country: CountryCode = Field(description="The consulate's own (sending) state, e.g. KG.")
+    jurisdiction: Annotated[list[Jurisdiction], Field(min_length=1, max_length=200)]
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> ConsulateCreate:
+        places = [(j.country, j.region) for j in self.jurisdiction]
+        if len(places) != len(set(places)):
+            raise ValueError("jurisdiction lists a place twice")
+        return self
+
+
+class JurisdictionRead(OutputModel):
+    country: str
+    region: str | None
+
+
+class ConsulateRead(OutputModel):
+    id: uuid.UUID
+    name: str
+    kind: Literal["consulate"] = "consulate"
+    country: str
+    jurisdiction: list[JurisdictionRead]

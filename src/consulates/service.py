@@ -1,0 +1,112 @@
+"""Consulate use cases."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.audit import service as audit
+from src.auth import policies
+from src.auth.models import Organization
+from src.auth.principal import Principal
+from src.consulates import repository
+from src.consulates.models import ConsulateJurisdiction
+from src.consulates.schemas import ConsulateCreate, ConsulateRead, JurisdictionRead
+from src.errors import Conflict, Forbidden, NotFound, Unprocessable
+
+
+def _read(organization: Organization, places: list[ConsulateJurisdiction]) -> ConsulateRead:
+    return ConsulateRead(
+        id=organization.id,
+        name=organization.name,
+        country=organization.country,
+        jurisdiction=[JurisdictionRead(country=p.country, region=p.region) for p in places],
+    )
+
+
+async def create_consulate(
+    session: AsyncSession, principal: Principal, body: ConsulateCreate
+) -> ConsulateRead:
+    if not policies.may_manage_organizations(principal):
+        raise Forbidden(
+            "Only a platform administrator creates consulates.",
+            after_rollback=[
+                audit.record_after_rollback(
+                    principal.actor, "consulate.create", resource_type="organization", outcome="denied"
+                )
+            ],
+        )
+    organization = Organization(name=body.name, kind="consulate", country=body.country)
+    session.add(organization)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("An organization with this name exists.") from exc
+    places = [
+        ConsulateJurisdiction(
+            consulate_id=organization.id, sending_country=body.country, country=j.country, region=j.region
+        )
+        for j in body.jurisdiction
+    ]
+    session.add_all(places)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("The jurisdiction overlaps another consulate of the same state.") from exc
+    await audit.record(
+        session,
+        principal.actor,
+        "consulate.create",
+        resource_type="organization",
+        resource_id=organization.id,
+        changed_fields=body.model_fields_set,
+    )
+    return _read(organization, places)
+
+
+async def list_consulates(
+    session: AsyncSession, principal: Principal, *, after: uuid.UUID | None, limit: int
+) -> list[ConsulateRead]:
+    consulates = await repository.list_consulates(session, after=after, limit=limit)
+    places = await repository.jurisdictions_of(session, [c.id for c in consulates])
+    return [_read(c, places.get(c.id, [])) for c in consulates]
+
+
+async def get_consulate(
+    session: AsyncSession, principal: Principal, consulate_id: uuid.UUID
+) -> ConsulateRead:
+    consulate = await repository.get_consulate(session, consulate_id)
+    if consulate is None:
+        raise NotFound("No such consulate.")
+    places = await repository.jurisdictions_of(session, [consulate.id])
+    return _read(consulate, places.get(consulate.id, []))
+
+
+async def route(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    country: str,
+    region: str | None,
+    sending_country: str | None,
+) -> ConsulateRead:
+    if region is not None and not region.startswith(country + "-"):
+        raise Unprocessable(
+            "region must be an ISO 3166-2 code of the country.",
+            extra={"errors": [{"loc": ["query", "region"], "msg": "region not in country"}]},
+        )
+    if sending_country is None:
+        caller = await session.get(Organization, principal.organization_id)
+        assert caller is not None
+        sending_country = caller.country
+    consulate = await repository.route(
+        session, sending_country=sending_country, country=country, region=region
+    )
+    if consulate is None:
+        raise NotFound("No consulate covers this place.")
+    places = await repository.jurisdictions_of(session, [consulate.id])
+    return _read(consulate, places.get(consulate.id, []))

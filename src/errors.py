@@ -1,0 +1,276 @@
+"""Application errors and their rendering as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://ukuk.dev/problems/"
+
+log = structlog.get_logger("ukuk.errors")
+
+# Work a failed request still records after its transaction rolled back (a denial's audit event,
+# a failed login's counter): the request's own writes are gone, these commit on their own.
+AfterRollback = Callable[["AsyncSession"], Awaitable[None]]
+
+
+class ProblemField(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API answers."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[ProblemField] | None = None
+
+
+class AppError(Exception):
+    status = 500
+    code = "internal-error"
+    title = "Internal server error"
+    default_headers: ClassVar[dict[str, str] | None] = None
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+        after_rollback: Sequence[AfterRollback] = (),
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.headers = headers if headers is not None else self.default_headers
+        self.extra = extra or {}
+        self.after_rollback = list(after_rollback)
+
+
+class BadRequest(AppError):
+    status, code, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(AppError):
+    status, code, title = 401, "unauthorized", "Authentication required"
+    default_headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": 'Bearer realm="ukuk"'}
+
+
+class Forbidden(AppError):
+    status, code, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(AppError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Conflict(AppError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(AppError):
+    status, code, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PayloadTooLarge(AppError):
+    status, code, title = 413, "payload-too-large", "Payload too large"
+
+
+class UnsupportedMediaType(AppError):
+    status, code, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class Unprocessable(AppError):
+    status, code, title = 422, "validation-error", "Invalid request"
+
+
+class PreconditionRequired(AppError):
+    status, code, title = 428, "precondition-required", "Precondition required"
+
+
+class TooManyRequests(AppError):
+    status, code, title = 429, "too-many-requests", "Too many requests"
+
+
+class ServiceUnavailable(AppError):
+    status, code, title = 503, "service-unavailable", "Service unavailable"
+
+
+def problem_body(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return body
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> JSONResponse:
+    return JSONResponse(
+        problem_body(status, code, title, detail, **kwargs),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Only where and what: never echo the rejected input (it may be personal data).
+    return [
+        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", "")} for err in exc.errors()
+    ]
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        exc.status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        headers=exc.headers,
+        extra=exc.extra,
+        instance=request.url.path,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(
+        422,
+        Unprocessable.code,
+        Unprocessable.title,
+        "The request does not match the schema.",
+        errors=_validation_errors(exc),
+        instance=request.url.path,
+    )
+
+
+_HTTP_CODES = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    known = _HTTP_CODES.get(exc.status_code)
+    if known is not None:
+        code, title = known.code, known.title
+    elif exc.status_code == 405:
+        code, title = "method-not-allowed", "Method not allowed"
+    else:
+        code, title = f"http-{exc.status_code}", "HTTP error"
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(
+        exc.status_code,
+        code,
+        title,
+        detail,
+        headers=dict(exc.headers) if exc.headers else None,
+        instance=request.url.path,
+    )
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    log.info("integrity_error", constraint=getattr(getattr(exc, "orig", None), "constraint_name", None))
+    return problem_response(
+        409,
+        Conflict.code,
+        Conflict.title,
+        "The request conflicts with existing data.",
+        instance=request.url.path,
+    )
+
+
+# SQLSTATE classes that mean "the database cannot serve now", not "this request is wrong".
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or ""
+    return str(sqlstate)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if not is_database_unavailable(exc):
+        return await _unhandled(request, exc)
+    log.error("database_unavailable", error_class=type(exc).__name__)
+    return problem_response(
+        503,
+        ServiceUnavailable.code,
+        ServiceUnavailable.title,
+        "The database is unavailable; retry later.",
+        headers={"Retry-After": "1"},
+        instance=request.url.path,
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled_error", error_class=type(exc).__name__)
+    return problem_response(500, AppError.code, AppError.title, instance=request.url.path)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(ConnectionError, _database_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI declarations of the problem responses a route may answer."""
+    return {
+        status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Problem details (RFC 9457)"}
+        for status in statuses
+    }

@@ -1,0 +1,115 @@
+"""create_app(): the FastAPI application, its lifespan (engine, sessions, audit sequencer), ops routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from src.audit.sequencer import Sequencer
+from src.auth.router import router as auth_router
+from src.auth.tokens import load_keys
+from src.config import Settings, get_settings
+from src.consulates.router import router as consulates_router
+from src.db import create_engine, create_sessionmaker
+from src.errors import install_error_handlers, problem_response
+from src.middleware import RequestContextMiddleware
+from src.observability import configure_logging
+
+log = structlog.get_logger("ukuk.app")
+
+API_VERSION = "1.0.0"
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable operation ids: the route function's name (unique across the app, checked by a test)."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.database_url:
+            raise RuntimeError(
+                "DATABASE_URL is not set: start with `ukuk serve`, which runs an embedded PostgreSQL"
+            )
+        engine = create_engine(settings, settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        sequencer_task = None
+        sequencer = None
+        if settings.audit_sequencer_enabled:
+            sequencer = Sequencer(
+                engine,
+                interval=settings.audit_sequencer_interval_seconds,
+                batch_size=settings.audit_sequencer_batch_size,
+            )
+            sequencer_task = asyncio.create_task(sequencer.run(), name="audit-sequencer")
+        app.state.sequencer = sequencer
+        log.info("started")
+        try:
+            yield
+        finally:
+            if sequencer is not None and sequencer_task is not None:
+                sequencer.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sequencer_task
+            await engine.dispose()
+            log.info("stopped")
+
+    app = FastAPI(
+        title="Ukuk",
+        summary="Case management for violations of migrants' rights",
+        version=API_VERSION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.token_keys = load_keys(settings)
+    install_error_handlers(app)
+    app.include_router(auth_router)
+    app.include_router(consulates_router)
+    _add_ops_routes(app)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        form_paths=frozenset({"/v1/auth/token"}),
+    )
+    return app
+
+
+def _add_ops_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["ops"], include_in_schema=True)
+    async def healthz() -> dict[str, str]:
+        """The process is up (no dependencies checked)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz(request: Request) -> JSONResponse:
+        """The database answers within two seconds."""
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+        except Exception as exc:
+            log.warning("not_ready", error_class=type(exc).__name__)
+            return problem_response(
+                503, "service-unavailable", "Service unavailable", "The database does not answer."
+            )
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", tags=["ops"], response_class=Response)
+    async def metrics() -> Response:
+        """Prometheus metrics (route templates and counts only, never personal data)."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

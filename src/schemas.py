@@ -1,0 +1,30 @@
+"""Shared schema pieces: strict input models, list pages, country codes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+T = TypeVar("T")
+
+
+class InputModel(BaseModel):
+    """Every request body: unknown fields refused, surrounding whitespace stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OutputModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", min_length=2, max_length=2)]
+# ISO 3166-2 subdivision code, e.g. RU-SVE, KZ-75.
+RegionCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$", max_length=6)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]

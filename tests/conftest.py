@@ -1,0 +1,134 @@
+"""Test harness: a real PostgreSQL built by the migrations (embedded by default, TEST_DATABASE_URL when set),
+the app with its lifespan, and a clean database for every test.
+
+Tests commit for real (concurrency and the audit sequencer need committed rows), so isolation is by truncation
+after each test, done as the owner with triggers off: the application role itself can never do that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from src import clock
+from src.auth.tokens import generate_private_pem
+from src.config import Settings, to_async_url
+from src.database import run_migrations, start_embedded
+from src.main import create_app
+from src.models import Base
+
+KEEP_TABLES = {"alembic_version"}
+
+
+def _in_thread(coro: Coroutine[Any, Any, Any]) -> Any:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _exec_autocommit(url: str, *statements: str) -> None:
+    engine = create_async_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def owner_url() -> Iterator[str]:
+    """URL of a freshly migrated database, connecting as its owner (a superuser here)."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    name = f"ukuk_test_{secrets.token_hex(4)}"
+    tmp: str | None = None
+    if external:
+        server_url = make_url(to_async_url(external))
+        _in_thread(_exec_autocommit(server_url.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'))
+        url = server_url.set(database=name).render_as_string(hide_password=False)
+    else:
+        tmp = tempfile.mkdtemp(prefix="ukuk-pg-")
+        url = start_embedded(Path(tmp) / "pg", name, cleanup="delete")
+    run_migrations(url, "ukuk_app")
+    yield url
+    if external:
+        server = make_url(to_async_url(external)).render_as_string(hide_password=False)
+        _in_thread(_exec_autocommit(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    elif tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(owner_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        env="test",
+        database_url=owner_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        jwt_private_key=generate_private_pem().decode(),
+        audit_sequencer_enabled=False,
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+        log_level="WARNING",
+        db_pool_size=20,
+        db_max_overflow=40,
+    )
+
+
+@pytest.fixture(scope="session")
+async def owner_engine(owner_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(owner_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def app_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """Connections as the application role, like the API's own."""
+    from src.db import create_engine
+
+    assert settings.database_url
+    engine = create_engine(settings, settings.database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+async def db(owner_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session for arranging and inspecting rows directly (as the owner); commit what the API must see."""
+    async with async_sessionmaker(owner_engine, expire_on_commit=False)() as session:
+        yield session
+
+
+@pytest.fixture(autouse=True)
+async def _clean_database(owner_engine: AsyncEngine) -> AsyncIterator[None]:
+    yield
+    clock.reset()
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name not in KEEP_TABLES)
+    async with owner_engine.begin() as conn:
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
