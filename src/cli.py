@@ -144,7 +144,7 @@ def worker() -> None:
 def audit_verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Recompute the chain: checked count, first broken seq, events unsequenced too long (exit 1 if not ok)."""
+    """Recompute the chain: checked count, first broken seq, late events; exit 1 when not ok."""
     from src.audit.verify import verify_chain
     from src.db import create_engine
 
@@ -188,3 +188,7 @@ def openapi(
         sys.stdout.write(document)
     else:
         output.write_text(document)
+
+
+if __name__ == "__main__":
+    app()

@@ -97,13 +97,12 @@ class RequestContextMiddleware:
         has_body = chunked or (length_header is not None and int(length_header) > 0)
         if api_path and has_body:
             content_type = headers.get("content-type", "")
-            form_ok = scope["path"] in self.form_paths and content_type.lower().startswith(_FORM_TYPES)
-            if not form_ok and not _is_json(content_type):
-                wanted = (
-                    "application/x-www-form-urlencoded"
-                    if scope["path"] in self.form_paths
-                    else "application/json"
-                )
+            is_form_path = scope["path"] in self.form_paths
+            acceptable = (
+                content_type.lower().startswith(_FORM_TYPES) if is_form_path else _is_json(content_type)
+            )
+            if not acceptable:
+                wanted = "application/x-www-form-urlencoded" if is_form_path else "application/json"
                 await _problem(
                     send,
                     415,

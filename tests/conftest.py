@@ -55,7 +55,9 @@ def owner_url() -> Iterator[str]:
     tmp: str | None = None
     if external:
         server_url = make_url(to_async_url(external))
-        _in_thread(_exec_autocommit(server_url.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'))
+        _in_thread(
+            _exec_autocommit(server_url.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"')
+        )
         url = server_url.set(database=name).render_as_string(hide_password=False)
     else:
         tmp = tempfile.mkdtemp(prefix="ukuk-pg-")

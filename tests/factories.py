@@ -36,7 +36,12 @@ async def organization(
 
 
 async def user(
-    db: AsyncSession, settings: Settings, org: Organization, role: str, *, username: str | None = None,
+    db: AsyncSession,
+    settings: Settings,
+    org: Organization,
+    role: str,
+    *,
+    username: str | None = None,
     password: str = PASSWORD,
 ) -> User:
     account = User(
@@ -60,10 +65,20 @@ async def login(client: httpx.AsyncClient, username: str, password: str = PASSWO
 
 
 async def account(
-    db: AsyncSession, settings: Settings, client: httpx.AsyncClient, role: str, *, org: Organization | None = None,
+    db: AsyncSession,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    role: str,
+    *,
+    org: Organization | None = None,
     kind: str | None = None,
 ) -> Account:
-    default_kind = {"admin": "ministry", "coordinator": "ministry", "partner": "partner", "auditor": "oversight"}
+    default_kind = {
+        "admin": "ministry",
+        "coordinator": "ministry",
+        "partner": "partner",
+        "auditor": "oversight",
+    }
     org = org or await organization(db, kind=kind or default_kind.get(role, "consulate"))
     account_user = await user(db, settings, org, role)
     tokens = await login(client, account_user.username)

@@ -22,6 +22,9 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
     metrics = await client.get("/metrics")
     assert metrics.status_code == 200
     assert 'ukuk_http_requests_total{method="GET",route="/healthz",status="200"}' in metrics.text
+    await client.get("/v1/auth/me")
+    metrics = await client.get("/metrics")
+    assert 'ukuk_http_requests_total{method="GET",route="/v1/auth/me",status="401"}' in metrics.text
 
 
 async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:

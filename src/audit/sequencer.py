@@ -50,7 +50,7 @@ async def sequence_batch(conn: AsyncConnection, limit: int = 1000) -> int:
             rows = (await conn.execute(_PENDING_FIRST, {"limit": limit})).mappings().all()
         else:
             seq, prev_hash = head["seq"], bytes(head["hash"])
-            params = {"txid": head["txid"], "id": head["id"], "limit": limit}
+            params = {"txid": int(head["txid"]), "id": head["id"], "limit": limit}
             rows = (await conn.execute(_PENDING_AFTER, params)).mappings().all()
         if not rows:
             return 0

@@ -1,4 +1,4 @@
-"""A consulate is an organization of kind `consulate`; jurisdiction: (host country, region | whole country)."""
+"""A consulate is an organization of kind `consulate`; its jurisdiction: (host country, region | all)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,10 @@ def _read(organization: Organization, places: list[ConsulateJurisdiction]) -> Co
         id=organization.id,
         name=organization.name,
         country=organization.country,
-        jurisdiction=[JurisdictionRead(country=p.country, region=p.region) for p in places],
+        jurisdiction=[
+            JurisdictionRead(country=p.country, region=p.region)
+            for p in sorted(places, key=lambda p: (p.country, p.region or ""))
+        ],
     )
 
 

@@ -1,0 +1,39 @@
+# Two commands on a fresh machine with Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+# A uv already on PATH is used; otherwise one is bootstrapped into the venv with pip.
+UV := $(shell command -v uv 2>/dev/null || echo $(BIN)/uv)
+SYNCED := $(VENV)/.synced
+
+.PHONY: run test lint typecheck pytest openapi clean
+
+$(SYNCED): pyproject.toml uv.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(BIN)/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --quiet
+	@touch $@
+
+run: $(SYNCED)  ## migrations, demo data on first start, API on http://127.0.0.1:8000 (/docs)
+	$(BIN)/ukuk migrate
+	$(BIN)/ukuk demo-data --if-empty
+	$(BIN)/ukuk serve --no-migrate
+
+test: lint typecheck pytest  ## static checks, then the whole suite on a real PostgreSQL
+
+lint: $(SYNCED)
+	$(BIN)/ruff check src migrations tests
+	$(BIN)/ruff format --check src migrations tests
+
+typecheck: $(SYNCED)
+	$(BIN)/mypy src
+
+pytest: $(SYNCED)
+	$(BIN)/pytest
+
+openapi: $(SYNCED)  ## regenerate the committed contract
+	$(BIN)/ukuk openapi --output openapi/openapi.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

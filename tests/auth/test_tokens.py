@@ -1,0 +1,155 @@
+"""Token hardening through the API: every forged or stale token answers 401."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from jose import jwk as jose_jwk
+from jose import jwt as jose_jwt
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.auth.tokens import generate_private_pem
+from src.config import Settings
+from tests import factories
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unverified_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    header, payload, _ = token.split(".")
+    pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
+    return json.loads(base64.urlsafe_b64decode(pad(header))), json.loads(
+        base64.urlsafe_b64decode(pad(payload))
+    )
+
+
+def _hs256(header: dict[str, Any], claims: dict[str, Any], secret: bytes) -> str:
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(signature)}"
+
+
+async def _me(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    return await client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture
+async def officer(db: AsyncSession, settings: Settings, client: httpx.AsyncClient) -> factories.Account:
+    return await factories.account(db, settings, client, "officer")
+
+
+async def test_a_real_token_works(client: httpx.AsyncClient, officer: factories.Account) -> None:
+    response = await _me(client, officer.token)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == str(officer.user.id)
+    assert body["role"] == "officer"
+    assert body["organization_id"] == str(officer.organization.id)
+    assert "cases:read" in body["scopes"]
+
+
+async def test_missing_token_is_401_with_challenge(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/auth/me")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_expired_token_is_401(app: Any, client: httpx.AsyncClient, officer: factories.Account) -> None:
+    _, claims = _unverified_parts(officer.token)
+    claims["iat"] = int(time.time()) - 2000
+    claims["exp"] = int(time.time()) - 1100
+    token = app.state.token_keys.sign(claims)
+    assert (await _me(client, token)).status_code == 401
+
+
+async def test_wrong_audience_is_401(app: Any, client: httpx.AsyncClient, officer: factories.Account) -> None:
+    _, claims = _unverified_parts(officer.token)
+    claims["aud"] = "another-service"
+    assert (await _me(client, app.state.token_keys.sign(claims))).status_code == 401
+
+
+async def test_overlong_lifetime_is_401(
+    app: Any, client: httpx.AsyncClient, officer: factories.Account
+) -> None:
+    _, claims = _unverified_parts(officer.token)
+    claims["exp"] = claims["iat"] + 3600
+    assert (await _me(client, app.state.token_keys.sign(claims))).status_code == 401
+
+
+@pytest.mark.parametrize("claim", ["iss", "aud", "exp", "iat", "sub", "jti", "org", "role", "scope", "sid"])
+async def test_missing_required_claim_is_401(
+    app: Any, client: httpx.AsyncClient, officer: factories.Account, claim: str
+) -> None:
+    _, claims = _unverified_parts(officer.token)
+    del claims[claim]
+    assert (await _me(client, app.state.token_keys.sign(claims))).status_code == 401
+
+
+async def test_alg_none_is_401(client: httpx.AsyncClient, officer: factories.Account) -> None:
+    header, claims = _unverified_parts(officer.token)
+    for alg in ("none", "None", "NONE"):
+        token = f"{_b64(json.dumps({**header, 'alg': alg}).encode())}.{_b64(json.dumps(claims).encode())}."
+        assert (await _me(client, token)).status_code == 401
+
+
+async def test_hs256_signed_with_the_public_key_is_401(
+    app: Any, client: httpx.AsyncClient, officer: factories.Account
+) -> None:
+    header, claims = _unverified_parts(officer.token)
+    public_pem: bytes = app.state.token_keys.public_pem
+    public_key = serialization.load_pem_public_key(public_pem)
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_jwk = json.dumps(jose_jwk.construct(public_pem.decode(), "ES256").to_dict()).encode()
+    for secret in (public_pem, public_pem.strip(), der, public_jwk):
+        forged = _hs256({**header, "alg": "HS256"}, claims, secret)
+        assert (await _me(client, forged)).status_code == 401
+
+
+async def test_token_signed_by_another_key_is_401(
+    settings: Settings, client: httpx.AsyncClient, officer: factories.Account
+) -> None:
+    header, claims = _unverified_parts(officer.token)
+    forged = jose_jwt.encode(
+        claims, generate_private_pem().decode(), algorithm="ES256", headers={"kid": header["kid"]}
+    )
+    assert (await _me(client, forged)).status_code == 401
+
+
+@pytest.mark.parametrize("name", ["jku", "x5u", "jwk", "crit", "x5c"])
+async def test_key_pointing_headers_are_401(
+    app: Any, client: httpx.AsyncClient, officer: factories.Account, name: str
+) -> None:
+    _, claims = _unverified_parts(officer.token)
+    value: Any = (
+        {"kty": "EC"} if name == "jwk" else ["exp"] if name in ("crit", "x5c") else "https://evil.example/k"
+    )
+    keys = app.state.token_keys
+    # Signed by the real key: only the header makes it unacceptable.
+    token = jose_jwt.encode(
+        claims, keys._signing_pem, algorithm="ES256", headers={"kid": keys.key_id, name: value}
+    )
+    assert (await _me(client, token)).status_code == 401
+
+
+async def test_jwe_and_garbage_are_401(client: httpx.AsyncClient) -> None:
+    for token in ("a.b.c.d.e", "not-a-token", "a.b.c", "x" * 5000):
+        assert (await _me(client, token)).status_code == 401
+
+
+async def test_tampered_claims_are_401(client: httpx.AsyncClient, officer: factories.Account) -> None:
+    header_b64, _, signature = officer.token.split(".")
+    _, claims = _unverified_parts(officer.token)
+    claims["role"] = "admin"
+    tampered = f"{header_b64}.{_b64(json.dumps(claims).encode())}.{signature}"
+    assert (await _me(client, tampered)).status_code == 401

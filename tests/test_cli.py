@@ -1,0 +1,89 @@
+"""The `ukuk` command as a real process: create-admin, demo-data (refused in production), help."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.audit.models import AuditEvent
+from src.auth.models import Organization, User
+from src.consulates.models import ConsulateJurisdiction
+from src.demo import ORGANIZATIONS, USERS
+from tests import factories
+
+
+def _ukuk(owner_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "DATABASE_URL": owner_url,
+        "UKUK_LOG_LEVEL": "WARNING",
+        "UKUK_PASSWORD_HASH_TIME_COST": "1",
+        "UKUK_PASSWORD_HASH_MEMORY_KIB": "1024",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "src.cli", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_create_admin_then_sign_in(owner_url: str, client: httpx.AsyncClient, db: AsyncSession) -> None:
+    done = _ukuk(owner_url, "create-admin", "--username", "root.admin", "--password", "a-long-admin-pass")
+    assert done.returncode == 0, done.stderr
+    admin = await db.scalar(select(User).where(User.username == "root.admin"))
+    assert admin is not None and admin.role == "admin"
+    ministry = await db.get(Organization, admin.organization_id)
+    assert ministry is not None and ministry.kind == "ministry"
+    tokens = await factories.login(client, "root.admin", "a-long-admin-pass")
+    assert tokens["scope"] == "admin"
+    again = _ukuk(owner_url, "create-admin", "--username", "root.admin", "--password", "a-long-admin-pass")
+    assert again.returncode == 2 and "taken" in again.stderr
+    weak = _ukuk(owner_url, "create-admin", "--username", "second", "--password", "short")
+    assert weak.returncode == 2
+    actions = set((await db.scalars(select(AuditEvent.action))).all())
+    assert {"organization.create", "user.create"} <= actions
+
+
+async def test_demo_data_loads_once_and_every_user_signs_in(
+    owner_url: str, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    done = _ukuk(owner_url, "demo-data", "--if-empty")
+    assert done.returncode == 0, done.stderr
+    assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)
+    assert await db.scalar(select(func.count()).select_from(ConsulateJurisdiction)) >= 4
+    skipped = _ukuk(owner_url, "demo-data", "--if-empty")
+    assert "skipped" in skipped.stdout
+    assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)
+    for username, _, role, password in USERS:
+        tokens = await factories.login(client, username, password)
+        me = await client.get("/v1/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        assert me.json()["role"] == role
+    routed = await client.get(
+        "/v1/consulates/route?country=RU&region=RU-SVE",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert "Yekaterinburg" in routed.json()["name"]
+
+
+async def test_demo_data_is_refused_in_production(owner_url: str, db: AsyncSession) -> None:
+    done = _ukuk(owner_url, "demo-data", UKUK_ENV="production")
+    assert done.returncode == 2
+    assert "refused" in done.stderr
+    assert await db.scalar(select(func.count()).select_from(Organization)) == 0
+
+
+def test_help_lists_the_commands() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "src.cli", "--help"], capture_output=True, text=True, check=True
+    )
+    for command in ("serve", "migrate", "create-admin", "demo-data", "worker", "audit", "openapi"):
+        assert command in done.stdout

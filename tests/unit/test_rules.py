@@ -1,0 +1,105 @@
+"""Pure rules: scopes per role, role fits organization, canonical audit bytes and link hashes, uuid7."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from src.audit.chain import GENESIS_HASH, canonical_bytes, link_hash
+from src.auth.policies import may_manage_accounts_of, may_manage_organizations, role_fits_organization
+from src.auth.principal import Principal
+from src.auth.scopes import ROLE_SCOPES, granted_scopes
+from src.config import to_async_url
+from src.ids import uuid7
+
+
+def _principal(role: str, kind: str, org: uuid.UUID | None = None) -> Principal:
+    return Principal(uuid.uuid4(), "user", org or uuid.uuid4(), kind, role, ROLE_SCOPES[role], uuid.uuid4())
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "fits"),
+    [
+        ("officer", "consulate", True),
+        ("officer", "partner", False),
+        ("partner", "partner", True),
+        ("auditor", "oversight", True),
+        ("auditor", "consulate", False),
+        ("coordinator", "ministry", True),
+        ("coordinator", "consulate", False),
+        ("admin", "partner", True),
+        ("supervisor", "oversight", False),
+    ],
+)
+def test_role_fits_organization(role: str, kind: str, fits: bool) -> None:
+    assert role_fits_organization(role, kind) is fits
+
+
+def test_granted_scopes() -> None:
+    assert granted_scopes("officer", None) == ROLE_SCOPES["officer"]
+    assert granted_scopes("officer", "cases:read") == {"cases:read"}
+    assert granted_scopes("officer", "cases:read admin") is None
+    assert granted_scopes("auditor", "cases:read") is None
+    assert "cases:read" not in ROLE_SCOPES["partner"] and "cases:read" not in ROLE_SCOPES["auditor"]
+
+
+def test_who_manages_what() -> None:
+    org = uuid.uuid4()
+    platform = _principal("admin", "ministry")
+    ngo_admin = _principal("admin", "partner", org)
+    assert may_manage_organizations(platform) and not may_manage_organizations(ngo_admin)
+    assert may_manage_accounts_of(ngo_admin, org) and not may_manage_accounts_of(ngo_admin, uuid.uuid4())
+    assert may_manage_accounts_of(platform, uuid.uuid4())
+    assert not may_manage_accounts_of(_principal("supervisor", "consulate", org), org)
+
+
+EVENT = {
+    "id": 7,
+    "at": datetime(2026, 11, 22, 10, 0, 0, 123456, tzinfo=UTC),
+    "actor_type": "user",
+    "actor_id": uuid.UUID("01234567-89ab-7def-8123-456789abcdef"),
+    "actor_organization_id": None,
+    "action": "user.read",
+    "resource_type": "user",
+    "resource_id": None,
+    "outcome": "success",
+    "request_id": "r1",
+    "changed_fields": ["a", "b"],
+    "detail": {"z": 1, "a": [1, 2]},
+}
+
+
+def test_canonical_bytes_are_deterministic_and_zone_independent() -> None:
+    shifted = {**EVENT, "at": EVENT["at"].astimezone(timezone(timedelta(hours=6)))}
+    reordered = dict(reversed(list(EVENT.items())))
+    assert canonical_bytes(EVENT) == canonical_bytes(shifted) == canonical_bytes(reordered)
+    assert canonical_bytes({**EVENT, "extra": "ignored"}) == canonical_bytes(EVENT)
+    assert b'"at":"2026-11-22T10:00:00.123456+00:00"' in canonical_bytes(EVENT)
+
+
+def test_link_hash_chains_previous_hash() -> None:
+    first = link_hash(GENESIS_HASH, EVENT)
+    assert first == hashlib.sha256(GENESIS_HASH + canonical_bytes(EVENT)).digest()
+    assert link_hash(first, EVENT) != first
+    for field, value in [("outcome", "failure"), ("id", 8), ("changed_fields", ["a"]), ("detail", {})]:
+        assert link_hash(GENESIS_HASH, {**EVENT, field: value}) != first, field
+
+
+def test_uuid7_is_time_ordered_and_versioned() -> None:
+    ids = [uuid7() for _ in range(1000)]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in ids)
+    assert [u.int >> 80 for u in ids] == sorted(u.int >> 80 for u in ids)
+    assert len(set(ids)) == 1000
+
+
+@pytest.mark.parametrize("url", ["postgres://u@h/d", "postgresql://u@h/d", "postgresql+asyncpg://u@h/d"])
+def test_database_url_forms(url: str) -> None:
+    assert to_async_url(url) == "postgresql+asyncpg://u@h/d"
+
+
+def test_database_url_other_schemes_are_refused() -> None:
+    with pytest.raises(ValueError, match="DATABASE_URL"):
+        to_async_url("mysql://u@h/d")
