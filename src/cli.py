@@ -52,6 +52,11 @@ def serve(
         if migrate:
             run_migrations(url, settings.db_app_role)
         get_settings.cache_clear()
+        # uvicorn drains in-flight requests on SIGTERM/SIGINT, then raises the signal again once it has
+        # restored the previous handler: with this one the process ends normally, so the embedded
+        # PostgreSQL is stopped at exit instead of being left running.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: None)
         uvicorn.run(
             "src.main:create_app",
             factory=True,

