@@ -1,9 +1,8 @@
-"""The current principal from the bearer token, and scope requirements."""
+"""The current principal from the bearer token."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
@@ -14,7 +13,7 @@ from src.auth.principal import Principal
 from src.auth.tokens import InvalidToken, decode_access_token
 from src.db import DbSession
 from src.dependencies import AppSettings, AppTokenKeys
-from src.errors import Forbidden, Unauthorized
+from src.errors import Unauthorized
 
 log = structlog.get_logger("ukuk.auth")
 
@@ -46,17 +45,3 @@ async def _current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(_current_principal)]
-
-
-def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    async def _require(principal: CurrentPrincipal) -> Principal:
-        if scope not in principal.scopes:
-            raise Forbidden(
-                f"The token lacks the scope '{scope}'.",
-                headers={
-                    "WWW-Authenticate": f'Bearer realm="ukuk", error="insufficient_scope", scope="{scope}"'
-                },
-            )
-        return principal
-
-    return _require

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src import clock
@@ -25,12 +24,12 @@ from src.auth.passwords import hash_password, new_secret, secret_digest, verify_
 from src.auth.principal import Principal
 from src.auth.schemas import ClientCreate, OrganizationCreate, UserCreate
 from src.auth.scopes import CLIENT_ROLES, ROLE_SCOPES, granted_scopes
-from src.auth.tokens import AccessClaims, TokenKeys, issue_access_token, refresh_expiry
+from src.auth.tokens import AccessClaims, TokenKeys, TokenSubject, issue_access_token, refresh_expiry
 from src.config import Settings
+from src.db import flush_or_conflict
 from src.errors import (
     AfterRollback,
     BadRequest,
-    Conflict,
     Forbidden,
     NotFound,
     TooManyRequests,
@@ -113,64 +112,34 @@ async def _start_session(
     session: AsyncSession,
     keys: TokenKeys,
     settings: Settings,
-    *,
-    subject: uuid.UUID,
-    kind: str,
-    organization_id: uuid.UUID,
-    role: str,
+    subject: TokenSubject,
     scopes: frozenset[str],
+    *,
     with_refresh: bool,
 ) -> IssuedTokens:
     now = clock.utcnow()
-    expires_at = (
-        refresh_expiry(settings, now)
-        if with_refresh
-        else now + timedelta(seconds=settings.access_token_ttl_seconds)
-    )
+    lifetime = timedelta(seconds=settings.access_token_ttl_seconds)
     family = TokenFamily(
-        user_id=subject if kind == "user" else None,
-        client_id=subject if kind == "client" else None,
-        expires_at=expires_at,
+        user_id=subject.id if subject.kind == "user" else None,
+        client_id=subject.id if subject.kind == "client" else None,
+        expires_at=refresh_expiry(settings, now) if with_refresh else now + lifetime,
     )
     session.add(family)
     await session.flush()
-    return await _tokens_for_family(
-        session,
-        keys,
-        settings,
-        family.id,
-        subject=subject,
-        kind=kind,
-        organization_id=organization_id,
-        role=role,
-        scopes=scopes,
-        with_refresh=with_refresh,
-    )
+    return _tokens_for_family(session, keys, settings, family.id, subject, scopes, with_refresh=with_refresh)
 
 
-async def _tokens_for_family(
+def _tokens_for_family(
     session: AsyncSession,
     keys: TokenKeys,
     settings: Settings,
     family_id: uuid.UUID,
-    *,
-    subject: uuid.UUID,
-    kind: str,
-    organization_id: uuid.UUID,
-    role: str,
+    subject: TokenSubject,
     scopes: frozenset[str],
+    *,
     with_refresh: bool,
 ) -> IssuedTokens:
-    access_token, lifetime = issue_access_token(
-        keys,
-        settings,
-        subject=subject,
-        kind=kind,
-        organization_id=organization_id,
-        role=role,
-        scopes=scopes,
-        session_id=family_id,
-    )
+    access_token, lifetime = issue_access_token(keys, settings, subject, scopes=scopes, session_id=family_id)
     refresh_token = None
     if with_refresh:
         refresh_token = new_secret()
@@ -208,17 +177,8 @@ async def password_grant(
     if scopes is None:
         raise OAuthError("invalid_scope", "A requested scope is not allowed for this account.")
     await repository.clear_failures(session, account_key)
-    tokens = await _start_session(
-        session,
-        keys,
-        settings,
-        subject=user.id,
-        kind="user",
-        organization_id=organization.id,
-        role=user.role,
-        scopes=scopes,
-        with_refresh=True,
-    )
+    subject = TokenSubject(user.id, "user", organization.id, user.role)
+    tokens = await _start_session(session, keys, settings, subject, scopes, with_refresh=True)
     actor = Actor("user", user.id, organization.id)
     await audit.record(
         session,
@@ -263,17 +223,8 @@ async def client_credentials_grant(
     scopes = granted_scopes(client.role, scope)
     if scopes is None:
         raise OAuthError("invalid_scope", "A requested scope is not allowed for this client.")
-    tokens = await _start_session(
-        session,
-        keys,
-        settings,
-        subject=client.id,
-        kind="client",
-        organization_id=organization.id,
-        role=client.role,
-        scopes=scopes,
-        with_refresh=False,
-    )
+    subject = TokenSubject(client.id, "client", organization.id, client.role)
+    tokens = await _start_session(session, keys, settings, subject, scopes, with_refresh=False)
     await audit.record(
         session,
         Actor("client", client.id, organization.id),
@@ -338,18 +289,8 @@ async def refresh_grant(
     scopes = granted_scopes(user.role, scope)
     if scopes is None:
         raise OAuthError("invalid_scope", "A requested scope is not allowed for this account.")
-    tokens = await _tokens_for_family(
-        session,
-        keys,
-        settings,
-        family.id,
-        subject=user.id,
-        kind="user",
-        organization_id=organization.id,
-        role=user.role,
-        scopes=scopes,
-        with_refresh=True,
-    )
+    subject = TokenSubject(user.id, "user", organization.id, user.role)
+    tokens = _tokens_for_family(session, keys, settings, family.id, subject, scopes, with_refresh=True)
     await audit.record(
         session,
         Actor("user", user.id, organization.id),
@@ -419,7 +360,7 @@ async def create_organization(
         raise _denied(principal, "organization.create", "organization", None)
     organization = Organization(name=body.name, kind=body.kind, country=body.country)
     session.add(organization)
-    await _flush_unique(session, "An organization with this name exists.")
+    await flush_or_conflict(session, "An organization with this name exists.")
     await audit.record(
         session,
         principal.actor,
@@ -444,14 +385,6 @@ async def list_organizations(
     session: AsyncSession, principal: Principal, *, after: uuid.UUID | None, limit: int, kind: str | None
 ) -> list[Organization]:
     return await repository.list_organizations(session, after=after, limit=limit, kind=kind)
-
-
-async def _flush_unique(session: AsyncSession, detail: str) -> None:
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(detail) from exc
 
 
 async def _organization_for_accounts(
@@ -490,7 +423,7 @@ async def create_user(
         role=body.role,
     )
     session.add(user)
-    await _flush_unique(session, "This username is taken.")
+    await flush_or_conflict(session, "This username is taken.")
     await audit.record(
         session,
         principal.actor,

@@ -108,34 +108,40 @@ def load_keys(settings: Settings) -> TokenKeys:
     return TokenKeys(path.read_bytes())
 
 
+@dataclass(frozen=True)
+class TokenSubject:
+    """Who a token speaks for: a user or an API client, its organization and role."""
+
+    id: uuid.UUID
+    kind: str  # user | client
+    organization_id: uuid.UUID
+    role: str
+
+
 def issue_access_token(
     keys: TokenKeys,
     settings: Settings,
+    subject: TokenSubject,
     *,
-    subject: uuid.UUID,
-    kind: str,
-    organization_id: uuid.UUID,
-    role: str,
     scopes: frozenset[str],
     session_id: uuid.UUID,
     now: datetime | None = None,
-    lifetime_seconds: int | None = None,
 ) -> tuple[str, int]:
     now = now or clock.utcnow()
-    lifetime = min(lifetime_seconds or settings.access_token_ttl_seconds, MAX_LIFETIME_SECONDS)
+    lifetime = min(settings.access_token_ttl_seconds, MAX_LIFETIME_SECONDS)
     issued = int(now.timestamp())
     claims = {
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": issued,
         "exp": issued + lifetime,
-        "sub": str(subject),
+        "sub": str(subject.id),
         "jti": uuid.uuid4().hex,
-        "org": str(organization_id),
-        "role": role,
+        "org": str(subject.organization_id),
+        "role": subject.role,
         "scope": " ".join(sorted(scopes)),
         "sid": str(session_id),
-        "kind": kind,
+        "kind": subject.kind,
     }
     return keys.sign(claims), lifetime
 

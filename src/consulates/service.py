@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
@@ -14,7 +13,8 @@ from src.auth.principal import Principal
 from src.consulates import repository
 from src.consulates.models import ConsulateJurisdiction
 from src.consulates.schemas import ConsulateCreate, ConsulateRead, JurisdictionRead
-from src.errors import Conflict, Forbidden, NotFound, Unprocessable
+from src.db import flush_or_conflict
+from src.errors import Forbidden, NotFound, Unprocessable
 
 
 def _read(organization: Organization, places: list[ConsulateJurisdiction]) -> ConsulateRead:
@@ -43,11 +43,7 @@ async def create_consulate(
         )
     organization = Organization(name=body.name, kind="consulate", country=body.country)
     session.add(organization)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("An organization with this name exists.") from exc
+    await flush_or_conflict(session, "An organization with this name exists.")
     places = [
         ConsulateJurisdiction(
             consulate_id=organization.id, sending_country=body.country, country=j.country, region=j.region
@@ -55,11 +51,7 @@ async def create_consulate(
         for j in body.jurisdiction
     ]
     session.add_all(places)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("The jurisdiction overlaps another consulate of the same state.") from exc
+    await flush_or_conflict(session, "The jurisdiction overlaps another consulate of the same state.")
     await audit.record(
         session,
         principal.actor,
