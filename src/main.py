@@ -17,6 +17,7 @@ from sqlalchemy import text
 from src.audit.sequencer import Sequencer
 from src.auth.router import router as auth_router
 from src.auth.tokens import load_keys
+from src.cases.router import router as cases_router
 from src.config import Settings, get_settings
 from src.consulates.router import router as consulates_router
 from src.db import create_engine, create_sessionmaker
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(consulates_router)
+    app.include_router(cases_router)
     _add_ops_routes(app)
     app.add_middleware(
         RequestContextMiddleware,

@@ -1,0 +1,1 @@
+"""Cases: intake, persons, violations, consent, workflows per kind, notes, timeline, search."""
