@@ -2,18 +2,27 @@
 
 from src.audit.models import AuditChain, AuditEvent
 from src.auth.models import ApiClient, LoginFailure, Organization, RefreshToken, TokenFamily, User
+from src.cases.models import Assignment, Case, Consent, IdempotencyRecord, Note, Person, Transition, Violation
 from src.consulates.models import ConsulateJurisdiction
 from src.db import Base
 
 __all__ = [
     "ApiClient",
+    "Assignment",
     "AuditChain",
     "AuditEvent",
     "Base",
+    "Case",
+    "Consent",
     "ConsulateJurisdiction",
+    "IdempotencyRecord",
     "LoginFailure",
+    "Note",
     "Organization",
+    "Person",
     "RefreshToken",
     "TokenFamily",
+    "Transition",
     "User",
+    "Violation",
 ]

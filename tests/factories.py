@@ -83,3 +83,8 @@ async def account(
     account_user = await user(db, settings, org, role)
     tokens = await login(client, account_user.username)
     return Account(account_user, org, str(tokens["access_token"]))
+
+
+async def sign_in_again(client: httpx.AsyncClient, account: Account) -> None:
+    """After the test clock moved past the token's lifetime."""
+    account.token = str((await login(client, account.user.username))["access_token"])

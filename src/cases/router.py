@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
-from src import i18n
+from src import clock, i18n, idempotency
 from src.auth.dependencies import CurrentPrincipal
-from src.cases import workflow
+from src.cases import service, workflow
 from src.cases.schemas import (
+    AssignIn,
+    CaseCreate,
+    CaseKind,
+    CasePatch,
+    CaseRead,
+    CaseSummary,
+    NoteIn,
+    NoteRead,
     Taxonomy,
     TaxonomyIndex,
     TaxonomyItem,
+    TimelineEntry,
+    TransitionIn,
     WorkflowDeadline,
     WorkflowIndex,
     WorkflowRead,
     WorkflowTransition,
 )
 from src.cases.taxonomies import TAXONOMIES
+from src.db import DbSession
 from src.errors import NotFound, problem_responses
+from src.idempotency import IdempotencyKey
+from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.schemas import Page
 
 router = APIRouter(prefix="/v1", responses=problem_responses(401, 422))
 
@@ -89,3 +105,190 @@ async def list_workflows(principal: CurrentPrincipal) -> WorkflowIndex:
             )
         )
     return WorkflowIndex(items=items)
+
+
+# ---- cases ---------------------------------------------------------------------------------------------
+
+CaseId = Annotated[uuid.UUID, Path()]
+IfMatch = Annotated[str | None, Header(max_length=100, description="The case's ETag")]
+
+
+def _with_etag(response: Response, tag: str) -> None:
+    response.headers["ETag"] = tag
+
+
+@router.post(
+    "/cases",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseRead,
+    tags=["cases"],
+    responses=problem_responses(403, 409, 415),
+)
+async def create_case(
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    body: CaseCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    if idempotency_key is not None:
+        replayed = await idempotency.replay(session, principal, idempotency_key, body, resource_type="case")
+        if replayed is not None:
+            return replayed
+    case = await service.create_case(session, principal, body)
+    if idempotency_key is not None:
+        await idempotency.remember(
+            session, principal, idempotency_key, body, 201, case.model_dump(mode="json")
+        )
+    response.headers["Location"] = f"/v1/cases/{case.id}"
+    _with_etag(response, f'"{case.version}"')
+    return case
+
+
+@router.get("/cases", response_model=Page[CaseSummary], tags=["cases"])
+async def list_cases(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    kind: CaseKind | None = None,
+    status_: Annotated[str | None, Query(alias="status", max_length=32)] = None,
+    assignee_id: uuid.UUID | None = None,
+    occurred_country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    overdue: bool | None = None,
+    q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[CaseSummary]:
+    """Cases the caller may see, newest first, keyset-paged."""
+    filters = {
+        "kind": kind,
+        "status": status_,
+        "assignee_id": assignee_id,
+        "occurred_country": occurred_country,
+        "created_from": created_from,
+        "created_to": created_to,
+        "overdue": overdue,
+        "q": q,
+    }
+    before = uuid_after(decode_cursor(cursor, 1))
+    rows = await service.list_cases(session, principal, filters=filters, before=before, limit=limit + 1)
+    now = clock.utcnow()
+    items = [
+        CaseSummary(
+            id=c.id,
+            reference=c.reference,
+            kind=c.kind,
+            status=c.status,
+            owner_organization_id=c.owner_organization_id,
+            assignee_id=c.assignee_id,
+            occurred_country=c.occurred_country,
+            overdue=c.due_at is not None and c.due_at < now,
+            due_at=c.due_at,
+            created_at=c.created_at,
+        )
+        for c in rows
+    ]
+    return build_page(request, response, items, limit)
+
+
+@router.get("/cases/{case_id}", response_model=CaseRead, tags=["cases"], responses=problem_responses(404))
+async def read_case(
+    response: Response, session: DbSession, principal: CurrentPrincipal, case_id: CaseId
+) -> CaseRead:
+    case, tag = await service.get_case(session, principal, case_id)
+    _with_etag(response, tag)
+    return case
+
+
+@router.patch(
+    "/cases/{case_id}",
+    response_model=CaseRead,
+    tags=["cases"],
+    responses=problem_responses(403, 404, 412, 428),
+)
+async def update_case(
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: CaseId,
+    body: CasePatch,
+    if_match: IfMatch = None,
+) -> CaseRead:
+    case, tag = await service.update_case(session, principal, case_id, if_match, body)
+    _with_etag(response, tag)
+    return case
+
+
+@router.post(
+    "/cases/{case_id}/transitions",
+    response_model=CaseRead,
+    tags=["cases"],
+    responses=problem_responses(403, 404, 409, 412, 428),
+)
+async def transition_case(
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: CaseId,
+    body: TransitionIn,
+    if_match: IfMatch = None,
+) -> CaseRead:
+    """Move the case along its workflow; an illegal move answers 409 with the `allowed` targets."""
+    case, tag = await service.transition(session, principal, case_id, if_match, body)
+    _with_etag(response, tag)
+    return case
+
+
+@router.post(
+    "/cases/{case_id}/assign",
+    response_model=CaseRead,
+    tags=["cases"],
+    responses=problem_responses(403, 404, 412, 428),
+)
+async def assign_case(
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: CaseId,
+    body: AssignIn,
+    if_match: IfMatch = None,
+) -> CaseRead:
+    case, tag = await service.assign(session, principal, case_id, if_match, body)
+    _with_etag(response, tag)
+    return case
+
+
+@router.post(
+    "/cases/{case_id}/notes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NoteRead,
+    tags=["cases"],
+    responses=problem_responses(403, 404),
+)
+async def add_case_note(
+    session: DbSession, principal: CurrentPrincipal, case_id: CaseId, body: NoteIn
+) -> NoteRead:
+    return await service.add_note(session, principal, case_id, body)
+
+
+@router.get(
+    "/cases/{case_id}/notes", response_model=list[NoteRead], tags=["cases"], responses=problem_responses(404)
+)
+async def list_case_notes(session: DbSession, principal: CurrentPrincipal, case_id: CaseId) -> list[NoteRead]:
+    return await service.list_notes(session, principal, case_id)
+
+
+@router.get(
+    "/cases/{case_id}/timeline",
+    response_model=list[TimelineEntry],
+    tags=["cases"],
+    responses=problem_responses(404),
+)
+async def read_case_timeline(
+    session: DbSession, principal: CurrentPrincipal, case_id: CaseId
+) -> list[TimelineEntry]:
+    """Transitions, notes and assignments in time order."""
+    return await service.timeline(session, principal, case_id)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from src.schemas import OutputModel
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+
+from src import clock
+from src.cases.taxonomies import codes
+from src.schemas import CountryCode, InputModel, OutputModel, RegionCode
 
 
 class TaxonomyItem(OutputModel):
@@ -45,3 +54,352 @@ class WorkflowRead(OutputModel):
 
 class WorkflowIndex(OutputModel):
     items: list[WorkflowRead]
+
+
+# ---- intake and case bodies ----------------------------------------------------------------------------
+
+# ISO 4217 active codes.
+_ISO_4217 = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD "
+    "CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD "
+    "GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT "
+    "LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR "
+    "NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP "
+    "STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF "
+    "XPF YER ZAR ZMW ZWL "
+)
+CURRENCIES = frozenset(_ISO_4217.split())
+
+
+def _member_of(taxonomy: str) -> Any:
+    allowed = codes(taxonomy)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"not a code of {taxonomy}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _each_member_of(taxonomy: str) -> Any:
+    allowed = codes(taxonomy)
+
+    def check(values: list[str]) -> list[str]:
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            raise ValueError(f"not codes of {taxonomy}: {len(unknown)}")
+        if len(set(values)) != len(values):
+            raise ValueError("a code is repeated")
+        return values
+
+    return AfterValidator(check)
+
+
+def _currency(value: str) -> str:
+    if value not in CURRENCIES:
+        raise ValueError("not an ISO 4217 currency code")
+    return value
+
+
+Code = Annotated[str, StringConstraints(max_length=40)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
+Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)]
+PersonRole = Annotated[Code, _member_of("person_role")]
+Sex = Annotated[Code, _member_of("sex")]
+ViolationType = Annotated[Code, _member_of("violation_type")]
+IntakeChannel = Annotated[Code, _member_of("intake_channel")]
+ConsentPurpose = Annotated[Code, _member_of("consent_purpose")]
+ConsentGivenBy = Annotated[Code, _member_of("consent_given_by")]
+IsicSection = Annotated[Code, _member_of("isic_section")]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{5,31}$")]
+DocumentType = Literal["passport", "id_card", "birth_certificate", "residence_permit", "other"]
+ViolationStatus = Literal["reported", "substantiated", "unsubstantiated"]
+CaseKind = Literal["abuse", "child_return", "trafficking"]
+
+
+def _not_future(value: date | None) -> date | None:
+    if value is not None and value > clock.utcnow().date():
+        raise ValueError("date is in the future")
+    return value
+
+
+PastDate = Annotated[date, AfterValidator(_not_future), Field(ge=date(1900, 1, 1))]
+
+
+class Money(InputModel):
+    amount: Amount
+    currency: Currency
+
+
+class Place(InputModel):
+    country: CountryCode
+    region: RegionCode | None = None
+    city: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _region_in_country(self) -> Place:
+        if self.region is not None and not self.region.startswith(self.country + "-"):
+            raise ValueError("region must be an ISO 3166-2 code of the same country")
+        return self
+
+
+class Document(InputModel):
+    type: DocumentType
+    number: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class PersonIn(InputModel):
+    role: PersonRole
+    full_name: ShortText
+    birth_date: PastDate | None = None
+    sex: Sex | None = None
+    citizenship: CountryCode | None = None
+    document: Document | None = None
+    phone: Phone | None = None
+    language: Language | None = None
+
+
+class ViolationIn(InputModel):
+    type: ViolationType
+    indicators: Annotated[list[Code], Field(max_length=20), _each_member_of("ilo_indicator")] = []
+    started_on: PastDate | None = None
+    ended_on: PastDate | None = None
+    location: ShortText | None = None
+    description: LongText | None = None
+    status: ViolationStatus = "reported"
+    perpetrator: Annotated[
+        int | None, Field(ge=0, le=49, description="Index in `persons` of the perpetrator")
+    ] = None
+
+    @model_validator(mode="after")
+    def _period(self) -> ViolationIn:
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValueError("ended_on is before started_on")
+        return self
+
+
+class ConsentIn(InputModel):
+    purposes: Annotated[
+        list[ConsentPurpose], Field(min_length=1, max_length=4), _each_member_of("consent_purpose")
+    ]
+    given_by: ConsentGivenBy
+    given_on: PastDate
+
+
+class Employer(InputModel):
+    name: ShortText | None = None
+    sector: IsicSection | None = None
+
+
+class AbuseDetails(InputModel):
+    employer: Employer | None = None
+    wages_owed: Money | None = None
+    documents_withheld: bool = False
+
+
+class Placement(InputModel):
+    type: Literal["shelter", "foster_family", "hospital", "police", "relatives", "other"]
+    name: ShortText | None = None
+    since: PastDate | None = None
+
+
+class Guardian(InputModel):
+    full_name: ShortText
+    relation: Literal["parent", "grandparent", "sibling", "other_relative", "legal_guardian", "other"]
+    phone: Phone | None = None
+
+
+class ChildReturnDetails(InputModel):
+    current_placement: Placement | None = None
+    guardian_in_origin: Guardian | None = None
+    costs: Money | None = None
+
+
+class ReflectionPeriod(InputModel):
+    start_on: date
+    end_on: date | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> ReflectionPeriod:
+        if self.end_on is not None and self.end_on < self.start_on:
+            raise ValueError("end_on is before start_on")
+        return self
+
+
+class TraffickingDetails(InputModel):
+    trafficking_status: Annotated[Code, _member_of("trafficking_status")] = "possible"
+    decided_by: Annotated[Code, _member_of("trafficking_decided_by")] | None = None
+    exploitation: Annotated[list[Code], Field(max_length=8), _each_member_of("exploitation")] = []
+    means_of_control: Annotated[list[Code], Field(max_length=17), _each_member_of("means_of_control")] = []
+    recruiter_relation: Annotated[Code, _member_of("recruiter_relation")] | None = None
+    recruitment_place: Place | None = None
+    exploitation_place: Place | None = None
+    reflection_period: ReflectionPeriod | None = None
+
+
+DETAILS_BY_KIND: dict[str, type[InputModel]] = {
+    "abuse": AbuseDetails,
+    "child_return": ChildReturnDetails,
+    "trafficking": TraffickingDetails,
+}
+CHILD_CONSENT = frozenset({"parent_or_guardian", "best_interests_authority"})
+
+
+def is_minor(birth_date: date | None, today: date) -> bool:
+    if birth_date is None:
+        return False
+    return (
+        today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    ) < 18
+
+
+class CaseCreate(InputModel):
+    kind: CaseKind
+    summary: LongText
+    intake_channel: IntakeChannel
+    occurred: Place
+    subject: PersonIn
+    persons: Annotated[list[PersonIn], Field(max_length=50)] = []
+    violations: Annotated[list[ViolationIn], Field(max_length=100)] = []
+    consent: ConsentIn | None = None
+    details: dict[str, Any] = {}
+    owner_organization_id: uuid.UUID | None = Field(
+        default=None, description="Ministry callers only: the consulate that owns the case (default: routed)."
+    )
+
+    @model_validator(mode="after")
+    def _rules_of_the_kind(self) -> CaseCreate:
+        self.details = DETAILS_BY_KIND[self.kind].model_validate(self.details).model_dump(mode="json")
+        for violation in self.violations:
+            if violation.perpetrator is not None and violation.perpetrator >= len(self.persons):
+                raise ValueError("violation perpetrator points past the persons list")
+        child = self.kind == "child_return" or is_minor(self.subject.birth_date, clock.utcnow().date())
+        if self.kind == "child_return" and self.subject.role != "child":
+            raise ValueError("a child_return case's subject has the role 'child'")
+        if child and self.consent is not None and self.consent.given_by not in CHILD_CONSENT:
+            raise ValueError(
+                "a child's consent is given by a parent or guardian, or a best-interests authority"
+            )
+        return self
+
+
+class CasePatch(InputModel):
+    summary: LongText | None = None
+    intake_channel: IntakeChannel | None = None
+    occurred: Place | None = None
+    details: dict[str, Any] | None = None
+
+
+class TransitionIn(InputModel):
+    to: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class AssignIn(InputModel):
+    assignee_id: uuid.UUID | None
+
+
+class NoteIn(InputModel):
+    body: LongText
+
+
+class PersonRead(OutputModel):
+    id: uuid.UUID
+    role: str
+    full_name: str
+    birth_date: date | None
+    sex: str | None
+    citizenship: str | None
+    document: dict[str, str] | None
+    phone: str | None
+    language: str | None
+
+
+class ViolationRead(OutputModel):
+    id: uuid.UUID
+    type: str
+    indicators: list[str]
+    started_on: date | None
+    ended_on: date | None
+    location: str | None
+    description: str | None
+    status: str
+    perpetrator_id: uuid.UUID | None
+
+
+class ConsentRead(OutputModel):
+    purposes: list[str]
+    given_by: str
+    given_on: date
+
+
+class DuplicateCandidate(OutputModel):
+    case_id: uuid.UUID
+    reference: str
+    score: float
+
+
+class PlaceRead(OutputModel):
+    country: str
+    region: str | None
+    city: str | None
+
+
+class CaseRead(OutputModel):
+    id: uuid.UUID
+    reference: str
+    kind: str
+    status: str
+    summary: str
+    intake_channel: str
+    occurred: PlaceRead
+    owner_organization_id: uuid.UUID
+    assignee_id: uuid.UUID | None
+    linked_case_id: uuid.UUID | None
+    subject: PersonRead
+    persons: list[PersonRead]
+    violations: list[ViolationRead]
+    consent: ConsentRead | None
+    details: dict[str, Any]
+    version: int
+    overdue: bool
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    possible_duplicates: list[DuplicateCandidate] = []
+
+
+class CaseSummary(OutputModel):
+    id: uuid.UUID
+    reference: str
+    kind: str
+    status: str
+    owner_organization_id: uuid.UUID
+    assignee_id: uuid.UUID | None
+    occurred_country: str
+    overdue: bool
+    due_at: datetime | None
+    created_at: datetime
+
+
+class TimelineEntry(OutputModel):
+    at: datetime
+    type: Literal["transition", "note", "assignment"]
+    actor_id: uuid.UUID
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str | None = None
+    note_id: uuid.UUID | None = None
+    body: str | None = None
+    assignee_id: uuid.UUID | None = None
+
+
+class NoteRead(OutputModel):
+    id: uuid.UUID
+    author_id: uuid.UUID
+    body: str
+    created_at: datetime

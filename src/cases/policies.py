@@ -1,0 +1,40 @@
+"""Pure permission rules for cases (DESIGN.md "Who sees what")."""
+
+from __future__ import annotations
+
+import uuid
+
+from src.auth.principal import Principal
+from src.auth.scopes import CASES_READ, CASES_WRITE
+
+CASE_WORKERS = frozenset({"officer", "supervisor", "coordinator"})
+
+
+def reads_all_cases(principal: Principal) -> bool:
+    return principal.role == "coordinator" and CASES_READ in principal.scopes
+
+
+def reads_own_organization(principal: Principal) -> bool:
+    return principal.role in ("officer", "supervisor") and CASES_READ in principal.scopes
+
+
+def may_open_cases(principal: Principal) -> bool:
+    return principal.role in CASE_WORKERS and CASES_WRITE in principal.scopes
+
+
+def may_write(principal: Principal, owner_id: uuid.UUID, assignee_id: uuid.UUID | None) -> bool:
+    """Officers write their organization's cases assigned to them or to nobody; supervisors and coordinators
+    every case of their own organization."""
+    if CASES_WRITE not in principal.scopes or owner_id != principal.organization_id:
+        return False
+    if principal.role == "officer":
+        return assignee_id is None or assignee_id == principal.id
+    return principal.role in ("supervisor", "coordinator")
+
+
+def may_assign(principal: Principal, owner_id: uuid.UUID) -> bool:
+    return (
+        CASES_WRITE in principal.scopes
+        and principal.role in ("supervisor", "coordinator")
+        and owner_id == principal.organization_id
+    )

@@ -1,0 +1,118 @@
+"""Case queries; the only place case rows are scoped to the caller (`readable`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, false, func, or_, select, text, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.auth.principal import Principal
+from src.cases import policies
+from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
+
+REFERENCE_PREFIX = {"abuse": "ABU", "child_return": "CHR", "trafficking": "TIP"}
+
+
+def readable(principal: Principal) -> Select[Case]:
+    if policies.reads_all_cases(principal):
+        condition: Any = true()
+    elif policies.reads_own_organization(principal):
+        condition = Case.owner_organization_id == principal.organization_id
+    else:
+        condition = false()
+    return select(Case).where(condition)
+
+
+async def get_readable(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, for_update: bool = False
+) -> Case | None:
+    query = readable(principal).where(Case.id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query.execution_options(populate_existing=True))
+
+
+async def next_reference(session: AsyncSession, kind: str, year: int) -> str:
+    prefix = REFERENCE_PREFIX[kind]
+    number = await session.scalar(text(f"SELECT nextval('case_reference_{prefix.lower()}')"))
+    return f"{prefix}-{year}-{number:06d}"
+
+
+async def children(
+    session: AsyncSession, case_id: uuid.UUID
+) -> tuple[list[Person], list[Violation], list[Consent]]:
+    persons = (
+        await session.scalars(select(Person).where(Person.case_id == case_id).order_by(Person.position))
+    ).all()
+    violations = (
+        await session.scalars(select(Violation).where(Violation.case_id == case_id).order_by(Violation.id))
+    ).all()
+    consents = (
+        await session.scalars(select(Consent).where(Consent.case_id == case_id).order_by(Consent.id))
+    ).all()
+    return list(persons), list(violations), list(consents)
+
+
+def _like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def list_cases(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    filters: dict[str, Any],
+    now: datetime,
+    before: uuid.UUID | None,
+    limit: int,
+) -> list[Case]:
+    query = readable(principal)
+    for column in ("kind", "status", "assignee_id", "occurred_country"):
+        if filters.get(column) is not None:
+            query = query.where(getattr(Case, column) == filters[column])
+    if filters.get("created_from") is not None:
+        query = query.where(Case.created_at >= filters["created_from"])
+    if filters.get("created_to") is not None:
+        query = query.where(Case.created_at < filters["created_to"])
+    if filters.get("overdue") is True:
+        query = query.where(Case.due_at < now)
+    elif filters.get("overdue") is False:
+        query = query.where(or_(Case.due_at.is_(None), Case.due_at >= now))
+    if filters.get("q"):
+        q = _like(filters["q"].lower())
+        by_name = select(Person.id).where(
+            Person.case_id == Case.id, func.lower(Person.full_name).like(f"%{q}%")
+        )
+        query = query.where(or_(func.lower(Case.reference).like(f"{q}%"), by_name.exists()))
+    if before is not None:
+        query = query.where(Case.id < before)
+    return list((await session.scalars(query.order_by(Case.id.desc()).limit(limit))).all())
+
+
+async def timeline_rows(
+    session: AsyncSession, case_id: uuid.UUID
+) -> tuple[list[Transition], list[Note], list[Assignment]]:
+    transitions = (await session.scalars(select(Transition).where(Transition.case_id == case_id))).all()
+    notes = (await session.scalars(select(Note).where(Note.case_id == case_id))).all()
+    assignments = (await session.scalars(select(Assignment).where(Assignment.case_id == case_id))).all()
+    return list(transitions), list(notes), list(assignments)
+
+
+async def entered_states(session: AsyncSession, case_id: uuid.UUID) -> dict[str, datetime]:
+    """When the case first entered each state since it was last opened (deadlines count from there)."""
+    rows = (
+        await session.execute(
+            select(Transition.to_status, Transition.at)
+            .where(Transition.case_id == case_id)
+            .order_by(Transition.id)
+        )
+    ).all()
+    entered: dict[str, datetime] = {}
+    for status, at in rows:
+        if status == "closed":
+            entered = {}
+        entered.setdefault(status, at)
+    return entered
