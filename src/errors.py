@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from src.i18n import negotiate, problem_title
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -141,8 +143,14 @@ def problem_response(
     detail: str | None = None,
     *,
     headers: dict[str, str] | None = None,
+    request: Request | None = None,
     **kwargs: Any,
 ) -> JSONResponse:
+    """A problem+json response; with the request, the title follows its Accept-Language."""
+    if request is not None:
+        title = problem_title(code, title, request.headers.get("accept-language"))
+        kwargs.setdefault("instance", request.url.path)
+        headers = {**(headers or {}), "Content-Language": negotiate(request.headers.get("accept-language"))}
     return JSONResponse(
         problem_body(status, code, title, detail, **kwargs),
         status_code=status,
@@ -167,7 +175,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
         exc.detail,
         headers=exc.headers,
         extra=exc.extra,
-        instance=request.url.path,
+        request=request,
     )
 
 
@@ -179,7 +187,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         Unprocessable.title,
         "The request does not match the schema.",
         errors=_validation_errors(exc),
-        instance=request.url.path,
+        request=request,
     )
 
 
@@ -209,7 +217,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         title,
         detail,
         headers=dict(exc.headers) if exc.headers else None,
-        instance=request.url.path,
+        request=request,
     )
 
 
@@ -220,7 +228,7 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
         Conflict.code,
         Conflict.title,
         "The request conflicts with existing data.",
-        instance=request.url.path,
+        request=request,
     )
 
 
@@ -249,13 +257,13 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         ServiceUnavailable.title,
         "The database is unavailable; retry later.",
         headers={"Retry-After": "1"},
-        instance=request.url.path,
+        request=request,
     )
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", error_class=type(exc).__name__)
-    return problem_response(500, AppError.code, AppError.title, instance=request.url.path)
+    return problem_response(500, AppError.code, AppError.title, request=request)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -35,3 +35,29 @@ def label(labels: Mapping[str, str], language: str) -> str:
         if candidate in labels:
             return labels[candidate]
     return next(iter(labels.values()))
+
+
+# Problem titles (RFC 9457 `title`) by problem code; ky falls back to ru until translated.
+PROBLEM_TITLES: dict[str, dict[str, str]] = {
+    "bad-request": {"ru": "Неверный запрос"},
+    "unauthorized": {"ru": "Требуется аутентификация"},
+    "forbidden": {"ru": "Действие не разрешено"},
+    "not-found": {"ru": "Не найдено"},
+    "method-not-allowed": {"ru": "Метод не поддерживается"},
+    "conflict": {"ru": "Конфликт"},
+    "precondition-failed": {"ru": "Условие не выполнено"},
+    "payload-too-large": {"ru": "Слишком большой запрос"},
+    "unsupported-media-type": {"ru": "Неподдерживаемый тип содержимого"},
+    "validation-error": {"ru": "Некорректный запрос"},
+    "precondition-required": {"ru": "Требуется условие (If-Match)"},
+    "too-many-requests": {"ru": "Слишком много запросов"},
+    "internal-error": {"ru": "Внутренняя ошибка сервера"},
+    "service-unavailable": {"ru": "Сервис недоступен"},
+}
+
+
+def problem_title(code: str, english: str, accept_language: str | None) -> str:
+    language = negotiate(accept_language)
+    if language == "en":
+        return english
+    return label({"en": english, **PROBLEM_TITLES.get(code, {})}, language)

@@ -97,3 +97,13 @@ async def test_internal_errors_do_not_leak(app, client: httpx.AsyncClient) -> No
     assert response.headers["content-type"] == "application/problem+json"
     assert "hunter2" not in response.text
     assert "Traceback" not in response.text
+
+
+async def test_problem_titles_follow_accept_language(client: httpx.AsyncClient) -> None:
+    english = await client.get("/v1/auth/me")
+    russian = await client.get("/v1/auth/me", headers={"Accept-Language": "ru"})
+    kyrgyz = await client.get("/v1/auth/me", headers={"Accept-Language": "ky"})
+    assert english.json()["title"] == "Authentication required"
+    assert russian.json()["title"] == "Требуется аутентификация" == kyrgyz.json()["title"]
+    assert russian.json()["type"] == english.json()["type"]  # the type URI is the stable identifier
+    assert russian.headers["content-language"] == "ru"

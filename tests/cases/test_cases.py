@@ -414,3 +414,27 @@ async def test_concurrent_duplicates_with_one_key_create_one_case(
     )
     assert all(a.status_code in (201, 409) for a in answers)
     assert await _count(db, Case) == 1
+
+
+async def test_ministry_intake_is_routed_to_the_covering_consulate(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    platform = await factories.account(db, settings, client, "admin")
+    yekaterinburg = await client.post("/v1/consulates", json={
+        "name": "CG Yekaterinburg", "country": "KG", "jurisdiction": [{"country": "RU", "region": "RU-SVE"}]},
+        headers=platform.headers)
+    coordinator = await factories.account(db, settings, client, "coordinator", org=platform.organization)
+    routed = await open_case(client, coordinator, child_body())
+    assert routed["owner_organization_id"] == yekaterinburg.json()["id"]
+    unrouted = await open_case(client, coordinator, abuse_body())  # Moscow: no consulate in this world
+    assert unrouted["owner_organization_id"] == str(platform.organization.id)
+    named = await open_case(client, coordinator, abuse_body(owner_organization_id=yekaterinburg.json()["id"]))
+    assert named["owner_organization_id"] == yekaterinburg.json()["id"]
+    partner_org = await factories.organization(db, kind="partner", country="RU")
+    wrong = await client.post("/v1/cases", json=abuse_body(owner_organization_id=str(partner_org.id)),
+                              headers=coordinator.headers)
+    assert wrong.status_code == 422
+    officer = await factories.account(db, settings, client, "officer")
+    not_theirs = await client.post("/v1/cases", json=abuse_body(owner_organization_id=yekaterinburg.json()["id"]),
+                                   headers=officer.headers)
+    assert not_theirs.status_code == 422
