@@ -1,8 +1,12 @@
-"""The demo world (`ukuk demo-data`): organizations from the seeds, one user per role. Never in production."""
+"""The demo world (`ukuk demo-data`): organizations, a user per role, 34 cases; not in production."""
 
 from __future__ import annotations
 
+import random
+import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +17,7 @@ from src.auth.passwords import hash_password
 from src.config import Settings
 from src.consulates.models import ConsulateJurisdiction
 from src.db import create_engine, create_sessionmaker
+from src.ids import uuid7
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,8 @@ USERS = (
 )
 
 
-async def _load(session: AsyncSession, settings: Settings) -> None:
-    ids = {}
+async def _load(session: AsyncSession, settings: Settings) -> dict[str, uuid.UUID]:
+    ids: dict[str, uuid.UUID] = {}
     for demo in ORGANIZATIONS:
         organization = Organization(name=demo.name, kind=demo.kind, country=demo.country)
         session.add(organization)
@@ -109,6 +114,177 @@ async def _load(session: AsyncSession, settings: Settings) -> None:
             resource_id=user.id,
             detail={"source": "demo-data"},
         )
+    return ids
+
+
+GIVEN_MALE = ("Медетбек", "Азамат", "Нурлан", "Бакыт", "Эрлан", "Талант", "Улан", "Айбек", "Канат", "Мирлан")
+GIVEN_FEMALE = ("Айгерим", "Жылдыз", "Гульмира", "Нургуль", "Айжан", "Чолпон", "Бермет", "Асель", "Динара")
+SURNAMES = (
+    "Айдаралиев",
+    "Абдыкадыров",
+    "Токтогулов",
+    "Сыдыков",
+    "Жумабаев",
+    "Асанов",
+    "Осмонов",
+    "Мамытов",
+    "Исмаилов",
+    "Кадыров",
+)
+EMPLOYERS = (
+    ("ООО СтройМонтаж", "F"),
+    ("ИП Петров А.В.", "G"),
+    ("ООО Агроторг-Сибирь", "A"),
+    ("ТОО Алматы Текстиль", "C"),
+    ("ООО Чистый Город", "N"),
+    ("Кафе «Восток»", "I"),
+)
+# (consulate key, place, city) from the seeds' world.
+PLACES = (
+    ("moscow", {"country": "RU", "region": "RU-MOW"}, "Москва"),
+    ("yekaterinburg", {"country": "RU", "region": "RU-SVE"}, "Екатеринбург"),
+    ("novosibirsk", {"country": "RU", "region": "RU-NVS"}, "Новосибирск"),
+    ("almaty", {"country": "KZ", "region": None}, "Алматы"),
+)
+
+
+def _name(rng: random.Random, female: bool) -> str:
+    surname = rng.choice(SURNAMES) + ("а" if female else "")
+    return f"{surname} {rng.choice(GIVEN_FEMALE if female else GIVEN_MALE)}"
+
+
+def _demo_case(
+    rng: random.Random, kind: str, place: dict[str, Any], city: str, today: date
+) -> dict[str, Any]:
+    female = rng.random() < 0.45
+    occurred = {**{k: v for k, v in place.items() if v}, "city": city}
+    consent = {
+        "purposes": ["case_management", "referral", "partner_data_sharing"],
+        "given_by": "self",
+        "given_on": (today - timedelta(days=rng.randint(1, 60))).isoformat(),
+    }
+    if kind == "child_return":
+        age = rng.randint(6, 16)
+        birth = date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+        father = f"{rng.choice(SURNAMES)} {rng.choice(GIVEN_MALE)}"
+        return {
+            "kind": kind,
+            "intake_channel": rng.choice(["consular_outreach", "partner_referral", "hotline"]),
+            "summary": f"Ребёнок {age} лет найден один в г. {city}; родители на заработках.",
+            "occurred": occurred,
+            "subject": {
+                "role": "child",
+                "full_name": _name(rng, female),
+                "birth_date": birth.isoformat(),
+                "sex": "female" if female else "male",
+                "citizenship": "KG",
+                "language": "ky",
+            },
+            "consent": {
+                **consent,
+                "purposes": ["case_management", "referral"],
+                "given_by": "best_interests_authority",
+            },
+            "details": {
+                "current_placement": {"type": rng.choice(["shelter", "hospital", "police"])},
+                "guardian_in_origin": {"full_name": father, "relation": "parent"},
+            },
+        }
+    birth = date(today.year - rng.randint(19, 48), rng.randint(1, 12), rng.randint(1, 28))
+    subject = {
+        "role": "victim",
+        "full_name": _name(rng, female),
+        "birth_date": birth.isoformat(),
+        "sex": "female" if female else "male",
+        "citizenship": "KG",
+        "language": rng.choice(["ky", "ru"]),
+        "phone": f"+996 {rng.randint(500, 779)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
+        "document": {"type": "passport", "number": f"AC{rng.randint(1_000_000, 9_999_999)}"},
+    }
+    employer, sector = rng.choice(EMPLOYERS)
+    if kind == "abuse":
+        months = rng.randint(1, 6)
+        return {
+            "kind": kind,
+            "intake_channel": rng.choice(["hotline", "walk_in", "online", "diaspora"]),
+            "summary": f"Не выплачена зарплата за {months} мес.; работодатель {employer}.",
+            "occurred": occurred,
+            "subject": subject,
+            "persons": [{"role": "employer", "full_name": employer}],
+            "violations": [{"type": "wage_theft", "indicators": ["withholding_wages"], "perpetrator": 0}]
+            + (
+                [{"type": "passport_confiscation", "indicators": ["retention_of_documents"]}]
+                if rng.random() < 0.4
+                else []
+            ),
+            "consent": consent,
+            "details": {
+                "employer": {"name": employer, "sector": sector},
+                "wages_owed": {
+                    "amount": f"{rng.randint(30, 400) * 1000}.00",
+                    "currency": "KZT" if place["country"] == "KZ" else "RUB",
+                },
+                "documents_withheld": rng.random() < 0.4,
+            },
+        }
+    return {
+        "kind": "trafficking",
+        "intake_channel": rng.choice(["partner_referral", "hotline", "media_monitoring"]),
+        "summary": f"Завербован(а) через знакомого на работу в г. {city}; документы отобраны, оплаты нет.",
+        "occurred": occurred,
+        "subject": subject,
+        "violations": [{"type": "forced_labour", "indicators": ["deception", "retention_of_documents"]}],
+        "consent": consent,
+        "details": {
+            "trafficking_status": "possible",
+            "decided_by": "ngo",
+            "exploitation": ["forced_labour"],
+            "means_of_control": ["withholds_documents", "false_promises"],
+            "recruiter_relation": rng.choice(["acquaintance", "friend", "stranger"]),
+            "recruitment_place": {"country": "KG"},
+            "exploitation_place": occurred,
+        },
+    }
+
+
+async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
+    from src.auth.principal import Principal
+    from src.auth.scopes import ROLE_SCOPES
+    from src.cases import service as cases
+    from src.cases import workflow
+    from src.cases.schemas import CaseCreate, TransitionIn
+
+    users = {u.username: u for u in (await session.scalars(select(User))).all()}
+
+    def principal(username: str, organization_key: str, kind: str) -> Principal:
+        user = users[username]
+        return Principal(
+            user.id, "user", ids[organization_key], kind, user.role, ROLE_SCOPES[user.role], uuid7()
+        )
+
+    openers = {
+        "moscow": principal("officer.moscow", "moscow", "consulate"),
+        "yekaterinburg": principal("officer.yekaterinburg", "yekaterinburg", "consulate"),
+    }
+    coordinator = principal("coordinator", "ministry", "ministry")  # routes Novosibirsk and Almaty intake
+    rng = random.Random(2026)  # noqa: S311 (reproducible demo data, nothing secret)
+    today = date.today()
+    kinds = ["abuse"] * 18 + ["child_return"] * 8 + ["trafficking"] * 8
+    for number, kind in enumerate(kinds):
+        key, place, city = PLACES[number % len(PLACES)]
+        opener = openers.get(key, coordinator)
+        case = await cases.create_case(
+            session, opener, CaseCreate.model_validate(_demo_case(rng, kind, place, city, today))
+        )
+        steps = rng.randint(0, 2) if kind != "trafficking" else rng.randint(0, 3)
+        for _ in range(steps):
+            target = sorted(workflow.WORKFLOWS[kind].targets(case.status) - {"closed"})
+            if not target or opener is coordinator:
+                break
+            case, _ = await cases.transition(
+                session, opener, case.id, f'"{case.version}"', TransitionIn(to=target[0], reason="demo")
+            )
+    return len(kinds)
 
 
 async def load_demo_data(settings: Settings, *, if_empty: bool) -> bool:
@@ -122,6 +298,15 @@ async def load_demo_data(settings: Settings, *, if_empty: bool) -> bool:
             if count and if_empty:
                 return False
             await _load(session, settings)
+            organization_ids = {
+                demo.key: organization.id
+                for demo in ORGANIZATIONS
+                for organization in [
+                    await session.scalar(select(Organization).where(Organization.name == demo.name))
+                ]
+                if organization is not None
+            }
+            await _load_cases(session, organization_ids)
             return True
     finally:
         await engine.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
 from src.auth.models import Organization, User
+from src.cases.models import Case, Person
 from src.consulates.models import ConsulateJurisdiction
 from src.demo import ORGANIZATIONS, USERS
 from tests import factories
@@ -60,6 +61,11 @@ async def test_demo_data_loads_once_and_every_user_signs_in(
     assert done.returncode == 0, done.stderr
     assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)
     assert await db.scalar(select(func.count()).select_from(ConsulateJurisdiction)) >= 4
+    kinds = dict((await db.execute(select(Case.kind, func.count()).group_by(Case.kind))).all())
+    assert kinds == {"abuse": 18, "child_return": 8, "trafficking": 8}
+    owners = set((await db.scalars(select(Case.owner_organization_id))).all())
+    assert len(owners) == 4  # Moscow, Yekaterinburg, and routed to Novosibirsk and Almaty
+    assert await db.scalar(select(func.count()).select_from(Person).where(Person.full_name.like("% %"))) >= 34
     skipped = _ukuk(owner_url, "demo-data", "--if-empty")
     assert "skipped" in skipped.stdout
     assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)

@@ -420,9 +420,15 @@ async def test_ministry_intake_is_routed_to_the_covering_consulate(
     client: httpx.AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:
     platform = await factories.account(db, settings, client, "admin")
-    yekaterinburg = await client.post("/v1/consulates", json={
-        "name": "CG Yekaterinburg", "country": "KG", "jurisdiction": [{"country": "RU", "region": "RU-SVE"}]},
-        headers=platform.headers)
+    yekaterinburg = await client.post(
+        "/v1/consulates",
+        json={
+            "name": "CG Yekaterinburg",
+            "country": "KG",
+            "jurisdiction": [{"country": "RU", "region": "RU-SVE"}],
+        },
+        headers=platform.headers,
+    )
     coordinator = await factories.account(db, settings, client, "coordinator", org=platform.organization)
     routed = await open_case(client, coordinator, child_body())
     assert routed["owner_organization_id"] == yekaterinburg.json()["id"]
@@ -431,10 +437,14 @@ async def test_ministry_intake_is_routed_to_the_covering_consulate(
     named = await open_case(client, coordinator, abuse_body(owner_organization_id=yekaterinburg.json()["id"]))
     assert named["owner_organization_id"] == yekaterinburg.json()["id"]
     partner_org = await factories.organization(db, kind="partner", country="RU")
-    wrong = await client.post("/v1/cases", json=abuse_body(owner_organization_id=str(partner_org.id)),
-                              headers=coordinator.headers)
+    wrong = await client.post(
+        "/v1/cases", json=abuse_body(owner_organization_id=str(partner_org.id)), headers=coordinator.headers
+    )
     assert wrong.status_code == 422
     officer = await factories.account(db, settings, client, "officer")
-    not_theirs = await client.post("/v1/cases", json=abuse_body(owner_organization_id=yekaterinburg.json()["id"]),
-                                   headers=officer.headers)
+    not_theirs = await client.post(
+        "/v1/cases",
+        json=abuse_body(owner_organization_id=yekaterinburg.json()["id"]),
+        headers=officer.headers,
+    )
     assert not_theirs.status_code == 422
