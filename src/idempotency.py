@@ -1,23 +1,41 @@
 """Idempotency-Key for creating POSTs: the same key and body answer the first response again; the same key
-with another body is refused (422); a concurrent duplicate loses on the primary key (409)."""
+with another body is refused (422); a concurrent duplicate loses on the primary key (409).
+
+Not offered where the first response holds a secret shown once (POST /v1/clients): replaying it would mean
+storing the secret."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import LargeBinary, SmallInteger, String, select
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
 from src.audit import service as audit
 from src.auth.principal import Principal
-from src.cases.models import IdempotencyRecord
-from src.db import flush_or_conflict
+from src.db import Base, CreatedAt, flush_or_conflict
 from src.errors import Unprocessable
+
+
+class IdempotencyRecord(CreatedAt, Base):
+    """The first response to a creating POST, per caller and key."""
+
+    __tablename__ = "idempotency_record"
+
+    principal_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    status_code: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    response_body: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+
 
 IdempotencyKey = Annotated[
     str | None,
@@ -31,12 +49,13 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _fingerprint(body: BaseModel) -> bytes:
-    return hashlib.sha256(body.model_dump_json(exclude_unset=False).encode()).digest()
+def _fingerprint(body: BaseModel, target: str) -> bytes:
+    """The request's identity: what it creates, where (a parent resource), and the validated body."""
+    return hashlib.sha256(f"{target}\n{body.model_dump_json()}".encode()).digest()
 
 
 async def replay(
-    session: AsyncSession, principal: Principal, key: str, body: BaseModel, *, resource_type: str
+    session: AsyncSession, principal: Principal, key: str, body: BaseModel, *, resource_type: str, target: str
 ) -> JSONResponse | None:
     record = await session.scalar(
         select(IdempotencyRecord).where(
@@ -45,7 +64,7 @@ async def replay(
     )
     if record is None:
         return None
-    if record.request_hash != _fingerprint(body):
+    if record.request_hash != _fingerprint(body, target):
         raise Unprocessable(
             "This Idempotency-Key was used with another body.",
             extra={
@@ -71,6 +90,7 @@ async def remember(
     principal: Principal,
     key: str,
     body: BaseModel,
+    target: str,
     status_code: int,
     response: dict[str, Any],
 ) -> None:
@@ -78,7 +98,7 @@ async def remember(
         IdempotencyRecord(
             principal_id=principal.id,
             key=key,
-            request_hash=_fingerprint(body),
+            request_hash=_fingerprint(body, target),
             status_code=status_code,
             response_body=response,
         )
@@ -86,3 +106,29 @@ async def remember(
     await flush_or_conflict(
         session, "A request with this Idempotency-Key is in progress or done; retry to read it."
     )
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def idempotent(
+    session: AsyncSession,
+    principal: Principal,
+    key: str | None,
+    body: BaseModel,
+    *,
+    resource_type: str,
+    create: Callable[[], Awaitable[M]],
+    parent: object = None,
+    status_code: int = 201,
+) -> M | JSONResponse:
+    """Run `create` once per (caller, key): a retry with the same body gets the first response again."""
+    target = f"{resource_type}:{parent or ''}"
+    if key is not None:
+        replayed = await replay(session, principal, key, body, resource_type=resource_type, target=target)
+        if replayed is not None:
+            return replayed
+    created = await create()
+    if key is not None:
+        await remember(session, principal, key, body, target, status_code, created.model_dump(mode="json"))
+    return created

@@ -2,9 +2,10 @@
 
 from src.audit.models import AuditChain, AuditEvent
 from src.auth.models import ApiClient, LoginFailure, Organization, RefreshToken, TokenFamily, User
-from src.cases.models import Assignment, Case, Consent, IdempotencyRecord, Note, Person, Transition, Violation
+from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
 from src.consulates.models import ConsulateJurisdiction
 from src.db import Base
+from src.idempotency import IdempotencyRecord
 
 __all__ = [
     "ApiClient",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Header, Request, Response, status
 
@@ -26,6 +26,7 @@ from src.auth.schemas import (
 from src.db import DbSession
 from src.dependencies import AppSettings, AppTokenKeys
 from src.errors import problem_responses
+from src.idempotency import IdempotencyKey, idempotent
 from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.schemas import Page
 
@@ -130,10 +131,17 @@ async def logout(session: DbSession, principal: CurrentPrincipal) -> None:
     responses=problem_responses(403, 409),
 )
 async def create_organization(
-    session: DbSession, principal: CurrentPrincipal, body: OrganizationCreate
-) -> OrganizationRead:
-    organization = await service.create_organization(session, principal, body)
-    return OrganizationRead.model_validate(organization)
+    session: DbSession,
+    principal: CurrentPrincipal,
+    body: OrganizationCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    async def create() -> OrganizationRead:
+        return OrganizationRead.model_validate(await service.create_organization(session, principal, body))
+
+    return await idempotent(
+        session, principal, idempotency_key, body, resource_type="organization", create=create
+    )
 
 
 @router.get("/organizations", response_model=Page[OrganizationRead], tags=["organizations"])
@@ -178,9 +186,16 @@ async def read_organization(
     responses=problem_responses(403, 404, 409),
 )
 async def create_user(
-    session: DbSession, settings: AppSettings, principal: CurrentPrincipal, body: UserCreate
-) -> UserRead:
-    return UserRead.model_validate(await service.create_user(session, principal, settings, body))
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    body: UserCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    async def create() -> UserRead:
+        return UserRead.model_validate(await service.create_user(session, principal, settings, body))
+
+    return await idempotent(session, principal, idempotency_key, body, resource_type="user", create=create)
 
 
 @router.get("/users", response_model=Page[UserRead], tags=["users"], responses=problem_responses(403))

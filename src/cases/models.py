@@ -14,7 +14,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -165,15 +164,3 @@ class Assignment(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     __table_args__ = (Index("ix_case_assignment_case_id_at", "case_id", "at"),)
-
-
-class IdempotencyRecord(CreatedAt, Base):
-    """First response to a creating POST, per caller and key: a retry gets it again."""
-
-    __tablename__ = "idempotency_record"
-
-    principal_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    request_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
-    status_code: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    response_body: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)

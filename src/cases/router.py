@@ -131,17 +131,17 @@ async def create_case(
     body: CaseCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    if idempotency_key is not None:
-        replayed = await idempotency.replay(session, principal, idempotency_key, body, resource_type="case")
-        if replayed is not None:
-            return replayed
-    case = await service.create_case(session, principal, body)
-    if idempotency_key is not None:
-        await idempotency.remember(
-            session, principal, idempotency_key, body, 201, case.model_dump(mode="json")
-        )
-    response.headers["Location"] = f"/v1/cases/{case.id}"
-    _with_etag(response, f'"{case.version}"')
+    case = await idempotency.idempotent(
+        session,
+        principal,
+        idempotency_key,
+        body,
+        resource_type="case",
+        create=lambda: service.create_case(session, principal, body),
+    )
+    if isinstance(case, CaseRead):
+        response.headers["Location"] = f"/v1/cases/{case.id}"
+        _with_etag(response, f'"{case.version}"')
     return case
 
 
@@ -269,9 +269,21 @@ async def assign_case(
     responses=problem_responses(403, 404),
 )
 async def add_case_note(
-    session: DbSession, principal: CurrentPrincipal, case_id: CaseId, body: NoteIn
-) -> NoteRead:
-    return await service.add_note(session, principal, case_id, body)
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: CaseId,
+    body: NoteIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    return await idempotency.idempotent(
+        session,
+        principal,
+        idempotency_key,
+        body,
+        resource_type="case_note",
+        parent=case_id,
+        create=lambda: service.add_note(session, principal, case_id, body),
+    )
 
 
 @router.get(

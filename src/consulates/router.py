@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -12,6 +12,7 @@ from src.consulates import service
 from src.consulates.schemas import ConsulateCreate, ConsulateRead
 from src.db import DbSession
 from src.errors import problem_responses
+from src.idempotency import IdempotencyKey, idempotent
 from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.schemas import Page
 
@@ -27,9 +28,19 @@ Country = Annotated[str, Query(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 al
     responses=problem_responses(403, 409),
 )
 async def create_consulate(
-    session: DbSession, principal: CurrentPrincipal, body: ConsulateCreate
-) -> ConsulateRead:
-    return await service.create_consulate(session, principal, body)
+    session: DbSession,
+    principal: CurrentPrincipal,
+    body: ConsulateCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    return await idempotent(
+        session,
+        principal,
+        idempotency_key,
+        body,
+        resource_type="organization",
+        create=lambda: service.create_consulate(session, principal, body),
+    )
 
 
 @router.get("", response_model=Page[ConsulateRead])

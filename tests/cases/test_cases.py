@@ -448,3 +448,49 @@ async def test_ministry_intake_is_routed_to_the_covering_consulate(
         headers=officer.headers,
     )
     assert not_theirs.status_code == 422
+
+
+async def test_every_creating_post_honours_idempotency_keys(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, consulate_a: Consulate
+) -> None:
+    from src.auth.models import Organization, User
+    from src.cases.models import Note
+
+    admin = await factories.account(db, settings, client, "admin")
+    calls = [
+        (admin, "/v1/organizations", {"name": "Idem NGO", "kind": "partner", "country": "RU"}, Organization),
+        (
+            admin,
+            "/v1/users",
+            {
+                "username": "idem.user",
+                "password": "a-long-pass-phrase",
+                "organization_id": str(consulate_a.officer.organization.id),
+                "role": "officer",
+            },
+            User,
+        ),
+        (
+            admin,
+            "/v1/consulates",
+            {"name": "Idem CG", "country": "KG", "jurisdiction": [{"country": "RU", "region": "RU-TYU"}]},
+            Organization,
+        ),
+    ]
+    case = await open_case(client, consulate_a.officer, abuse_body())
+    other_case = await open_case(client, consulate_a.officer, abuse_body())
+    calls.append((consulate_a.officer, f"/v1/cases/{case['id']}/notes", {"body": "Same words."}, Note))
+    for account, path, body, model in calls:
+        headers = {**account.headers, "Idempotency-Key": f"k-{path}"}
+        before = await _count(db, model)
+        first = await client.post(path, json=body, headers=headers)
+        again = await client.post(path, json=body, headers=headers)
+        assert first.status_code == again.status_code == 201, (path, first.text)
+        assert again.json() == first.json() and again.headers.get("idempotent-replayed") == "true"
+        assert await _count(db, model) == before + 1, path
+    # The same key and body on another case is another request, not a replay of the first note.
+    note_key = {**consulate_a.officer.headers, "Idempotency-Key": f"k-/v1/cases/{case['id']}/notes"}
+    elsewhere = await client.post(
+        f"/v1/cases/{other_case['id']}/notes", json={"body": "Same words."}, headers=note_key
+    )
+    assert elsewhere.status_code == 422
