@@ -10,7 +10,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -490,38 +490,41 @@ async def get_client(session: AsyncSession, principal: Principal, client_id: uui
     return row
 
 
+async def _list_accounts(
+    session: AsyncSession,
+    principal: Principal,
+    model: type[User] | type[ApiClient],
+    resource_type: str,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[Any]:
+    action = f"{resource_type}.list"
+    if principal.role != "admin":
+        raise _denied(principal, action, resource_type, None)
+    query: Any = (
+        repository.readable_users(principal) if model is User else repository.readable_clients(principal)
+    )
+    query = query.order_by(model.id).limit(limit)
+    if after is not None:
+        query = query.where(model.id > after)
+    rows = list((await session.scalars(query)).all())
+    await audit.record(
+        session, principal.actor, action, resource_type=resource_type, detail={"count": len(rows)}
+    )
+    return rows
+
+
 async def list_users(
     session: AsyncSession, principal: Principal, *, after: uuid.UUID | None, limit: int
 ) -> list[User]:
-    if principal.role != "admin":
-        raise _denied(principal, "user.list", "user", None)
-    query = repository.readable_users(principal).order_by(User.id).limit(limit)
-    if after is not None:
-        query = query.where(User.id > after)
-    users = list((await session.scalars(query)).all())
-    await audit.record(
-        session, principal.actor, "user.list", resource_type="user", detail={"count": len(users)}
-    )
-    return users
+    return await _list_accounts(session, principal, User, "user", after=after, limit=limit)
 
 
 async def list_clients(
     session: AsyncSession, principal: Principal, *, after: uuid.UUID | None, limit: int
 ) -> list[ApiClient]:
-    if principal.role != "admin":
-        raise _denied(principal, "api_client.list", "api_client", None)
-    query = repository.readable_clients(principal).order_by(ApiClient.id).limit(limit)
-    if after is not None:
-        query = query.where(ApiClient.id > after)
-    clients = list((await session.scalars(query)).all())
-    await audit.record(
-        session,
-        principal.actor,
-        "api_client.list",
-        resource_type="api_client",
-        detail={"count": len(clients)},
-    )
-    return clients
+    return await _list_accounts(session, principal, ApiClient, "api_client", after=after, limit=limit)
 
 
 async def create_client(
