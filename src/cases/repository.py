@@ -26,12 +26,8 @@ def readable(principal: Principal) -> Select[Case]:
     return select(Case).where(condition)
 
 
-async def get_readable(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, for_update: bool = False
-) -> Case | None:
+async def get_readable(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case | None:
     query = readable(principal).where(Case.id == case_id)
-    if for_update:
-        query = query.with_for_update()
     return await session.scalar(query.execution_options(populate_existing=True))
 
 

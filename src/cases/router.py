@@ -141,7 +141,7 @@ async def create_case(
     )
     if isinstance(case, CaseRead):
         response.headers["Location"] = f"/v1/cases/{case.id}"
-        _with_etag(response, f'"{case.version}"')
+        _with_etag(response, service.etag_of(case.version))
     return case
 
 

@@ -51,8 +51,12 @@ TRAFFICKING_VIOLATIONS = frozenset(
 )
 
 
+def etag_of(version: int) -> str:
+    return f'"{version}"'
+
+
 def etag(case: Case) -> str:
-    return f'"{case.version}"'
+    return etag_of(case.version)
 
 
 def _denied(principal: Principal, action: str, case_id: uuid.UUID | None, detail: str) -> Forbidden:

@@ -159,12 +159,34 @@ async def test_other_organizations_and_roles_get_404(
             response = await client.get(f"/v1/cases/{case['id']}{path}", headers=outsider.headers)
             assert response.status_code == 404, (outsider.user.role, path)
             assert "Айдаралиев" not in response.text
-        patch = await client.patch(
-            f"/v1/cases/{case['id']}", json={"summary": "hijacked"}, headers=_with_etag(outsider, '"1"')
-        )
-        assert patch.status_code == 404
+        writes = [
+            client.patch(
+                f"/v1/cases/{case['id']}", json={"summary": "hijacked"}, headers=_with_etag(outsider, '"1"')
+            ),
+            client.post(
+                f"/v1/cases/{case['id']}/transitions",
+                json={"to": "triage"},
+                headers=_with_etag(outsider, '"1"'),
+            ),
+            client.post(
+                f"/v1/cases/{case['id']}/assign",
+                json={"assignee_id": str(outsider.user.id)},
+                headers=_with_etag(outsider, '"1"'),
+            ),
+            client.post(
+                f"/v1/cases/{case['id']}/notes", json={"body": "intrusion"}, headers=outsider.headers
+            ),
+        ]
+        for write in writes:
+            response = await write
+            assert response.status_code == 404, (outsider.user.role, response.text)
         listed = await client.get("/v1/cases", headers=outsider.headers)
         assert case["id"] not in listed.text
+    unchanged = await db.scalar(
+        select(Case).where(Case.id == case["id"]).execution_options(populate_existing=True)
+    )
+    assert unchanged is not None and unchanged.version == 1 and unchanged.assignee_id is None
+    assert unchanged.summary == abuse_body()["summary"]
     coordinator = await factories.account(db, settings, client, "coordinator")
     assert (await client.get(f"/v1/cases/{case['id']}", headers=coordinator.headers)).status_code == 200
     assert ("case.read", "not_found") in await _actions(db, case["id"])
@@ -494,3 +516,38 @@ async def test_every_creating_post_honours_idempotency_keys(
         f"/v1/cases/{other_case['id']}/notes", json={"body": "Same words."}, headers=note_key
     )
     assert elsewhere.status_code == 422
+
+
+async def test_assign_needs_a_case_worker_of_the_owner(
+    client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate, consulate_b: Consulate
+) -> None:
+    case = await open_case(client, consulate_a.officer, abuse_body())
+    url = f"/v1/cases/{case['id']}/assign"
+    foreign = await client.post(
+        url,
+        json={"assignee_id": str(consulate_b.officer.user.id)},
+        headers=_with_etag(consulate_a.supervisor, '"1"'),
+    )
+    assert foreign.status_code == 422 and foreign.json()["errors"][0]["loc"] == ["body", "assignee_id"]
+    missing = await client.post(
+        url, json={"assignee_id": str(consulate_a.officer.user.id)}, headers=consulate_a.supervisor.headers
+    )
+    assert missing.status_code == 428
+    stale = await client.post(
+        url,
+        json={"assignee_id": str(consulate_a.officer.user.id)},
+        headers=_with_etag(consulate_a.supervisor, '"7"'),
+    )
+    assert stale.status_code == 412
+    stored = await db.scalar(select(Case.assignee_id).where(Case.id == case["id"]))
+    assert stored is None
+    done = await client.post(
+        url,
+        json={"assignee_id": str(consulate_a.officer.user.id)},
+        headers=_with_etag(consulate_a.supervisor, '"1"'),
+    )
+    assert done.status_code == 200 and done.json()["assignee_id"] == str(consulate_a.officer.user.id)
+    timeline = await client.get(f"/v1/cases/{case['id']}/timeline", headers=consulate_a.officer.headers)
+    assert [e["assignee_id"] for e in timeline.json() if e["type"] == "assignment"] == [
+        str(consulate_a.officer.user.id)
+    ]
