@@ -24,6 +24,7 @@ from src.db import create_engine, create_sessionmaker
 from src.errors import install_error_handlers, problem_response
 from src.middleware import RequestContextMiddleware
 from src.observability import configure_logging
+from src.referrals.router import router as referrals_router
 
 log = structlog.get_logger("ukuk.app")
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(consulates_router)
     app.include_router(cases_router)
+    app.include_router(referrals_router)
     _add_ops_routes(app)
     app.add_middleware(
         RequestContextMiddleware,

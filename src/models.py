@@ -6,6 +6,7 @@ from src.cases.models import Assignment, Case, Consent, Note, Person, Transition
 from src.consulates.models import ConsulateJurisdiction
 from src.db import Base
 from src.idempotency import IdempotencyRecord
+from src.referrals.models import Referral, ReferralUpdate
 
 __all__ = [
     "ApiClient",
@@ -21,6 +22,8 @@ __all__ = [
     "Note",
     "Organization",
     "Person",
+    "Referral",
+    "ReferralUpdate",
     "RefreshToken",
     "TokenFamily",
     "Transition",

@@ -71,7 +71,7 @@ _ISO_4217 = (
 CURRENCIES = frozenset(_ISO_4217.split())
 
 
-def _member_of(taxonomy: str) -> Any:
+def member_of(taxonomy: str) -> Any:
     allowed = codes(taxonomy)
 
     def check(value: str) -> str:
@@ -82,7 +82,7 @@ def _member_of(taxonomy: str) -> Any:
     return AfterValidator(check)
 
 
-def _each_member_of(taxonomy: str) -> Any:
+def each_member_of(taxonomy: str) -> Any:
     allowed = codes(taxonomy)
 
     def check(values: list[str]) -> list[str]:
@@ -107,13 +107,13 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
 Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)]
-PersonRole = Annotated[Code, _member_of("person_role")]
-Sex = Annotated[Code, _member_of("sex")]
-ViolationType = Annotated[Code, _member_of("violation_type")]
-IntakeChannel = Annotated[Code, _member_of("intake_channel")]
-ConsentPurpose = Annotated[Code, _member_of("consent_purpose")]
-ConsentGivenBy = Annotated[Code, _member_of("consent_given_by")]
-IsicSection = Annotated[Code, _member_of("isic_section")]
+PersonRole = Annotated[Code, member_of("person_role")]
+Sex = Annotated[Code, member_of("sex")]
+ViolationType = Annotated[Code, member_of("violation_type")]
+IntakeChannel = Annotated[Code, member_of("intake_channel")]
+ConsentPurpose = Annotated[Code, member_of("consent_purpose")]
+ConsentGivenBy = Annotated[Code, member_of("consent_given_by")]
+IsicSection = Annotated[Code, member_of("isic_section")]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{5,31}$")]
 DocumentType = Literal["passport", "id_card", "birth_certificate", "residence_permit", "other"]
@@ -165,7 +165,7 @@ class PersonIn(InputModel):
 
 class ViolationIn(InputModel):
     type: ViolationType
-    indicators: Annotated[list[Code], Field(max_length=20), _each_member_of("ilo_indicator")] = []
+    indicators: Annotated[list[Code], Field(max_length=20), each_member_of("ilo_indicator")] = []
     started_on: PastDate | None = None
     ended_on: PastDate | None = None
     location: ShortText | None = None
@@ -184,7 +184,7 @@ class ViolationIn(InputModel):
 
 class ConsentIn(InputModel):
     purposes: Annotated[
-        list[ConsentPurpose], Field(min_length=1, max_length=4), _each_member_of("consent_purpose")
+        list[ConsentPurpose], Field(min_length=1, max_length=4), each_member_of("consent_purpose")
     ]
     given_by: ConsentGivenBy
     given_on: PastDate
@@ -231,11 +231,11 @@ class ReflectionPeriod(InputModel):
 
 
 class TraffickingDetails(InputModel):
-    trafficking_status: Annotated[Code, _member_of("trafficking_status")] = "possible"
-    decided_by: Annotated[Code, _member_of("trafficking_decided_by")] | None = None
-    exploitation: Annotated[list[Code], Field(max_length=8), _each_member_of("exploitation")] = []
-    means_of_control: Annotated[list[Code], Field(max_length=17), _each_member_of("means_of_control")] = []
-    recruiter_relation: Annotated[Code, _member_of("recruiter_relation")] | None = None
+    trafficking_status: Annotated[Code, member_of("trafficking_status")] = "possible"
+    decided_by: Annotated[Code, member_of("trafficking_decided_by")] | None = None
+    exploitation: Annotated[list[Code], Field(max_length=8), each_member_of("exploitation")] = []
+    means_of_control: Annotated[list[Code], Field(max_length=17), each_member_of("means_of_control")] = []
+    recruiter_relation: Annotated[Code, member_of("recruiter_relation")] | None = None
     recruitment_place: Place | None = None
     exploitation_place: Place | None = None
     reflection_period: ReflectionPeriod | None = None

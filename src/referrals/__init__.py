@@ -1,0 +1,1 @@
+"""Referrals both ways between case owners and partners, consent-scoped case views, progress updates."""

@@ -1,0 +1,68 @@
+"""Referral queries; the only place referral rows are scoped to the caller (`readable`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.auth.principal import Principal
+from src.auth.scopes import REFERRALS_READ
+from src.referrals.models import Referral, ReferralUpdate
+
+
+def readable(principal: Principal) -> Select[Referral]:
+    """Referrals sent by or to the caller's organization."""
+    if REFERRALS_READ not in principal.scopes:
+        return select(Referral).where(false())
+    mine = principal.organization_id
+    return select(Referral).where(
+        or_(Referral.from_organization_id == mine, Referral.to_organization_id == mine)
+    )
+
+
+async def get_readable(
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID
+) -> Referral | None:
+    query = readable(principal).where(Referral.id == referral_id).execution_options(populate_existing=True)
+    return await session.scalar(query)
+
+
+async def list_referrals(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    direction: str | None,
+    status: str | None,
+    before: uuid.UUID | None,
+    limit: int,
+) -> list[Referral]:
+    query: Any = readable(principal)
+    if direction == "incoming":
+        query = query.where(Referral.to_organization_id == principal.organization_id)
+    elif direction == "outgoing":
+        query = query.where(Referral.from_organization_id == principal.organization_id)
+    if status is not None:
+        query = query.where(Referral.status == status)
+    if before is not None:
+        query = query.where(Referral.id < before)
+    return list((await session.scalars(query.order_by(Referral.id.desc()).limit(limit))).all())
+
+
+async def updates_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralUpdate]:
+    query = (
+        select(ReferralUpdate).where(ReferralUpdate.referral_id == referral_id).order_by(ReferralUpdate.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def updates_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[ReferralUpdate]:
+    query = (
+        select(ReferralUpdate)
+        .join(Referral, Referral.id == ReferralUpdate.referral_id)
+        .where(Referral.case_id == case_id)
+        .order_by(ReferralUpdate.id)
+    )
+    return list((await session.scalars(query)).all())

@@ -1,0 +1,171 @@
+"""HTTP for referrals."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from src import idempotency
+from src.auth.dependencies import CurrentPrincipal
+from src.db import DbSession
+from src.errors import problem_responses
+from src.idempotency import IdempotencyKey
+from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.referrals import service
+from src.referrals.models import REFERRAL_STATUSES
+from src.referrals.schemas import (
+    ReferralAction,
+    ReferralCreate,
+    ReferralRead,
+    ReferralUpdateIn,
+    ReferralUpdateRead,
+)
+from src.schemas import Page
+
+router = APIRouter(prefix="/v1", tags=["referrals"], responses=problem_responses(401, 422))
+
+ReferralId = Annotated[uuid.UUID, Path()]
+ReferralStatus = Literal[REFERRAL_STATUSES]  # type: ignore[valid-type]
+
+
+@router.post(
+    "/cases/{case_id}/referrals",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReferralRead,
+    response_model_exclude_none=True,
+    responses=problem_responses(403, 404, 409),
+)
+async def refer_case(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: Annotated[uuid.UUID, Path()],
+    body: ReferralCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Refer a case: consent must cover `referral` and `partner_data_sharing`, or record an exception."""
+    return await idempotency.idempotent(
+        session,
+        principal,
+        idempotency_key,
+        body,
+        resource_type="referral",
+        parent=case_id,
+        create=lambda: service.create_referral(session, principal, case_id, body),
+    )
+
+
+@router.get("/referrals", response_model=Page[ReferralRead], response_model_exclude_none=True)
+async def list_referrals(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    direction: Literal["incoming", "outgoing"] | None = None,
+    status_: Annotated[ReferralStatus | None, Query(alias="status")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ReferralRead]:
+    """Referrals sent by or to the caller's organization, newest first (no case view in lists)."""
+    rows = await service.list_referrals(
+        session,
+        principal,
+        direction=direction,
+        status=status_,
+        before=uuid_after(decode_cursor(cursor, 1)),
+        limit=limit + 1,
+    )
+    items = [
+        ReferralRead(
+            id=r.id,
+            case_id=r.case_id if r.from_organization_id == principal.organization_id else None,
+            from_organization_id=r.from_organization_id,
+            to_organization_id=r.to_organization_id,
+            services=r.services,
+            urgency=r.urgency,
+            reason=r.reason,
+            share=r.share,
+            due_on=r.due_on,
+            status=r.status,
+            status_note=r.status_note,
+            consent_exception=r.consent_exception is not None,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+        for r in rows
+    ]
+    return build_page(request, response, items, limit)
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    response_model=ReferralRead,
+    response_model_exclude_none=True,
+    responses=problem_responses(404),
+)
+async def read_referral(
+    session: DbSession, principal: CurrentPrincipal, referral_id: ReferralId
+) -> ReferralRead:
+    """The recipient sees `case`: only the shared groups, and only while the referral is open."""
+    return await service.get_referral(session, principal, referral_id)
+
+
+def _action_route(action: str, summary: str) -> None:
+    async def endpoint(
+        session: DbSession, principal: CurrentPrincipal, referral_id: ReferralId, body: ReferralAction
+    ) -> ReferralRead:
+        return await service.act(session, principal, referral_id, action, body.note)
+
+    endpoint.__name__ = f"{action}_referral"
+    router.add_api_route(
+        f"/referrals/{{referral_id}}/{action}",
+        endpoint,
+        methods=["POST"],
+        response_model=ReferralRead,
+        response_model_exclude_none=True,
+        summary=summary,
+        name=f"{action}_referral",
+        responses=problem_responses(403, 404, 409),
+    )
+
+
+_action_route("accept", "Accept a referral (recipient)")
+_action_route("decline", "Decline a referral with a reason in `note` (recipient)")
+_action_route("complete", "Complete a referral with the outcome in `note` (recipient)")
+_action_route("withdraw", "Withdraw a referral (sender)")
+
+
+@router.post(
+    "/referrals/{referral_id}/updates",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReferralUpdateRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def add_referral_update(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    referral_id: ReferralId,
+    body: ReferralUpdateIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    return await idempotency.idempotent(
+        session,
+        principal,
+        idempotency_key,
+        body,
+        resource_type="referral_update",
+        parent=referral_id,
+        create=lambda: service.add_update(session, principal, referral_id, body),
+    )
+
+
+@router.get(
+    "/referrals/{referral_id}/updates",
+    response_model=list[ReferralUpdateRead],
+    responses=problem_responses(404),
+)
+async def list_referral_updates(
+    session: DbSession, principal: CurrentPrincipal, referral_id: ReferralId
+) -> list[ReferralUpdateRead]:
+    return await service.list_updates(session, principal, referral_id)

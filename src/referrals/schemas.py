@@ -1,0 +1,99 @@
+"""Referral bodies and the consent-scoped case view a recipient gets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from src.cases.schemas import each_member_of
+from src.schemas import InputModel, OutputModel
+
+Urgency = Literal["low", "normal", "high", "emergency"]
+Note = Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+
+
+class ConsentException(InputModel):
+    legal_basis: Annotated[str, StringConstraints(min_length=10, max_length=500)] = Field(
+        description="Why the referral goes ahead without consent, e.g. the law on a child's best interests."
+    )
+
+
+class ReferralCreate(InputModel):
+    to_organization_id: uuid.UUID
+    services: Annotated[list[str], Field(min_length=1, max_length=12), each_member_of("service")]
+    urgency: Urgency = "normal"
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+    share: Annotated[list[str], Field(min_length=1, max_length=7), each_member_of("share_group")]
+    due_on: date | None = None
+    consent_exception: ConsentException | None = None
+
+
+class ReferralAction(InputModel):
+    note: Note | None = None
+
+
+class ReferralUpdateIn(InputModel):
+    body: Note
+
+
+class SharedPerson(OutputModel):
+    given_name: str | None = None
+    age_band: str | None = None
+    sex: str | None = None
+    citizenship: str | None = None
+    language: str | None = None
+    full_name: str | None = None
+    birth_date: date | None = None
+    phone: str | None = None
+    document: dict[str, str] | None = None
+
+
+class SharedViolation(OutputModel):
+    type: str
+    indicators: list[str]
+    started_on: date | None = None
+    ended_on: date | None = None
+    description: str | None = None
+
+
+class SharedCase(OutputModel):
+    """What the referral's `share` groups disclose, nothing more (absent fields are omitted)."""
+
+    reference: str
+    kind: str
+    occurred_country: str
+    subject: SharedPerson
+    summary: str | None = None
+    violations: list[SharedViolation] | None = None
+    child_details: dict[str, Any] | None = None
+
+
+class ReferralRead(OutputModel):
+    id: uuid.UUID
+    case_id: uuid.UUID | None = Field(
+        description="Only the sender's own case id; recipients work by referral."
+    )
+    from_organization_id: uuid.UUID
+    to_organization_id: uuid.UUID
+    services: list[str]
+    urgency: str
+    reason: str
+    share: list[str]
+    due_on: date | None = None
+    status: str
+    status_note: str | None = None
+    consent_exception: bool
+    created_at: datetime
+    updated_at: datetime
+    case: SharedCase | None = None
+
+
+class ReferralUpdateRead(OutputModel):
+    id: uuid.UUID
+    author_organization_id: uuid.UUID
+    kind: str
+    body: str | None = None
+    created_at: datetime

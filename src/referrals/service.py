@@ -1,0 +1,295 @@
+"""Referral use cases: send (consent checked), act on (accept, decline, complete, withdraw), read the
+consent-scoped case, exchange progress updates. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src import clock
+from src.audit import service as audit
+from src.auth.models import Organization
+from src.auth.principal import Principal
+from src.auth.scopes import REFERRALS_WRITE
+from src.cases import policies as case_policies
+from src.cases import repository as cases
+from src.cases.models import Consent
+from src.db import flush_or_conflict
+from src.errors import Conflict, Forbidden, NotFound, Unprocessable
+from src.referrals import repository
+from src.referrals.models import OPEN_STATUSES, Referral, ReferralUpdate
+from src.referrals.schemas import ReferralCreate, ReferralRead, ReferralUpdateIn, ReferralUpdateRead
+from src.referrals.views import ALL_GROUPS, shared_case
+
+REQUIRED_CONSENT = frozenset({"referral", "partner_data_sharing"})
+# action -> (who: sender | recipient, from statuses, to status, note required)
+ACTIONS: dict[str, tuple[str, frozenset[str], str, bool]] = {
+    "accept": ("recipient", frozenset({"pending"}), "accepted", False),
+    "decline": ("recipient", frozenset({"pending"}), "declined", True),
+    "complete": ("recipient", frozenset({"accepted"}), "completed", True),
+    "withdraw": ("sender", frozenset(OPEN_STATUSES), "withdrawn", False),
+}
+
+
+def _not_found(principal: Principal, action: str, resource_type: str, resource_id: uuid.UUID) -> NotFound:
+    return NotFound(
+        f"No such {resource_type}.",
+        after_rollback=[
+            audit.record_after_rollback(
+                principal.actor,
+                action,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                outcome="not_found",
+            )
+        ],
+    )
+
+
+def _denied(principal: Principal, action: str, referral_id: uuid.UUID | None, detail: str) -> Forbidden:
+    return Forbidden(
+        detail,
+        after_rollback=[
+            audit.record_after_rollback(
+                principal.actor, action, resource_type="referral", resource_id=referral_id, outcome="denied"
+            )
+        ],
+    )
+
+
+async def create_referral(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, body: ReferralCreate
+) -> ReferralRead:
+    case = await cases.get_readable(session, principal, case_id)
+    if case is None:
+        raise _not_found(principal, "referral.create", "case", case_id)
+    if REFERRALS_WRITE not in principal.scopes or not case_policies.may_write(
+        principal, case.owner_organization_id, case.assignee_id
+    ):
+        raise _denied(principal, "referral.create", None, "You may not refer this case.")
+    recipient = await session.get(Organization, body.to_organization_id)
+    if (
+        recipient is None
+        or recipient.kind not in ("partner", "consulate")
+        or recipient.id == case.owner_organization_id
+    ):
+        raise Unprocessable(
+            "The recipient must be another consulate or a partner organization.",
+            extra={"errors": [{"loc": ["body", "to_organization_id"], "msg": "not a recipient"}]},
+        )
+    if body.due_on is not None and body.due_on < clock.utcnow().date():
+        raise Unprocessable(
+            "due_on is in the past.",
+            extra={"errors": [{"loc": ["body", "due_on"], "msg": "date is in the past"}]},
+        )
+    consented = set((await session.scalars(select(Consent.purpose).where(Consent.case_id == case.id))).all())
+    if not consented >= REQUIRED_CONSENT and body.consent_exception is None:
+        missing = sorted(REQUIRED_CONSENT - consented)
+        raise Conflict(
+            "The case's consent does not cover this referral; record a consent exception with its "
+            "legal basis to proceed.",
+            extra={"missing_consent": missing},
+        )
+    referral = Referral(
+        case_id=case.id,
+        from_organization_id=case.owner_organization_id,
+        to_organization_id=recipient.id,
+        services=body.services,
+        urgency=body.urgency,
+        reason=body.reason,
+        share=body.share,
+        due_on=body.due_on,
+        consent_exception=body.consent_exception.model_dump() if body.consent_exception else None,
+        created_by=principal.id,
+        created_at=clock.utcnow(),
+        updated_at=clock.utcnow(),
+    )
+    session.add(referral)
+    await flush_or_conflict(session, "This case already has an open referral to that organization.")
+    session.add(
+        ReferralUpdate(
+            referral_id=referral.id,
+            author_id=principal.id,
+            author_organization_id=principal.organization_id,
+            kind="created",
+        )
+    )
+    await audit.record(
+        session,
+        principal.actor,
+        "referral.create",
+        resource_type="referral",
+        resource_id=referral.id,
+        changed_fields=body.model_fields_set,
+        detail={
+            "case_id": str(case.id),
+            "share": sorted(body.share),
+            "consent_exception": body.consent_exception is not None,
+        },
+    )
+    return await _read(session, principal, referral)
+
+
+async def _read(session: AsyncSession, principal: Principal, referral: Referral) -> ReferralRead:
+    sender = referral.from_organization_id == principal.organization_id
+    view = None
+    if sender or referral.status in OPEN_STATUSES:
+        case = await cases.get_case_row(session, referral.case_id)
+        persons, violations, _ = await cases.children(session, referral.case_id)
+        groups = ALL_GROUPS if sender else frozenset(referral.share)
+        view = shared_case(case, persons, violations, groups, clock.utcnow().date())
+        await audit.record(
+            session,
+            principal.actor,
+            "case.read",
+            resource_type="case",
+            resource_id=case.id,
+            detail={"via_referral": str(referral.id), "share": sorted(groups)},
+        )
+    return ReferralRead(
+        id=referral.id,
+        case_id=referral.case_id if sender else None,
+        from_organization_id=referral.from_organization_id,
+        to_organization_id=referral.to_organization_id,
+        services=referral.services,
+        urgency=referral.urgency,
+        reason=referral.reason,
+        share=referral.share,
+        due_on=referral.due_on,
+        status=referral.status,
+        status_note=referral.status_note,
+        consent_exception=referral.consent_exception is not None,
+        created_at=referral.created_at,
+        updated_at=referral.updated_at,
+        case=view,
+    )
+
+
+async def get_referral(session: AsyncSession, principal: Principal, referral_id: uuid.UUID) -> ReferralRead:
+    referral = await repository.get_readable(session, principal, referral_id)
+    if referral is None:
+        raise _not_found(principal, "referral.read", "referral", referral_id)
+    await audit.record(
+        session, principal.actor, "referral.read", resource_type="referral", resource_id=referral.id
+    )
+    return await _read(session, principal, referral)
+
+
+async def list_referrals(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    direction: str | None,
+    status: str | None,
+    before: uuid.UUID | None,
+    limit: int,
+) -> list[Referral]:
+    rows = await repository.list_referrals(
+        session, principal, direction=direction, status=status, before=before, limit=limit
+    )
+    await audit.record(
+        session,
+        principal.actor,
+        "referral.list",
+        resource_type="referral",
+        detail={"count": min(len(rows), limit - 1), "referral_ids": [str(r.id) for r in rows[: limit - 1]]},
+    )
+    return rows
+
+
+async def act(
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID, action: str, note: str | None
+) -> ReferralRead:
+    who, sources, target, note_required = ACTIONS[action]
+    referral = await repository.get_readable(session, principal, referral_id)
+    if referral is None:
+        raise _not_found(principal, f"referral.{action}", "referral", referral_id)
+    side = referral.from_organization_id if who == "sender" else referral.to_organization_id
+    if REFERRALS_WRITE not in principal.scopes or side != principal.organization_id:
+        raise _denied(
+            principal, f"referral.{action}", referral.id, f"Only the {who} may {action} this referral."
+        )
+    if note_required and not note:
+        raise Unprocessable(
+            f"To {action} a referral, say why in `note`.",
+            extra={"errors": [{"loc": ["body", "note"], "msg": "required"}]},
+        )
+    now = clock.utcnow()
+    result = await session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.status.in_(sources))
+        .values(status=target, status_note=note, updated_at=now)
+        .returning(Referral.id)
+    )
+    if result.first() is None:
+        allowed = sorted(
+            name for name, (w, src, _, _) in ACTIONS.items() if referral.status in src and w == who
+        )
+        raise Conflict(
+            f"A referral that is {referral.status} cannot be {target}.", extra={"allowed": allowed}
+        )
+    await session.refresh(referral)
+    session.add(
+        ReferralUpdate(
+            referral_id=referral.id,
+            author_id=principal.id,
+            author_organization_id=principal.organization_id,
+            kind=target,
+            body=note,
+        )
+    )
+    await audit.record(
+        session,
+        principal.actor,
+        f"referral.{action}",
+        resource_type="referral",
+        resource_id=referral.id,
+        changed_fields=("status",),
+        detail={"to": target},
+    )
+    return await _read(session, principal, referral)
+
+
+async def add_update(
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID, body: ReferralUpdateIn
+) -> ReferralUpdateRead:
+    referral = await repository.get_readable(session, principal, referral_id)
+    if referral is None:
+        raise _not_found(principal, "referral.update.create", "referral", referral_id)
+    if REFERRALS_WRITE not in principal.scopes:
+        raise _denied(principal, "referral.update.create", referral.id, "Your token may not write referrals.")
+    if referral.status not in OPEN_STATUSES:
+        raise Conflict(f"The referral is {referral.status}: no more updates.")
+    row = ReferralUpdate(
+        referral_id=referral.id,
+        author_id=principal.id,
+        author_organization_id=principal.organization_id,
+        kind="progress",
+        body=body.body,
+    )
+    session.add(row)
+    await session.flush()
+    await audit.record(
+        session,
+        principal.actor,
+        "referral.update.create",
+        resource_type="referral",
+        resource_id=referral.id,
+        changed_fields=("body",),
+    )
+    return ReferralUpdateRead.model_validate(row)
+
+
+async def list_updates(
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID
+) -> list[ReferralUpdateRead]:
+    referral = await repository.get_readable(session, principal, referral_id)
+    if referral is None:
+        raise _not_found(principal, "referral.update.list", "referral", referral_id)
+    rows = await repository.updates_of(session, referral.id)
+    await audit.record(
+        session, principal.actor, "referral.update.list", resource_type="referral", resource_id=referral.id
+    )
+    return [ReferralUpdateRead.model_validate(r) for r in rows]

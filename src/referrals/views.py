@@ -1,0 +1,81 @@
+"""The consent-scoped case view: pure rules of what each `share` group discloses."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+from typing import Any
+
+from src.cases.models import Case, Person, Violation
+from src.referrals.schemas import SharedCase, SharedPerson, SharedViolation
+
+ALL_GROUPS = frozenset(
+    {"basic", "identity", "contact", "document", "narrative", "violations", "child_details"}
+)
+PATRONYMIC_MARKERS = frozenset({"уулу", "кызы", "uulu", "kyzy", "ugli", "угли", "kizi", "кизи"})
+AGE_BANDS = ((0, 4), (5, 9), (10, 14), (15, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
+
+
+def given_name(full_name: str) -> str:
+    """Names here are written surname first ("Айдаралиев Медетбек", "Бакыт уулу Азамат"): the last word that
+    is not a patronymic marker. A guess by design: `basic` must not disclose the surname."""
+    words = [w for w in full_name.split() if w.lower() not in PATRONYMIC_MARKERS]
+    return words[-1] if words else ""
+
+
+def age_band(birth_date: date | None, today: date) -> str | None:
+    if birth_date is None:
+        return None
+    age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    for low, high in AGE_BANDS:
+        if low <= age <= high:
+            return f"{low}-{high}"
+    return "65+"
+
+
+def shared_case(
+    case: Case,
+    persons: Sequence[Person],
+    violations: Sequence[Violation],
+    share: Collection[str],
+    today: date,
+) -> SharedCase:
+    groups = set(share)
+    subject = persons[0]
+    person: dict[str, Any] = {}
+    if "basic" in groups:
+        person.update(
+            given_name=given_name(subject.full_name),
+            age_band=age_band(subject.birth_date, today),
+            sex=subject.sex,
+            citizenship=subject.citizenship,
+            language=subject.language,
+        )
+    if "identity" in groups:
+        person.update(full_name=subject.full_name, birth_date=subject.birth_date)
+    if "contact" in groups:
+        person.update(phone=subject.phone)
+    if "document" in groups and subject.document_type and subject.document_number:
+        person.update(document={"type": subject.document_type, "number": subject.document_number})
+    view = SharedCase(
+        reference=case.reference,
+        kind=case.kind,
+        occurred_country=case.occurred_country,
+        subject=SharedPerson(**person),
+    )
+    if "narrative" in groups:
+        view.summary = case.summary
+    if "violations" in groups:
+        view.violations = [
+            SharedViolation(
+                type=v.type,
+                indicators=list(v.indicators),
+                started_on=v.started_on,
+                ended_on=v.ended_on,
+                description=v.description if "narrative" in groups else None,
+            )
+            for v in violations
+        ]
+    if "child_details" in groups and case.kind == "child_return":
+        view.child_details = dict(case.details)
+    return view
