@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -122,7 +123,8 @@ def demo_data(
 
 @app.command()
 def worker() -> None:
-    """Run the background work apart from the API: the audit sequencer (one leads, others stand by)."""
+    """Run the background work apart from the API: the audit sequencer (one leads, others stand by) and the
+    expiry of pending referrals past their due date (every minute)."""
     from src.audit.sequencer import Sequencer
     from src.db import create_engine
 
@@ -134,11 +136,32 @@ def worker() -> None:
             interval=settings.audit_sequencer_interval_seconds,
             batch_size=settings.audit_sequencer_batch_size,
         )
+        stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def shut_down() -> None:
+            sequencer.stop()
+            stop.set()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, sequencer.stop)
+            loop.add_signal_handler(sig, shut_down)
+
+        async def expire_referrals() -> None:
+            from src.db import create_sessionmaker
+            from src.referrals.service import expire_overdue
+
+            sessions = create_sessionmaker(engine)
+            while not stop.is_set():
+                try:
+                    async with sessions() as session, session.begin():
+                        await expire_overdue(session)
+                except Exception as exc:  # the database went away: try again next round
+                    typer.echo(f"referral expiry failed: {type(exc).__name__}", err=True)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=60)
+
         try:
-            await sequencer.run()
+            await asyncio.gather(sequencer.run(), expire_referrals())
         finally:
             await engine.dispose()
 

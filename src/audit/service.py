@@ -22,6 +22,8 @@ class Actor:
     organization_id: uuid.UUID | None = None
 
 
+# The nil UUID stands for the system where a row needs an author id (an expiry, a migration).
+SYSTEM_ID = uuid.UUID(int=0)
 SYSTEM = Actor("system")
 ANONYMOUS = Actor("anonymous")
 

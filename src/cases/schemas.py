@@ -388,7 +388,7 @@ class CaseSummary(OutputModel):
 
 class TimelineEntry(OutputModel):
     at: datetime
-    type: Literal["transition", "note", "assignment"]
+    type: Literal["transition", "note", "assignment", "referral"]
     actor_id: uuid.UUID
     from_status: str | None = None
     to_status: str | None = None
@@ -396,6 +396,10 @@ class TimelineEntry(OutputModel):
     note_id: uuid.UUID | None = None
     body: str | None = None
     assignee_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    event: str | None = Field(
+        default=None, description="For referral entries: created, accepted, progress, ..."
+    )
 
 
 class NoteRead(OutputModel):

@@ -7,6 +7,7 @@ field names only.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +50,11 @@ TRAFFICKING_VIOLATIONS = frozenset(
         "organ_removal",
     }
 )
+
+
+# Later domains (referrals) add their entries to a case's timeline without cases importing them.
+TimelineSource = Callable[[AsyncSession, uuid.UUID], Awaitable[list[TimelineEntry]]]
+timeline_sources: list[TimelineSource] = []
 
 
 def etag_of(version: int) -> str:
@@ -544,5 +550,7 @@ async def timeline(session: AsyncSession, principal: Principal, case_id: uuid.UU
             for a in assignments
         ]
     )
+    for source in timeline_sources:
+        entries += await source(session, case.id)
     await audit.record(session, principal.actor, "case.timeline", resource_type="case", resource_id=case.id)
     return sorted(entries, key=lambda e: e.at)

@@ -15,7 +15,9 @@ from src.auth.principal import Principal
 from src.auth.scopes import REFERRALS_WRITE
 from src.cases import policies as case_policies
 from src.cases import repository as cases
+from src.cases import service as cases_service
 from src.cases.models import Consent
+from src.cases.schemas import TimelineEntry
 from src.db import flush_or_conflict
 from src.errors import Conflict, Forbidden, NotFound, Unprocessable
 from src.referrals import repository
@@ -57,6 +59,23 @@ def _denied(principal: Principal, action: str, referral_id: uuid.UUID | None, de
             )
         ],
     )
+
+
+async def _timeline_entries(session: AsyncSession, case_id: uuid.UUID) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            at=u.created_at,
+            type="referral",
+            actor_id=u.author_id,
+            referral_id=u.referral_id,
+            event=u.kind,
+            body=u.body,
+        )
+        for u in await repository.updates_of_case(session, case_id)
+    ]
+
+
+cases_service.timeline_sources.append(_timeline_entries)
 
 
 async def create_referral(
@@ -110,6 +129,7 @@ async def create_referral(
     await flush_or_conflict(session, "This case already has an open referral to that organization.")
     session.add(
         ReferralUpdate(
+            created_at=clock.utcnow(),
             referral_id=referral.id,
             author_id=principal.id,
             author_organization_id=principal.organization_id,
@@ -233,6 +253,7 @@ async def act(
     await session.refresh(referral)
     session.add(
         ReferralUpdate(
+            created_at=clock.utcnow(),
             referral_id=referral.id,
             author_id=principal.id,
             author_organization_id=principal.organization_id,
@@ -263,6 +284,7 @@ async def add_update(
     if referral.status not in OPEN_STATUSES:
         raise Conflict(f"The referral is {referral.status}: no more updates.")
     row = ReferralUpdate(
+        created_at=clock.utcnow(),
         referral_id=referral.id,
         author_id=principal.id,
         author_organization_id=principal.organization_id,
@@ -293,3 +315,36 @@ async def list_updates(
         session, principal.actor, "referral.update.list", resource_type="referral", resource_id=referral.id
     )
     return [ReferralUpdateRead.model_validate(r) for r in rows]
+
+
+async def expire_overdue(session: AsyncSession) -> int:
+    """Pending referrals past their due date become expired (run by the worker); answers how many."""
+    now = clock.utcnow()
+    expired = (
+        await session.execute(
+            update(Referral)
+            .where(Referral.status == "pending", Referral.due_on < now.date())
+            .values(status="expired", updated_at=now)
+            .returning(Referral.id, Referral.from_organization_id)
+        )
+    ).all()
+    for referral_id, sender in expired:
+        session.add(
+            ReferralUpdate(
+                created_at=now,
+                referral_id=referral_id,
+                author_id=audit.SYSTEM_ID,
+                author_organization_id=sender,
+                kind="expired",
+            )
+        )
+        await audit.record(
+            session,
+            audit.SYSTEM,
+            "referral.expire",
+            resource_type="referral",
+            resource_id=referral_id,
+            changed_fields=("status",),
+            detail={"to": "expired"},
+        )
+    return len(expired)

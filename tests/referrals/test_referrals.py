@@ -195,6 +195,16 @@ async def test_lifecycle_and_who_may_act(
     assert [u["kind"] for u in updates] == ["created", "accepted", "progress", "progress", "completed"]
     late = await client.post(f"{url}/updates", json={"body": "one more"}, headers=ngo.headers)
     assert late.status_code == 409
+    timeline = (
+        await client.get(f"/v1/cases/{case['id']}/timeline", headers=consulate_a.officer.headers)
+    ).json()
+    assert [e["event"] for e in timeline if e["type"] == "referral"] == [
+        "created",
+        "accepted",
+        "progress",
+        "progress",
+        "completed",
+    ]
     actions = list(
         await db.scalars(select(AuditEvent.action).where(AuditEvent.resource_id == referral["id"]))
     )
@@ -334,3 +344,46 @@ async def test_recipient_must_be_another_consulate_or_a_partner(
             headers=consulate_a.officer.headers,
         )
         assert response.status_code == 422
+
+
+async def test_pending_referrals_past_due_expire(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    app_engine: Any,
+    consulate_a: Consulate,
+    ngo: factories.Account,
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from src import clock
+    from src.referrals.service import expire_overdue
+
+    case = await open_case(
+        client,
+        consulate_a.officer,
+        abuse_body(
+            consent={
+                "purposes": ["referral", "partner_data_sharing"],
+                "given_by": "self",
+                "given_on": "2026-11-01",
+            }
+        ),
+    )
+    due = (clock.utcnow() + timedelta(days=2)).date().isoformat()
+    referral = await _refer(client, consulate_a.officer, case["id"], referral_body(ngo, due_on=due))
+    sessions = async_sessionmaker(app_engine)
+    async with sessions() as session, session.begin():
+        assert await expire_overdue(session) == 0
+    clock.advance(timedelta(days=3))
+    async with sessions() as session, session.begin():
+        assert await expire_overdue(session) == 1
+    await factories.sign_in_again(client, ngo)
+    seen = await client.get(f"/v1/referrals/{referral['id']}", headers=ngo.headers)
+    assert seen.json()["status"] == "expired" and "case" not in seen.json()
+    assert (
+        await client.post(f"/v1/referrals/{referral['id']}/accept", json={}, headers=ngo.headers)
+    ).status_code == 409
+    outcome = await db.scalar(select(AuditEvent.outcome).where(AuditEvent.action == "referral.expire"))
+    assert outcome == "success"
