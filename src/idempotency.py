@@ -121,6 +121,7 @@ async def idempotent(
     create: Callable[[], Awaitable[M]],
     parent: object = None,
     status_code: int = 201,
+    exclude_none: bool = False,
 ) -> M | JSONResponse:
     """Run `create` once per (caller, key): a retry with the same body gets the first response again."""
     target = f"{resource_type}:{parent or ''}"
@@ -130,5 +131,13 @@ async def idempotent(
             return replayed
     created = await create()
     if key is not None:
-        await remember(session, principal, key, body, target, status_code, created.model_dump(mode="json"))
+        await remember(
+            session,
+            principal,
+            key,
+            body,
+            target,
+            status_code,
+            created.model_dump(mode="json", exclude_none=exclude_none),
+        )
     return created

@@ -128,7 +128,7 @@ def _person(case_id: uuid.UUID, position: int, person: PersonIn) -> Person:
     )
 
 
-async def _open_case(
+async def open_case(
     session: AsyncSession,
     principal: Principal,
     body: CaseCreate,
@@ -215,7 +215,7 @@ async def create_case(session: AsyncSession, principal: Principal, body: CaseCre
         raise _denied(principal, "case.create", None, "Your role may not open cases.")
     now = clock.utcnow()
     owner_id = await _owner_for(session, principal, body)
-    case = await _open_case(session, principal, body, owner_id, now)
+    case = await open_case(session, principal, body, owner_id, now)
     if _trafficking_indicated(body):
         linked_body = body.model_copy(
             update={
@@ -227,7 +227,7 @@ async def create_case(session: AsyncSession, principal: Principal, body: CaseCre
                 ],
             }
         )
-        linked = await _open_case(session, principal, linked_body, owner_id, now, linked_case_id=case.id)
+        linked = await open_case(session, principal, linked_body, owner_id, now, linked_case_id=case.id)
         case.linked_case_id = linked.id
         await session.flush()
     return await _read_model(session, case, now)

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from src import idempotency
 from src.auth.dependencies import CurrentPrincipal
 from src.db import DbSession
-from src.errors import problem_responses
+from src.errors import Unprocessable, problem_responses
 from src.idempotency import IdempotencyKey
 from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.referrals import service
 from src.referrals.models import REFERRAL_STATUSES
 from src.referrals.schemas import (
+    InboundReferralCreate,
     ReferralAction,
     ReferralCreate,
     ReferralRead,
@@ -51,8 +52,39 @@ async def refer_case(
         idempotency_key,
         body,
         resource_type="referral",
+        exclude_none=True,
         parent=case_id,
         create=lambda: service.create_referral(session, principal, case_id, body),
+    )
+
+
+@router.post(
+    "/referrals",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReferralRead,
+    response_model_exclude_none=True,
+    responses=problem_responses(403, 409),
+)
+async def send_inbound_referral(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    body: InboundReferralCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """A partner refers a new case to the consulate covering `occurred` (Idempotency-Key required)."""
+    if idempotency_key is None:
+        raise Unprocessable(
+            "Send an Idempotency-Key: inbound referrals are retried by partner systems.",
+            extra={"errors": [{"loc": ["header", "Idempotency-Key"], "msg": "required"}]},
+        )
+    return await idempotency.idempotent(
+        session,
+        principal,
+        idempotency_key,
+        body,
+        resource_type="referral",
+        exclude_none=True,
+        create=lambda: service.create_inbound(session, principal, body),
     )
 
 

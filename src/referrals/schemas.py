@@ -6,9 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
-from src.cases.schemas import each_member_of
+from src.cases.schemas import CaseCreate, each_member_of
 from src.schemas import InputModel, OutputModel
 
 Urgency = Literal["low", "normal", "high", "emergency"]
@@ -29,6 +29,26 @@ class ReferralCreate(InputModel):
     share: Annotated[list[str], Field(min_length=1, max_length=7), each_member_of("share_group")]
     due_on: date | None = None
     consent_exception: ConsentException | None = None
+
+
+class InboundReferralCreate(CaseCreate):
+    """A partner's referral of a new case: an intake routed to the consulate of the subject's citizenship that
+    covers `occurred`, plus what the partner asks for."""
+
+    intake_channel: str = "partner_referral"
+    services: Annotated[list[str], Field(min_length=1, max_length=12), each_member_of("service")]
+    urgency: Urgency = "normal"
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
+
+    @model_validator(mode="after")
+    def _inbound_rules(self) -> InboundReferralCreate:
+        if self.intake_channel != "partner_referral":
+            raise ValueError("an inbound referral's intake_channel is partner_referral")
+        if self.owner_organization_id is not None:
+            raise ValueError("the owner of an inbound referral is found by routing")
+        if self.subject.citizenship is None:
+            raise ValueError("the subject's citizenship is needed to route the referral to a consulate")
+        return self
 
 
 class ReferralAction(InputModel):

@@ -17,12 +17,19 @@ from src.cases import policies as case_policies
 from src.cases import repository as cases
 from src.cases import service as cases_service
 from src.cases.models import Consent
-from src.cases.schemas import TimelineEntry
+from src.cases.schemas import CaseCreate, TimelineEntry
+from src.consulates import repository as consulates
 from src.db import flush_or_conflict
 from src.errors import Conflict, Forbidden, NotFound, Unprocessable
 from src.referrals import repository
 from src.referrals.models import OPEN_STATUSES, Referral, ReferralUpdate
-from src.referrals.schemas import ReferralCreate, ReferralRead, ReferralUpdateIn, ReferralUpdateRead
+from src.referrals.schemas import (
+    InboundReferralCreate,
+    ReferralCreate,
+    ReferralRead,
+    ReferralUpdateIn,
+    ReferralUpdateRead,
+)
 from src.referrals.views import ALL_GROUPS, shared_case
 
 REQUIRED_CONSENT = frozenset({"referral", "partner_data_sharing"})
@@ -148,6 +155,64 @@ async def create_referral(
             "share": sorted(body.share),
             "consent_exception": body.consent_exception is not None,
         },
+    )
+    return await _read(session, principal, referral)
+
+
+async def create_inbound(
+    session: AsyncSession, principal: Principal, body: InboundReferralCreate
+) -> ReferralRead:
+    """A partner refers a new case: routed to the covering consulate, which owns it; the partner sends."""
+    if principal.role != "partner" or REFERRALS_WRITE not in principal.scopes:
+        raise _denied(
+            principal, "referral.create", None, "Only partner organizations send inbound referrals."
+        )
+    assert body.subject.citizenship is not None
+    consulate = await consulates.route(
+        session,
+        sending_country=body.subject.citizenship,
+        country=body.occurred.country,
+        region=body.occurred.region,
+    )
+    if consulate is None:
+        raise Unprocessable(
+            "No consulate of the subject's state covers the place where it happened.",
+            extra={"errors": [{"loc": ["body", "occurred"], "msg": "no covering consulate"}]},
+        )
+    now = clock.utcnow()
+    case_body = CaseCreate.model_validate(body.model_dump(include=set(CaseCreate.model_fields)))
+    case = await cases_service.open_case(session, principal, case_body, consulate.id, now)
+    referral = Referral(
+        case_id=case.id,
+        from_organization_id=principal.organization_id,
+        to_organization_id=consulate.id,
+        services=body.services,
+        urgency=body.urgency,
+        reason=body.reason or body.summary,
+        share=sorted(ALL_GROUPS),
+        created_by=principal.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(referral)
+    await session.flush()
+    session.add(
+        ReferralUpdate(
+            created_at=now,
+            referral_id=referral.id,
+            author_id=principal.id,
+            author_organization_id=principal.organization_id,
+            kind="created",
+        )
+    )
+    await audit.record(
+        session,
+        principal.actor,
+        "referral.create",
+        resource_type="referral",
+        resource_id=referral.id,
+        changed_fields=body.model_fields_set,
+        detail={"case_id": str(case.id), "inbound": True},
     )
     return await _read(session, principal, referral)
 

@@ -387,3 +387,57 @@ async def test_pending_referrals_past_due_expire(
     ).status_code == 409
     outcome = await db.scalar(select(AuditEvent.outcome).where(AuditEvent.action == "referral.expire"))
     assert outcome == "success"
+
+
+async def test_inbound_referral_opens_a_routed_case(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, ngo: factories.Account
+) -> None:
+    from src.cases.models import Case
+
+    platform = await factories.account(db, settings, client, "admin")
+    routed = await client.post(
+        "/v1/consulates",
+        json={
+            "name": "CG Yekaterinburg",
+            "country": "KG",
+            "jurisdiction": [{"country": "RU", "region": "RU-SVE"}],
+        },
+        headers=platform.headers,
+    )
+    officer = await factories.account(
+        db, settings, client, "officer", org=await db.get(type(ngo.organization), routed.json()["id"])
+    )
+    body = {
+        k: v
+        for k, v in abuse_body(occurred={"country": "RU", "region": "RU-SVE"}).items()
+        if k != "intake_channel"
+    }
+    body.update(services=["legal_aid"], urgency="high")
+    missing_key = await client.post("/v1/referrals", json=body, headers=ngo.headers)
+    assert missing_key.status_code == 422 and await db.scalar(select(func.count()).select_from(Case)) == 0
+    headers = {**ngo.headers, "Idempotency-Key": "ngo-intake-1"}
+    sent = await client.post("/v1/referrals", json=body, headers=headers)
+    assert sent.status_code == 201, sent.text
+    retried = await client.post("/v1/referrals", json=body, headers=headers)
+    assert retried.json() == sent.json()
+    referral = sent.json()
+    assert referral["to_organization_id"] == routed.json()["id"]
+    assert referral["from_organization_id"] == str(ngo.organization.id)
+    case = await db.scalar(select(Case).where(Case.id == referral["case_id"]))
+    assert case is not None and case.owner_organization_id == officer.organization.id
+    assert case.intake_channel == "partner_referral"
+    assert await db.scalar(select(func.count()).select_from(Case)) == 1
+    owner_sees = await client.get(f"/v1/cases/{case.id}", headers=officer.headers)
+    assert owner_sees.status_code == 200
+    incoming = await client.get("/v1/referrals?direction=incoming", headers=officer.headers)
+    assert [r["id"] for r in incoming.json()["items"]] == [referral["id"]]
+    nowhere = await client.post(
+        "/v1/referrals",
+        json={**body, "occurred": {"country": "KZ"}},
+        headers={**ngo.headers, "Idempotency-Key": "ngo-intake-2"},
+    )
+    assert nowhere.status_code == 422 and await db.scalar(select(func.count()).select_from(Case)) == 1
+    not_partner = await client.post(
+        "/v1/referrals", json=body, headers={**officer.headers, "Idempotency-Key": "x"}
+    )
+    assert not_partner.status_code == 403
