@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import signal
 import sys
@@ -123,8 +122,8 @@ def demo_data(
 
 @app.command()
 def worker() -> None:
-    """Run the background work apart from the API: the audit sequencer (one leads, others stand by) and the
-    expiry of pending referrals past their due date (every minute)."""
+    """Run the background work apart from the API: the audit sequencer (one leads, others stand by), webhook
+    delivery (many may run: SKIP LOCKED) and the expiry of pending referrals past due (every minute)."""
     from src.audit.sequencer import Sequencer
     from src.db import create_engine
 
@@ -136,33 +135,27 @@ def worker() -> None:
             interval=settings.audit_sequencer_interval_seconds,
             batch_size=settings.audit_sequencer_batch_size,
         )
-        stop = asyncio.Event()
+        from src.referrals.expiry import ReferralExpirer
+        from src.webhooks.delivery import DeliveryWorker, http_client
+
+        http = http_client(settings)
+        jobs: list[Sequencer | DeliveryWorker | ReferralExpirer] = [
+            sequencer,
+            DeliveryWorker(engine, settings, http),
+            ReferralExpirer(engine),
+        ]
         loop = asyncio.get_running_loop()
 
         def shut_down() -> None:
-            sequencer.stop()
-            stop.set()
+            for job in jobs:
+                job.stop()
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, shut_down)
-
-        async def expire_referrals() -> None:
-            from src.db import create_sessionmaker
-            from src.referrals.service import expire_overdue
-
-            sessions = create_sessionmaker(engine)
-            while not stop.is_set():
-                try:
-                    async with sessions() as session, session.begin():
-                        await expire_overdue(session)
-                except Exception as exc:  # the database went away: try again next round
-                    typer.echo(f"referral expiry failed: {type(exc).__name__}", err=True)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=60)
-
         try:
-            await asyncio.gather(sequencer.run(), expire_referrals())
+            await asyncio.gather(*(job.run() for job in jobs))
         finally:
+            await http.aclose()
             await engine.dispose()
 
     _with_database(run)

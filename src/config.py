@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     audit_sequencer_batch_size: int = Field(default=1000, ge=1, le=100_000)
     audit_max_unsequenced_seconds: float = Field(default=1.0, gt=0)
 
+    # Webhooks: URLs resolving to loopback, private or link-local addresses are refused unless allowed.
+    webhook_allow_private: bool = False
+    webhook_worker_enabled: bool = True
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_response_bytes: int = Field(default=65_536, ge=1024)
+    webhook_retry_for_seconds: int = Field(default=24 * 3600, ge=60)
+    webhook_lease_seconds: int = Field(default=60, ge=5)
+    webhook_batch_size: int = Field(default=50, ge=1, le=1000)
+    webhook_poll_interval_seconds: float = Field(default=0.5, gt=0)
+
     log_level: str = "INFO"
     log_json: bool = True
 

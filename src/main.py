@@ -24,7 +24,10 @@ from src.db import create_engine, create_sessionmaker
 from src.errors import install_error_handlers, problem_response
 from src.middleware import RequestContextMiddleware
 from src.observability import configure_logging
+from src.referrals.expiry import ReferralExpirer
 from src.referrals.router import router as referrals_router
+from src.webhooks.delivery import DeliveryWorker, http_client
+from src.webhooks.router import router as webhooks_router
 
 log = structlog.get_logger("ukuk.app")
 
@@ -59,6 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             sequencer_task = asyncio.create_task(sequencer.run(), name="audit-sequencer")
         app.state.sequencer = sequencer
+        http = http_client(settings)
+        app.state.http = http
+        jobs: list[DeliveryWorker | ReferralExpirer] = []
+        if (
+            settings.webhook_worker_enabled
+        ):  # the outbox and referral expiry; `ukuk worker` runs them apart too
+            jobs = [DeliveryWorker(engine, settings, http), ReferralExpirer(engine)]
+        job_tasks = [asyncio.create_task(job.run(), name=type(job).__name__) for job in jobs]
         log.info("started")
         try:
             yield
@@ -67,6 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 sequencer.stop()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sequencer_task
+            for job in jobs:
+                job.stop()
+            await asyncio.gather(*job_tasks, return_exceptions=True)
+            await http.aclose()
             await engine.dispose()
             log.info("stopped")
 
@@ -85,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(consulates_router)
     app.include_router(cases_router)
     app.include_router(referrals_router)
+    app.include_router(webhooks_router)
     _add_ops_routes(app)
     app.add_middleware(
         RequestContextMiddleware,

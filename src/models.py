@@ -7,6 +7,7 @@ from src.consulates.models import ConsulateJurisdiction
 from src.db import Base
 from src.idempotency import IdempotencyRecord
 from src.referrals.models import Referral, ReferralUpdate
+from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiClient",
@@ -29,4 +30,6 @@ __all__ = [
     "Transition",
     "User",
     "Violation",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

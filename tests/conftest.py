@@ -79,6 +79,8 @@ def settings(owner_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settin
         data_dir=tmp_path_factory.mktemp("data"),
         jwt_private_key=generate_private_pem().decode(),
         audit_sequencer_enabled=False,
+        webhook_worker_enabled=False,
+        webhook_allow_private=True,  # the tests' receivers listen on 127.0.0.1
         password_hash_time_cost=1,
         password_hash_memory_kib=1024,
         log_level="WARNING",

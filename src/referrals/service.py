@@ -31,6 +31,7 @@ from src.referrals.schemas import (
     ReferralUpdateRead,
 )
 from src.referrals.views import ALL_GROUPS, shared_case
+from src.webhooks import service as webhooks
 
 REQUIRED_CONSENT = frozenset({"referral", "partner_data_sharing"})
 # action -> (who: sender | recipient, from statuses, to status, note required)
@@ -40,6 +41,24 @@ ACTIONS: dict[str, tuple[str, frozenset[str], str, bool]] = {
     "complete": ("recipient", frozenset({"accepted"}), "completed", True),
     "withdraw": ("sender", frozenset(OPEN_STATUSES), "withdrawn", False),
 }
+
+
+async def _notify(session: AsyncSession, referral: Referral, event: str, *organizations: uuid.UUID) -> None:
+    """Thin events (ids and type): partners fetch the rest through the audited API."""
+    for organization_id in organizations:
+        await webhooks.enqueue(
+            session,
+            organization_id,
+            f"referral.{event}",
+            str(referral.id),
+            {"referral_id": str(referral.id), "status": referral.status},
+        )
+
+
+def _counterpart(referral: Referral, principal: Principal) -> uuid.UUID:
+    if principal.organization_id == referral.from_organization_id:
+        return referral.to_organization_id
+    return referral.from_organization_id
 
 
 def _not_found(principal: Principal, action: str, resource_type: str, resource_id: uuid.UUID) -> NotFound:
@@ -156,6 +175,7 @@ async def create_referral(
             "consent_exception": body.consent_exception is not None,
         },
     )
+    await _notify(session, referral, "created", referral.to_organization_id)
     return await _read(session, principal, referral)
 
 
@@ -214,6 +234,7 @@ async def create_inbound(
         changed_fields=body.model_fields_set,
         detail={"case_id": str(case.id), "inbound": True},
     )
+    await _notify(session, referral, "created", referral.to_organization_id)
     return await _read(session, principal, referral)
 
 
@@ -335,6 +356,7 @@ async def act(
         changed_fields=("status",),
         detail={"to": target},
     )
+    await _notify(session, referral, target, _counterpart(referral, principal))
     return await _read(session, principal, referral)
 
 
@@ -366,6 +388,7 @@ async def add_update(
         resource_id=referral.id,
         changed_fields=("body",),
     )
+    await _notify(session, referral, "updated", _counterpart(referral, principal))
     return ReferralUpdateRead.model_validate(row)
 
 
@@ -411,5 +434,10 @@ async def expire_overdue(session: AsyncSession) -> int:
             resource_id=referral_id,
             changed_fields=("status",),
             detail={"to": "expired"},
+        )
+        referral = await session.get(Referral, referral_id, populate_existing=True)
+        assert referral is not None
+        await _notify(
+            session, referral, "expired", referral.from_organization_id, referral.to_organization_id
         )
     return len(expired)

@@ -1,0 +1,1 @@
+"""Outbound webhooks: endpoints per organization, a transactional outbox, signed delivery with retries."""

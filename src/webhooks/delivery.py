@@ -1,0 +1,220 @@
+"""The delivery worker: claims due events with a lease (FOR UPDATE SKIP LOCKED, so many workers share the
+work), sends them signed outside any transaction, then records the outcome.
+
+At-least-once: a worker that dies between sending and recording leaves the lease to expire, and the same
+event goes again with the same `webhook-id`, which receivers use to drop duplicates. Events of one referral
+go in order: only the oldest pending event of each ordering key (the head) may be claimed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import structlog
+from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from src import clock
+from src.config import Settings
+from src.webhooks import signing
+from src.webhooks.models import WebhookDelivery, WebhookEndpoint
+from src.webhooks.service import webhook_id
+from src.webhooks.urls import UrlRefused, check_url
+
+log = structlog.get_logger("ukuk.webhooks")
+
+_CLAIM = text("""
+WITH heads AS MATERIALIZED (
+    SELECT DISTINCT ON (organization_id, ordering_key) id, next_attempt_at, lease_until
+    FROM webhook_delivery WHERE status = 'pending'
+    ORDER BY organization_id, ordering_key, id
+)
+UPDATE webhook_delivery d SET lease_until = :lease_until, attempts = d.attempts + 1
+WHERE d.id IN (
+    SELECT c.id FROM webhook_delivery c
+    WHERE c.id IN (SELECT h.id FROM heads h
+                   WHERE h.next_attempt_at <= :now AND (h.lease_until IS NULL OR h.lease_until < :now))
+      AND c.status = 'pending' AND c.next_attempt_at <= :now
+      AND (c.lease_until IS NULL OR c.lease_until < :now)
+    ORDER BY c.id LIMIT :limit FOR UPDATE OF c SKIP LOCKED)
+RETURNING d.id, d.organization_id, d.payload, d.attempts, d.created_at
+""")
+# The worker's own bookkeeping may skip waiting for the WAL flush: a lease or a "delivered" mark lost in a
+# crash only means the event is sent again with the same webhook-id, which delivery already allows.
+_NO_FSYNC_WAIT = text("SET LOCAL synchronous_commit = off")
+_ENDPOINT = text(
+    "SELECT url, secret, previous_secret, previous_secret_expires_at, is_active FROM webhook_endpoint "
+    "WHERE organization_id = :organization_id"
+)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential from 5 s, capped at one hour, with ±20 % jitter so retries do not arrive in waves."""
+    base = min(5 * 2 ** max(attempts - 1, 0), 3600)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 (jitter, not a secret)
+
+
+class DeliveryWorker:
+    def __init__(self, engine: AsyncEngine, settings: Settings, http: httpx.AsyncClient):
+        self.engine = engine
+        self.settings = settings
+        self.http = http
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception as exc:  # the database went away: try again, never crash the server
+                log.warning("webhook_worker_error", error_class=type(exc).__name__)
+                sent = 0
+            if sent == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._stop.wait(), timeout=self.settings.webhook_poll_interval_seconds
+                    )
+
+    async def run_once(self, after_send: Callable[[str], Awaitable[None]] | None = None) -> int:
+        """Claim, send and record one batch; answers how many were attempted."""
+        now = clock.utcnow()
+        async with self.engine.begin() as conn:
+            claimed = (
+                (
+                    await conn.execute(
+                        _CLAIM,
+                        {
+                            "now": now,
+                            "lease_until": now + timedelta(seconds=self.settings.webhook_lease_seconds),
+                            "limit": self.settings.webhook_batch_size,
+                        },
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        await asyncio.gather(*(self._deliver(dict(row), after_send) for row in claimed))
+        return len(claimed)
+
+    async def _deliver(
+        self, row: dict[str, Any], after_send: Callable[[str], Awaitable[None]] | None
+    ) -> None:
+        async with self.engine.connect() as conn:
+            endpoint = (
+                (await conn.execute(_ENDPOINT, {"organization_id": row["organization_id"]}))
+                .mappings()
+                .first()
+            )
+        if endpoint is None or not endpoint["is_active"]:
+            await self._record(row, status="cancelled", error="endpoint disabled or removed")
+            return
+        message_id = webhook_id(row["id"])
+        now = clock.utcnow()
+        secrets = [endpoint["secret"]]
+        expires = endpoint["previous_secret_expires_at"]
+        if endpoint["previous_secret"] and expires is not None and expires > now:
+            secrets.append(endpoint["previous_secret"])
+        body = json.dumps(row["payload"], separators=(",", ":"), ensure_ascii=False).encode()
+        timestamp = int(now.timestamp())
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signing.signature_header(secrets, message_id, timestamp, body),
+            "user-agent": "Ukuk-Webhooks/1",
+        }
+        status_code: int | None = None
+        error: str | None = None
+        try:
+            await check_url(endpoint["url"], allow_private=self.settings.webhook_allow_private)
+            async with self.http.stream("POST", endpoint["url"], content=body, headers=headers) as response:
+                status_code = response.status_code
+                received = 0
+                async for chunk in response.aiter_bytes():  # read at most the cap, then hang up
+                    received += len(chunk)
+                    if received > self.settings.webhook_max_response_bytes:
+                        break
+        except UrlRefused as exc:
+            error = str(exc)
+        except httpx.HTTPError as exc:
+            error = type(exc).__name__
+        if after_send is not None:
+            await after_send(message_id)  # tests: a crash between sending and recording
+        await self._outcome(row, status_code, error)
+
+    async def _outcome(self, row: dict[str, Any], status_code: int | None, error: str | None) -> None:
+        if status_code is not None and 200 <= status_code < 300:
+            await self._record(row, status="delivered", status_code=status_code)
+        elif status_code == 410:
+            await self._disable(row, status_code)
+        else:
+            now = clock.utcnow()
+            gave_up = now - row["created_at"] > timedelta(seconds=self.settings.webhook_retry_for_seconds)
+            await self._record(
+                row,
+                status="failed" if gave_up else "pending",
+                status_code=status_code,
+                error=error or f"HTTP {status_code}",
+                next_attempt_at=now + backoff(row["attempts"]),
+            )
+
+    async def _record(
+        self,
+        row: dict[str, Any],
+        *,
+        status: str,
+        status_code: int | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "status": status,
+            "lease_until": None,
+            "last_status_code": status_code,
+            "last_error": error,
+        }
+        if status == "delivered":
+            values["delivered_at"] = clock.utcnow()
+        if next_attempt_at is not None and status == "pending":
+            values["next_attempt_at"] = next_attempt_at
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id == row["id"]).values(**values)
+            )
+
+    async def _disable(self, row: dict[str, Any], status_code: int) -> None:
+        """410 Gone: the partner says the endpoint is retired; stop sending to it."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.organization_id == row["organization_id"])
+                .values(is_active=False, disabled_reason="410 Gone", updated_at=clock.utcnow())
+            )
+            await conn.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.organization_id == row["organization_id"],
+                    WebhookDelivery.status == "pending",
+                )
+                .values(
+                    status="cancelled", lease_until=None, last_status_code=status_code, last_error="410 Gone"
+                )
+            )
+
+
+def http_client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=settings.webhook_timeout_seconds,
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=50),
+        trust_env=False,
+    )

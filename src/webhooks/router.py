@@ -1,0 +1,93 @@
+"""HTTP for webhook endpoints and deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from src.auth.dependencies import CurrentPrincipal
+from src.db import DbSession
+from src.dependencies import AppSettings
+from src.errors import problem_responses
+from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.schemas import Page
+from src.webhooks import service
+from src.webhooks.models import WebhookDelivery
+from src.webhooks.schemas import DeliveryRead, WebhookConfig, WebhookCreated, WebhookRead
+
+router = APIRouter(prefix="/v1", tags=["webhooks"], responses=problem_responses(401, 422))
+
+
+def _delivery(row: WebhookDelivery) -> DeliveryRead:
+    return DeliveryRead(
+        id=row.id,
+        webhook_id=service.webhook_id(row.id),
+        event_type=row.event_type,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_status_code=row.last_status_code,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
+    )
+
+
+@router.put(
+    "/organizations/{organization_id}/webhook",
+    response_model=WebhookCreated,
+    responses=problem_responses(403, 404),
+)
+async def configure_webhook(
+    response: Response,
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    organization_id: Annotated[uuid.UUID, Path()],
+    body: WebhookConfig,
+) -> WebhookCreated:
+    """Set the organization's endpoint; a new signing secret is returned once (the previous one stays valid
+    for 24 hours)."""
+    endpoint, secret = await service.configure(session, principal, settings, organization_id, body)
+    response.headers["Cache-Control"] = "no-store"
+    return WebhookCreated(**WebhookRead.model_validate(endpoint).model_dump(), secret=secret)
+
+
+@router.get(
+    "/organizations/{organization_id}/webhook",
+    response_model=WebhookRead,
+    responses=problem_responses(403, 404),
+)
+async def read_webhook(
+    session: DbSession, principal: CurrentPrincipal, organization_id: Annotated[uuid.UUID, Path()]
+) -> WebhookRead:
+    return WebhookRead.model_validate(await service.read(session, principal, organization_id))
+
+
+@router.get("/webhook-deliveries", response_model=Page[DeliveryRead])
+async def list_webhook_deliveries(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[DeliveryRead]:
+    """The caller's organization's deliveries, newest first."""
+    rows = await service.list_deliveries(
+        session, principal, before=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
+    )
+    return build_page(request, response, [_delivery(r) for r in rows], limit)
+
+
+@router.post(
+    "/webhook-deliveries/{delivery_id}/retry",
+    response_model=DeliveryRead,
+    responses=problem_responses(403, 404),
+)
+async def retry_webhook_delivery(
+    session: DbSession, principal: CurrentPrincipal, delivery_id: Annotated[uuid.UUID, Path()]
+) -> DeliveryRead:
+    return _delivery(await service.retry(session, principal, delivery_id))

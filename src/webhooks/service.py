@@ -1,0 +1,200 @@
+"""Webhook use cases: configure an endpoint (secret shown once, rotation keeps the old one 24 h), write events
+to the outbox in the caller's transaction, list and retry deliveries. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src import clock
+from src.audit import service as audit
+from src.auth import policies as auth_policies
+from src.auth.models import Organization
+from src.auth.principal import Principal
+from src.config import Settings
+from src.errors import Forbidden, NotFound, Unprocessable
+from src.webhooks import signing
+from src.webhooks.models import WebhookDelivery, WebhookEndpoint
+from src.webhooks.schemas import WebhookConfig
+from src.webhooks.urls import UrlRefused, check_url
+
+ROTATION_GRACE = timedelta(hours=24)
+
+
+def webhook_id(delivery_id: uuid.UUID) -> str:
+    return f"msg_{delivery_id.hex}"
+
+
+async def _own_organization(
+    session: AsyncSession, principal: Principal, organization_id: uuid.UUID, action: str
+) -> Organization:
+    organization = await session.get(Organization, organization_id)
+    if organization is None or not (
+        principal.is_platform_admin or organization.id == principal.organization_id
+    ):
+        raise NotFound(
+            "No such webhook.",
+            after_rollback=[
+                audit.record_after_rollback(
+                    principal.actor,
+                    action,
+                    resource_type="organization",
+                    resource_id=organization_id,
+                    outcome="not_found",
+                )
+            ],
+        )
+    if not auth_policies.may_manage_accounts_of(principal, organization.id):
+        raise Forbidden(
+            "Only the organization's admin configures its webhook.",
+            after_rollback=[
+                audit.record_after_rollback(
+                    principal.actor,
+                    action,
+                    resource_type="organization",
+                    resource_id=organization.id,
+                    outcome="denied",
+                )
+            ],
+        )
+    return organization
+
+
+async def configure(
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    organization_id: uuid.UUID,
+    body: WebhookConfig,
+) -> tuple[WebhookEndpoint, str]:
+    organization = await _own_organization(session, principal, organization_id, "webhook.configure")
+    try:
+        await check_url(body.url, allow_private=settings.webhook_allow_private)
+    except UrlRefused as exc:
+        raise Unprocessable(str(exc), extra={"errors": [{"loc": ["body", "url"], "msg": str(exc)}]}) from exc
+    now = clock.utcnow()
+    secret = signing.new_secret()
+    endpoint = await session.get(WebhookEndpoint, organization.id, with_for_update=True)
+    if endpoint is None:
+        endpoint = WebhookEndpoint(
+            organization_id=organization.id,
+            url=body.url,
+            events=body.events,
+            secret=secret,
+            updated_at=now,
+            created_at=now,
+        )
+        session.add(endpoint)
+    else:
+        endpoint.previous_secret, endpoint.previous_secret_expires_at = endpoint.secret, now + ROTATION_GRACE
+        endpoint.url, endpoint.events, endpoint.secret = body.url, body.events, secret
+        endpoint.is_active, endpoint.disabled_reason, endpoint.updated_at = True, None, now
+    await session.flush()
+    await audit.record(
+        session,
+        principal.actor,
+        "webhook.configure",
+        resource_type="organization",
+        resource_id=organization.id,
+        changed_fields=("url", "events", "secret"),
+    )
+    return endpoint, secret
+
+
+async def read(session: AsyncSession, principal: Principal, organization_id: uuid.UUID) -> WebhookEndpoint:
+    organization = await _own_organization(session, principal, organization_id, "webhook.read")
+    endpoint = await session.get(WebhookEndpoint, organization.id)
+    if endpoint is None:
+        raise NotFound("No webhook is configured.")
+    return endpoint
+
+
+async def enqueue(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    event_type: str,
+    ordering_key: str,
+    data: dict[str, Any],
+) -> None:
+    """Write an event for the organization's endpoint, if it wants it, in the caller's transaction: a rolled
+    back change leaves no event, a committed one always has its event."""
+    endpoint = await session.get(WebhookEndpoint, organization_id)
+    if endpoint is None or not endpoint.is_active or event_type not in endpoint.events:
+        return
+    now = clock.utcnow()
+    session.add(
+        WebhookDelivery(
+            organization_id=organization_id,
+            event_type=event_type,
+            ordering_key=ordering_key,
+            payload={"type": event_type, "timestamp": now.isoformat(), "data": data},
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
+async def list_deliveries(
+    session: AsyncSession, principal: Principal, *, before: uuid.UUID | None, limit: int
+) -> list[WebhookDelivery]:
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.organization_id == principal.organization_id)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(WebhookDelivery.id < before)
+    rows = list((await session.scalars(query)).all())
+    await audit.record(
+        session,
+        principal.actor,
+        "webhook_delivery.list",
+        resource_type="organization",
+        resource_id=principal.organization_id,
+        detail={"count": min(len(rows), limit - 1)},
+    )
+    return rows
+
+
+async def retry(session: AsyncSession, principal: Principal, delivery_id: uuid.UUID) -> WebhookDelivery:
+    delivery = await session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id, WebhookDelivery.organization_id == principal.organization_id
+        )
+    )
+    if delivery is None:
+        raise NotFound(
+            "No such delivery.",
+            after_rollback=[
+                audit.record_after_rollback(
+                    principal.actor,
+                    "webhook_delivery.retry",
+                    resource_type="webhook_delivery",
+                    resource_id=delivery_id,
+                    outcome="not_found",
+                )
+            ],
+        )
+    if principal.role != "admin":
+        raise Forbidden("Only the organization's admin retries deliveries.")
+    now = clock.utcnow()
+    await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery.id)
+        .values(status="pending", next_attempt_at=now, lease_until=None, last_error=None)
+    )
+    await session.refresh(delivery)
+    await audit.record(
+        session,
+        principal.actor,
+        "webhook_delivery.retry",
+        resource_type="webhook_delivery",
+        resource_id=delivery.id,
+        changed_fields=("status",),
+    )
+    return delivery
