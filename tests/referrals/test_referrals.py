@@ -269,6 +269,11 @@ async def test_other_organizations_get_404(
         assert (await client.get(url, headers=outsider.headers)).status_code == 404
         assert (await client.post(f"{url}/accept", json={}, headers=outsider.headers)).status_code == 404
         assert (await client.get(f"{url}/updates", headers=outsider.headers)).status_code == 404
+        intrusion = await client.post(f"{url}/updates", json={"body": "hello"}, headers=outsider.headers)
+        assert intrusion.status_code == 404
+        for action in ("decline", "complete", "withdraw"):
+            response = await client.post(f"{url}/{action}", json={"note": "x"}, headers=outsider.headers)
+            assert response.status_code == 404, action
         listed = await client.get("/v1/referrals?direction=incoming", headers=outsider.headers)
         assert listed.json()["items"] == []
     not_theirs = await client.post(

@@ -209,6 +209,7 @@ async def test_410_switches_the_endpoint_off(
     receiver: Receiver,
     worker: DeliveryWorker,
     db: AsyncSession,
+    settings: Settings,
 ) -> None:
     await _subscribe(client, partner, receiver.url)
     receiver.answers = [410]
@@ -223,6 +224,11 @@ async def test_410_switches_the_endpoint_off(
         headers=partner["admin"].headers,
     )
     assert retried.status_code == 200 and retried.json()["status"] == "pending"
+    delivery_id = await db.scalar(select(WebhookDelivery.id))
+    outsider = await factories.account(db, settings, client, "admin", kind="partner")
+    foreign = await client.post(f"/v1/webhook-deliveries/{delivery_id}/retry", headers=outsider.headers)
+    assert foreign.status_code == 404
+    assert (await client.get("/v1/webhook-deliveries", headers=outsider.headers)).json()["items"] == []
 
 
 async def test_a_thousand_events_of_one_referral_arrive_in_order(
