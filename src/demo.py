@@ -253,6 +253,8 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
     from src.cases import service as cases
     from src.cases import workflow
     from src.cases.schemas import CaseCreate, TransitionIn
+    from src.referrals import service as referrals
+    from src.referrals.schemas import ReferralCreate
 
     users = {u.username: u for u in (await session.scalars(select(User))).all()}
 
@@ -270,6 +272,7 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
     rng = random.Random(2026)  # noqa: S311 (reproducible demo data, nothing secret)
     today = date.today()
     kinds = ["abuse"] * 18 + ["child_return"] * 8 + ["trafficking"] * 8
+    referred = 0
     for number, kind in enumerate(kinds):
         key, place, city = PLACES[number % len(PLACES)]
         opener = openers.get(key, coordinator)
@@ -284,6 +287,20 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
             case, _ = await cases.transition(
                 session, opener, case.id, f'"{case.version}"', TransitionIn(to=target[0], reason="demo")
             )
+        if key == "moscow" and kind == "abuse" and referred < 3:  # the Moscow NGO's inbox has work in it
+            await referrals.create_referral(
+                session,
+                opener,
+                case.id,
+                ReferralCreate(
+                    to_organization_id=ids["ngo_moscow"],
+                    services=["legal_aid"],
+                    urgency="normal",
+                    reason="Legal aid for the wage claim.",
+                    share=["basic", "violations"],
+                ),
+            )
+            referred += 1
     return len(kinds)
 
 
@@ -297,16 +314,7 @@ async def load_demo_data(settings: Settings, *, if_empty: bool) -> bool:
             count = await session.scalar(select(func.count()).select_from(Organization))
             if count and if_empty:
                 return False
-            await _load(session, settings)
-            organization_ids = {
-                demo.key: organization.id
-                for demo in ORGANIZATIONS
-                for organization in [
-                    await session.scalar(select(Organization).where(Organization.name == demo.name))
-                ]
-                if organization is not None
-            }
-            await _load_cases(session, organization_ids)
+            await _load_cases(session, await _load(session, settings))
             return True
     finally:
         await engine.dispose()

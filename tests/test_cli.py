@@ -15,6 +15,7 @@ from src.auth.models import Organization, User
 from src.cases.models import Case, Person
 from src.consulates.models import ConsulateJurisdiction
 from src.demo import ORGANIZATIONS, USERS
+from src.referrals.models import Referral
 from tests import factories
 
 
@@ -65,6 +66,7 @@ async def test_demo_data_loads_once_and_every_user_signs_in(
     assert kinds == {"abuse": 18, "child_return": 8, "trafficking": 8}
     owners = set((await db.scalars(select(Case.owner_organization_id))).all())
     assert len(owners) == 4  # Moscow, Yekaterinburg, and routed to Novosibirsk and Almaty
+    assert await db.scalar(select(func.count()).select_from(Referral)) == 3
     assert await db.scalar(select(func.count()).select_from(Person).where(Person.full_name.like("% %"))) >= 34
     skipped = _ukuk(owner_url, "demo-data", "--if-empty")
     assert "skipped" in skipped.stdout
