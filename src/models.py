@@ -6,6 +6,7 @@ from src.cases.models import Assignment, Case, Consent, Note, Person, Transition
 from src.consulates.models import ConsulateJurisdiction
 from src.db import Base
 from src.idempotency import IdempotencyRecord
+from src.redress.models import LegalInstrument
 from src.referrals.models import Referral, ReferralUpdate
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -19,6 +20,7 @@ __all__ = [
     "Consent",
     "ConsulateJurisdiction",
     "IdempotencyRecord",
+    "LegalInstrument",
     "LoginFailure",
     "Note",
     "Organization",

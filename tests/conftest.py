@@ -31,7 +31,8 @@ from src.database import run_migrations, start_embedded
 from src.main import create_app
 from src.models import Base
 
-KEEP_TABLES = {"alembic_version"}
+# Kept across tests: the migration's reference data (tests' own rows are deleted instead).
+KEEP_TABLES = {"alembic_version", "legal_instrument"}
 
 
 def _in_thread(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -136,3 +137,4 @@ async def _clean_database(owner_engine: AsyncEngine) -> AsyncIterator[None]:
     async with owner_engine.begin() as conn:
         await conn.execute(text("SET LOCAL session_replication_role = replica"))
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await conn.execute(text("DELETE FROM legal_instrument WHERE source <> 'seed'"))

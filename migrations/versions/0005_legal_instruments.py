@@ -1,0 +1,357 @@
+"""legal instruments: the catalog, seeded with every row of shared/reference/legal-instruments.md
+
+Titles in en and ru (ky where known: none yet). Facts the reference marks unverified carry `unverified`.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-22
+"""
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+CIS = ["CIS"]
+# code, kind, en, ru, parties, signed_on, precision, place, in_force_on, unverified, notes
+SEED = [
+    (
+        "CIS-MINORS-2002",
+        "multilateral_agreement",
+        "Agreement on cooperation of CIS member states in returning minors to their states of permanent residence",
+        "Соглашение о сотрудничестве государств – участников СНГ в вопросах возвращения несовершеннолетних в государства "
+        "их постоянного проживания",
+        CIS,
+        "2002-10-07",
+        "day",
+        "Chisinau",
+        None,
+        True,
+        "Basis of child_return cases; executive protocol on costs, Dushanbe 2015-10-30; Kyrgyzstan's status unverified.",
+    ),
+    (
+        "CIS-TIP-2005",
+        "multilateral_agreement",
+        "Agreement of CIS member states on cooperation in combating trafficking in persons, human organs and tissues",
+        "Соглашение о сотрудничестве государств – участников СНГ в борьбе с торговлей людьми, органами и тканями человека",
+        CIS,
+        "2005-11-25",
+        "day",
+        None,
+        None,
+        True,
+        "Date of signature unverified.",
+    ),
+    (
+        "CIS-MW-2008",
+        "multilateral_agreement",
+        "Convention on the legal status of migrant workers and members of their families of CIS member states",
+        "Конвенция о правовом статусе трудящихся-мигрантов и членов их семей государств – участников СНГ",
+        CIS,
+        "2008-11-14",
+        "day",
+        None,
+        None,
+        False,
+        None,
+    ),
+    (
+        "CIS-LM-1994",
+        "multilateral_agreement",
+        "Agreement on cooperation in labour migration and social protection of migrant workers",
+        "Соглашение о сотрудничестве в области трудовой миграции и социальной защиты трудящихся-мигрантов",
+        CIS,
+        "1994-04-15",
+        "day",
+        "Moscow",
+        None,
+        False,
+        None,
+    ),
+    (
+        "EAEU-TREATY-2014",
+        "multilateral_agreement",
+        "Treaty on the Eurasian Economic Union, Section XXVI Labour migration (Art. 96-98)",
+        "Договор о Евразийском экономическом союзе, раздел XXVI «Трудовая миграция» (ст. 96–98)",
+        ["AM", "BY", "KZ", "KG", "RU"],
+        "2014-05-29",
+        "day",
+        "Astana",
+        "2015-01-01",
+        False,
+        "KG acceded with effect 2015-08-06.",
+    ),
+    (
+        "KG-RU-LABOUR-1996",
+        "bilateral_agreement",
+        "Agreement between Kyrgyzstan and Russia on labour activity and social protection of migrant workers",
+        "Соглашение между Кыргызской Республикой и Российской Федерацией о трудовой деятельности и социальной защите "
+        "трудящихся-мигрантов",
+        ["KG", "RU"],
+        "1996-03-28",
+        "day",
+        None,
+        None,
+        False,
+        "Protocol 2003-09-22, in force 2006-01-26.",
+    ),
+    (
+        "KG-RU-MIGRATION-OFFICES-2017",
+        "bilateral_agreement",
+        "Agreement between Kyrgyzstan and Russia on representative offices of migration authorities",
+        "Соглашение между Кыргызской Республикой и Российской Федерацией о представительствах миграционных органов",
+        ["KG", "RU"],
+        "2017-06-20",
+        "day",
+        None,
+        None,
+        False,
+        None,
+    ),
+    (
+        "KG-KZ-LABOUR-2006",
+        "bilateral_agreement",
+        "Agreement between Kyrgyzstan and Kazakhstan on labour activity and protection of the rights of migrant workers",
+        "Соглашение между Кыргызской Республикой и Республикой Казахстан о трудовой деятельности и защите прав "
+        "трудящихся-мигрантов",
+        ["KG", "KZ"],
+        "2006-07-04",
+        "day",
+        "Astana",
+        None,
+        False,
+        None,
+    ),
+    (
+        "KG-KZ-MIGRATION-2019",
+        "bilateral_agreement",
+        "Agreement between Kyrgyzstan and Kazakhstan on cooperation in migration",
+        "Соглашение между Кыргызской Республикой и Республикой Казахстан о сотрудничестве в сфере миграции",
+        ["KG", "KZ"],
+        "2019-11-01",
+        "month",
+        None,
+        None,
+        True,
+        "Signed November 2019; the day is unverified.",
+    ),
+    (
+        "UN-PALERMO-2000",
+        "convention",
+        "Protocol to Prevent, Suppress and Punish Trafficking in Persons, Especially Women and Children",
+        "Протокол о предупреждении и пресечении торговли людьми, особенно женщинами и детьми, и наказании за неё",
+        ["UN"],
+        "2000-11-15",
+        "day",
+        None,
+        None,
+        False,
+        None,
+    ),
+    (
+        "UN-ICRMW-1990",
+        "convention",
+        "International Convention on the Protection of the Rights of All Migrant Workers and Members of Their Families",
+        "Международная конвенция о защите прав всех трудящихся-мигрантов и членов их семей",
+        ["UN"],
+        "1990-12-18",
+        "day",
+        None,
+        "2003-07-01",
+        False,
+        "KG acceded 2003-09-29; RU not a party.",
+    ),
+    (
+        "UN-CRC-1989",
+        "convention",
+        "Convention on the Rights of the Child",
+        "Конвенция о правах ребёнка",
+        ["UN"],
+        "1989-11-20",
+        "day",
+        None,
+        None,
+        False,
+        None,
+    ),
+    (
+        "UN-VCCR-1963",
+        "convention",
+        "Vienna Convention on Consular Relations (Art. 5, 36, 37)",
+        "Венская конвенция о консульских сношениях (ст. 5, 36, 37)",
+        ["UN"],
+        "1963-04-24",
+        "day",
+        "Vienna",
+        None,
+        False,
+        "Consular access; notification when a guardian is needed.",
+    ),
+    (
+        "ILO-C029",
+        "convention",
+        "Forced Labour Convention, 1930 (No. 29)",
+        "Конвенция о принудительном или обязательном труде, 1930 г. (№ 29)",
+        ["ILO"],
+        "1930-06-28",
+        "day",
+        None,
+        None,
+        False,
+        None,
+    ),
+    (
+        "ILO-P029",
+        "convention",
+        "Protocol of 2014 to the Forced Labour Convention",
+        "Протокол 2014 года к Конвенции о принудительном труде",
+        ["ILO"],
+        "2014-06-11",
+        "day",
+        None,
+        "2016-11-09",
+        False,
+        None,
+    ),
+    (
+        "ILO-C097",
+        "convention",
+        "Migration for Employment Convention (Revised), 1949 (No. 97)",
+        "Конвенция о трудящихся-мигрантах (пересмотренная), 1949 г. (№ 97)",
+        ["ILO"],
+        "1949-07-01",
+        "day",
+        None,
+        None,
+        False,
+        "KG ratified 2008.",
+    ),
+    (
+        "ILO-C143",
+        "convention",
+        "Migrant Workers (Supplementary Provisions) Convention, 1975 (No. 143)",
+        "Конвенция о трудящихся-мигрантах (дополнительные положения), 1975 г. (№ 143)",
+        ["ILO"],
+        "1975-06-24",
+        "day",
+        None,
+        None,
+        False,
+        None,
+    ),
+    (
+        "KG-LAW-EXT-MIGRATION-2000",
+        "national_law",
+        'Law of the Kyrgyz Republic "On External Migration" No. 61',
+        "Закон Кыргызской Республики «О внешней миграции» № 61",
+        ["KG"],
+        "2000-07-17",
+        "day",
+        None,
+        None,
+        False,
+        None,
+    ),
+    (
+        "KG-LAW-LABOUR-MIGRATION-2006",
+        "national_law",
+        'Law of the Kyrgyz Republic "On External Labour Migration" No. 4',
+        "Закон Кыргызской Республики «О внешней трудовой миграции» № 4",
+        ["KG"],
+        "2006-01-13",
+        "day",
+        None,
+        None,
+        False,
+        None,
+    ),
+    (
+        "KG-LAW-TIP-2005",
+        "national_law",
+        'Law of the Kyrgyz Republic "On Preventing and Combating Trafficking in Persons" No. 55',
+        "Закон Кыргызской Республики «О предупреждении и борьбе с торговлей людьми» № 55",
+        ["KG"],
+        "2005-03-17",
+        "day",
+        None,
+        None,
+        False,
+        "Amended 2011, 2016, 2018.",
+    ),
+    (
+        "KG-LAW-PERSONAL-DATA-2008",
+        "national_law",
+        'Law of the Kyrgyz Republic "On Personal Information" No. 58',
+        "Закон Кыргызской Республики «Об информации персонального характера» № 58",
+        ["KG"],
+        "2008-04-14",
+        "day",
+        None,
+        None,
+        False,
+        "Subject access within one week (Art. 17).",
+    ),
+]
+
+
+def upgrade() -> None:
+    table = op.create_table(
+        "legal_instrument",
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("title", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("parties", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.Column("signed_on", sa.Date(), nullable=True),
+        sa.Column(
+            "signed_on_precision", sa.String(length=8), server_default=sa.text("'day'"), nullable=False
+        ),
+        sa.Column("signed_at_place", sa.String(length=100), nullable=True),
+        sa.Column("in_force_on", sa.Date(), nullable=True),
+        sa.Column("unverified", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("source", sa.String(length=8), server_default=sa.text("'user'"), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('multilateral_agreement', 'bilateral_agreement', 'convention', 'national_law')",
+            name=op.f("ck_legal_instrument_kind"),
+        ),
+        sa.CheckConstraint(
+            "signed_on_precision IN ('day', 'month', 'year')", name=op.f("ck_legal_instrument_precision")
+        ),
+        sa.CheckConstraint("source IN ('seed', 'user')", name=op.f("ck_legal_instrument_source")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_legal_instrument")),
+        sa.UniqueConstraint("code", name=op.f("uq_legal_instrument_code")),
+    )
+    op.bulk_insert(
+        table,
+        [
+            {
+                "id": uuid.uuid4(),
+                "code": code,
+                "kind": kind,
+                "title": {"en": en, "ru": ru},
+                "parties": parties,
+                "signed_on": date.fromisoformat(signed),
+                "signed_on_precision": precision,
+                "signed_at_place": place,
+                "in_force_on": date.fromisoformat(in_force) if in_force else None,
+                "unverified": unverified,
+                "notes": notes,
+                "source": "seed",
+            }
+            for code, kind, en, ru, parties, signed, precision, place, in_force, unverified, notes in SEED
+        ],
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("legal_instrument")

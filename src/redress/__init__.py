@@ -1,0 +1,1 @@
+"""Legal instruments catalog and redress actions under national law or agreements."""

@@ -1,0 +1,39 @@
+"""The legal instruments catalog (seeded by migration 0005 from shared/reference/legal-instruments.md)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import Boolean, CheckConstraint, Date, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from src.db import Base, CreatedAt
+from src.ids import uuid7
+
+INSTRUMENT_KINDS = ("multilateral_agreement", "bilateral_agreement", "convention", "national_law")
+
+
+class LegalInstrument(CreatedAt, Base):
+    __tablename__ = "legal_instrument"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)
+    code: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    title: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False)  # {"en": ..., "ru": ..., "ky"?: ...}
+    parties: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signed_on_precision: Mapped[str] = mapped_column(String(8), nullable=False, server_default=text("'day'"))
+    signed_at_place: Mapped[str | None] = mapped_column(String(100))
+    in_force_on: Mapped[date | None] = mapped_column(Date)
+    # A fact the reference could not confirm is shown as such, never invented.
+    unverified: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(8), nullable=False, server_default=text("'user'"))
+
+    __table_args__ = (
+        CheckConstraint(f"kind IN {INSTRUMENT_KINDS}", name="kind"),
+        CheckConstraint("signed_on_precision IN ('day', 'month', 'year')", name="precision"),
+        CheckConstraint("source IN ('seed', 'user')", name="source"),
+    )

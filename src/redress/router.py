@@ -1,0 +1,82 @@
+"""HTTP for the legal instruments catalog."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+
+from src import i18n, idempotency
+from src.auth.dependencies import CurrentPrincipal
+from src.db import DbSession
+from src.errors import problem_responses
+from src.idempotency import IdempotencyKey
+from src.pagination import Cursor, Limit, build_page, decode_cursor
+from src.redress import service
+from src.redress.schemas import InstrumentKind, LegalInstrumentCreate, LegalInstrumentRead
+from src.schemas import Page
+
+router = APIRouter(prefix="/v1", tags=["redress"], responses=problem_responses(401, 422))
+
+AcceptLanguage = Annotated[str | None, Header(max_length=200)]
+
+
+@router.get("/legal-instruments", response_model=Page[LegalInstrumentRead])
+async def list_legal_instruments(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    kind: InstrumentKind | None = None,
+    party: Annotated[str | None, Query(pattern=r"^[A-Z]{2,5}$")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    accept_language: AcceptLanguage = None,
+) -> Page[LegalInstrumentRead]:
+    """Agreements, conventions and laws a redress action can rest on, by code."""
+    key = decode_cursor(cursor, 1)
+    rows = await service.list_instruments(
+        session, kind=kind, party=party, after=str(key[0]) if key else None, limit=limit + 1
+    )
+    language = i18n.negotiate(accept_language)
+    response.headers["Content-Language"] = language
+    items = [service.to_read(row, language) for row in rows]
+    return build_page(request, response, items, limit, lambda item: [item.code])
+
+
+@router.get(
+    "/legal-instruments/{instrument_id}", response_model=LegalInstrumentRead, responses=problem_responses(404)
+)
+async def read_legal_instrument(
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    instrument_id: Annotated[uuid.UUID, Path()],
+    accept_language: AcceptLanguage = None,
+) -> LegalInstrumentRead:
+    language = i18n.negotiate(accept_language)
+    response.headers["Content-Language"] = language
+    return service.to_read(await service.get_instrument(session, instrument_id), language)
+
+
+@router.post(
+    "/legal-instruments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LegalInstrumentRead,
+    responses=problem_responses(403, 409),
+)
+async def create_legal_instrument(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    body: LegalInstrumentCreate,
+    idempotency_key: IdempotencyKey = None,
+    accept_language: AcceptLanguage = None,
+) -> Any:
+    async def create() -> LegalInstrumentRead:
+        instrument = await service.create_instrument(session, principal, body)
+        return service.to_read(instrument, i18n.negotiate(accept_language))
+
+    return await idempotency.idempotent(
+        session, principal, idempotency_key, body, resource_type="legal_instrument", create=create
+    )
