@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
 from src.context import request_id_var
-from src.errors import AfterRollback
+from src.errors import AfterRollback, Forbidden, NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +78,33 @@ def record_after_rollback(
         )
 
     return _record
+
+
+def denied(
+    actor: Actor,
+    action: str,
+    resource_type: str,
+    resource_id: uuid.UUID | None = None,
+    detail: str = "Your role may not do this.",
+) -> Forbidden:
+    """A 403 whose audit event (outcome `denied`) is written even though the request rolls back."""
+    return Forbidden(
+        detail,
+        after_rollback=[
+            record_after_rollback(
+                actor, action, resource_type=resource_type, resource_id=resource_id, outcome="denied"
+            )
+        ],
+    )
+
+
+def not_found(actor: Actor, action: str, resource_type: str, resource_id: uuid.UUID) -> NotFound:
+    """A 404 for a row the caller may not see (or that does not exist), audited as `not_found`."""
+    return NotFound(
+        f"No such {resource_type.replace('_', ' ')}.",
+        after_rollback=[
+            record_after_rollback(
+                actor, action, resource_type=resource_type, resource_id=resource_id, outcome="not_found"
+            )
+        ],
+    )

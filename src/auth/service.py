@@ -339,18 +339,7 @@ async def resolve_principal(session: AsyncSession, claims: AccessClaims) -> tupl
 def _denied(
     principal: Principal, action: str, resource_type: str, resource_id: uuid.UUID | None
 ) -> Forbidden:
-    return Forbidden(
-        "Your role may not do this.",
-        after_rollback=[
-            audit.record_after_rollback(
-                principal.actor,
-                action,
-                resource_type=resource_type,
-                resource_id=resource_id,
-                outcome="denied",
-            )
-        ],
-    )
+    return audit.denied(principal.actor, action, resource_type, resource_id)
 
 
 async def create_organization(
@@ -460,18 +449,7 @@ async def _get_scoped(
     query = repository.readable_users(principal) if model is User else repository.readable_clients(principal)
     row: User | ApiClient | None = await session.scalar(query.where(model.id == row_id))
     if row is None:
-        raise NotFound(
-            f"No such {resource_type.replace('_', ' ')}.",
-            after_rollback=[
-                audit.record_after_rollback(
-                    principal.actor,
-                    action,
-                    resource_type=resource_type,
-                    resource_id=row_id,
-                    outcome="not_found",
-                )
-            ],
-        )
+        raise audit.not_found(principal.actor, action, resource_type, row_id)
     if not policies.may_manage_accounts_of(principal, row.organization_id):
         raise _denied(principal, action, resource_type, row_id)
     await audit.record(session, principal.actor, action, resource_type=resource_type, resource_id=row_id)

@@ -66,25 +66,11 @@ def etag(case: Case) -> str:
 
 
 def _denied(principal: Principal, action: str, case_id: uuid.UUID | None, detail: str) -> Forbidden:
-    return Forbidden(
-        detail,
-        after_rollback=[
-            audit.record_after_rollback(
-                principal.actor, action, resource_type="case", resource_id=case_id, outcome="denied"
-            )
-        ],
-    )
+    return audit.denied(principal.actor, action, "case", case_id, detail)
 
 
 def _not_found(principal: Principal, action: str, case_id: uuid.UUID) -> NotFound:
-    return NotFound(
-        "No such case.",
-        after_rollback=[
-            audit.record_after_rollback(
-                principal.actor, action, resource_type="case", resource_id=case_id, outcome="not_found"
-            )
-        ],
-    )
+    return audit.not_found(principal.actor, action, "case", case_id)
 
 
 def _invalid(loc: list[str], msg: str) -> Unprocessable:

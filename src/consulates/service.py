@@ -14,7 +14,7 @@ from src.consulates import repository
 from src.consulates.models import ConsulateJurisdiction
 from src.consulates.schemas import ConsulateCreate, ConsulateRead, JurisdictionRead
 from src.db import flush_or_conflict
-from src.errors import Forbidden, NotFound, Unprocessable
+from src.errors import NotFound, Unprocessable
 
 
 def _read(organization: Organization, places: list[ConsulateJurisdiction]) -> ConsulateRead:
@@ -33,13 +33,11 @@ async def create_consulate(
     session: AsyncSession, principal: Principal, body: ConsulateCreate
 ) -> ConsulateRead:
     if not policies.may_manage_organizations(principal):
-        raise Forbidden(
-            "Only a platform administrator creates consulates.",
-            after_rollback=[
-                audit.record_after_rollback(
-                    principal.actor, "consulate.create", resource_type="organization", outcome="denied"
-                )
-            ],
+        raise audit.denied(
+            principal.actor,
+            "consulate.create",
+            "organization",
+            detail="Only a platform administrator creates consulates.",
         )
     organization = Organization(name=body.name, kind="consulate", country=body.country)
     session.add(organization)

@@ -11,7 +11,7 @@ from src import i18n
 from src.audit import service as audit
 from src.auth.principal import Principal
 from src.db import flush_or_conflict
-from src.errors import Forbidden, NotFound
+from src.errors import NotFound
 from src.redress.models import LegalInstrument
 from src.redress.schemas import LegalInstrumentCreate, LegalInstrumentRead
 
@@ -57,16 +57,11 @@ async def create_instrument(
     session: AsyncSession, principal: Principal, body: LegalInstrumentCreate
 ) -> LegalInstrument:
     if principal.role != "coordinator":
-        raise Forbidden(
-            "Coordinators add legal instruments.",
-            after_rollback=[
-                audit.record_after_rollback(
-                    principal.actor,
-                    "legal_instrument.create",
-                    resource_type="legal_instrument",
-                    outcome="denied",
-                )
-            ],
+        raise audit.denied(
+            principal.actor,
+            "legal_instrument.create",
+            "legal_instrument",
+            detail="Coordinators add legal instruments.",
         )
     instrument = LegalInstrument(
         code=body.code,

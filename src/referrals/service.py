@@ -62,29 +62,11 @@ def _counterpart(referral: Referral, principal: Principal) -> uuid.UUID:
 
 
 def _not_found(principal: Principal, action: str, resource_type: str, resource_id: uuid.UUID) -> NotFound:
-    return NotFound(
-        f"No such {resource_type}.",
-        after_rollback=[
-            audit.record_after_rollback(
-                principal.actor,
-                action,
-                resource_type=resource_type,
-                resource_id=resource_id,
-                outcome="not_found",
-            )
-        ],
-    )
+    return audit.not_found(principal.actor, action, resource_type, resource_id)
 
 
 def _denied(principal: Principal, action: str, referral_id: uuid.UUID | None, detail: str) -> Forbidden:
-    return Forbidden(
-        detail,
-        after_rollback=[
-            audit.record_after_rollback(
-                principal.actor, action, resource_type="referral", resource_id=referral_id, outcome="denied"
-            )
-        ],
-    )
+    return audit.denied(principal.actor, action, "referral", referral_id, detail)
 
 
 async def _timeline_entries(session: AsyncSession, case_id: uuid.UUID) -> list[TimelineEntry]:

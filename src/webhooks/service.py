@@ -36,30 +36,14 @@ async def _own_organization(
     if organization is None or not (
         principal.is_platform_admin or organization.id == principal.organization_id
     ):
-        raise NotFound(
-            "No such webhook.",
-            after_rollback=[
-                audit.record_after_rollback(
-                    principal.actor,
-                    action,
-                    resource_type="organization",
-                    resource_id=organization_id,
-                    outcome="not_found",
-                )
-            ],
-        )
+        raise audit.not_found(principal.actor, action, "organization", organization_id)
     if not auth_policies.may_manage_accounts_of(principal, organization.id):
-        raise Forbidden(
+        raise audit.denied(
+            principal.actor,
+            action,
+            "organization",
+            organization.id,
             "Only the organization's admin configures its webhook.",
-            after_rollback=[
-                audit.record_after_rollback(
-                    principal.actor,
-                    action,
-                    resource_type="organization",
-                    resource_id=organization.id,
-                    outcome="denied",
-                )
-            ],
         )
     return organization
 
@@ -168,18 +152,7 @@ async def retry(session: AsyncSession, principal: Principal, delivery_id: uuid.U
         )
     )
     if delivery is None:
-        raise NotFound(
-            "No such delivery.",
-            after_rollback=[
-                audit.record_after_rollback(
-                    principal.actor,
-                    "webhook_delivery.retry",
-                    resource_type="webhook_delivery",
-                    resource_id=delivery_id,
-                    outcome="not_found",
-                )
-            ],
-        )
+        raise audit.not_found(principal.actor, "webhook_delivery.retry", "webhook_delivery", delivery_id)
     if principal.role != "admin":
         raise Forbidden("Only the organization's admin retries deliveries.")
     now = clock.utcnow()
