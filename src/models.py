@@ -6,7 +6,7 @@ from src.cases.models import Assignment, Case, Consent, Note, Person, Transition
 from src.consulates.models import ConsulateJurisdiction
 from src.db import Base
 from src.idempotency import IdempotencyRecord
-from src.redress.models import LegalInstrument
+from src.redress.models import LegalInstrument, RedressAction
 from src.referrals.models import Referral, ReferralUpdate
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -25,6 +25,7 @@ __all__ = [
     "Note",
     "Organization",
     "Person",
+    "RedressAction",
     "Referral",
     "ReferralUpdate",
     "RefreshToken",

@@ -388,7 +388,7 @@ class CaseSummary(OutputModel):
 
 class TimelineEntry(OutputModel):
     at: datetime
-    type: Literal["transition", "note", "assignment", "referral"]
+    type: Literal["transition", "note", "assignment", "referral", "redress"]
     actor_id: uuid.UUID
     from_status: str | None = None
     to_status: str | None = None

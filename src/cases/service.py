@@ -311,7 +311,7 @@ async def list_cases(
 # ---- writing -------------------------------------------------------------------------------------------
 
 
-def _expected_version(if_match: str | None) -> int:
+def expected_version(if_match: str | None) -> int:
     if if_match is None or if_match.strip() == "*":
         raise PreconditionRequired("Send If-Match with the case's ETag.")
     value = if_match.strip().removeprefix("W/").strip('"')
@@ -328,7 +328,7 @@ async def _writable(
         raise _not_found(principal, action, case_id)
     if not policies.may_write(principal, case.owner_organization_id, case.assignee_id):
         raise _denied(principal, action, case.id, "You may not change this case.")
-    expected = _expected_version(if_match)
+    expected = expected_version(if_match)
     if expected != case.version:
         raise PreconditionFailed("The case changed since you read it; read it again.")
     return case, expected
@@ -454,7 +454,7 @@ async def assign(
         raise _not_found(principal, "case.assign", case_id)
     if not policies.may_assign(principal, case.owner_organization_id):
         raise _denied(principal, "case.assign", case.id, "Only a supervisor assigns cases.")
-    expected = _expected_version(if_match)
+    expected = expected_version(if_match)
     if body.assignee_id is not None:
         assignee = await session.scalar(
             select(User).where(

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,4 +48,36 @@ class LegalInstrument(CreatedAt, Base):
         CheckConstraint(f"kind IN {INSTRUMENT_KINDS}", name="kind"),
         CheckConstraint("signed_on_precision IN ('day', 'month', 'year')", name="precision"),
         CheckConstraint("source IN ('seed', 'user')", name="source"),
+    )
+
+
+class RedressAction(CreatedAt, Base):
+    """A claim for redress on a case: under which instrument and article, before which forum, for how much,
+    and what was recovered. Amounts are exact decimals with an ISO 4217 currency."""
+
+    __tablename__ = "redress_action"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    instrument_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("legal_instrument.id"))
+    article: Mapped[str | None] = mapped_column(String(100))
+    forum: Mapped[str] = mapped_column(String(32), nullable=False)
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+    claim_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    claim_currency: Mapped[str | None] = mapped_column(String(3))
+    recovered_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    recovered_currency: Mapped[str | None] = mapped_column(String(3))
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("(claim_amount IS NULL) = (claim_currency IS NULL)", name="claim_has_currency"),
+        CheckConstraint(
+            "(recovered_amount IS NULL) = (recovered_currency IS NULL)", name="recovered_has_currency"
+        ),
     )

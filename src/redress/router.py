@@ -14,7 +14,14 @@ from src.errors import problem_responses
 from src.idempotency import IdempotencyKey
 from src.pagination import Cursor, Limit, build_page, decode_cursor
 from src.redress import service
-from src.redress.schemas import InstrumentKind, LegalInstrumentCreate, LegalInstrumentRead
+from src.redress.schemas import (
+    InstrumentKind,
+    LegalInstrumentCreate,
+    LegalInstrumentRead,
+    RedressCreate,
+    RedressPatch,
+    RedressRead,
+)
 from src.schemas import Page
 
 router = APIRouter(prefix="/v1", tags=["redress"], responses=problem_responses(401, 422))
@@ -80,3 +87,64 @@ async def create_legal_instrument(
     return await idempotency.idempotent(
         session, principal, idempotency_key, body, resource_type="legal_instrument", create=create
     )
+
+
+# ---- redress actions -----------------------------------------------------------------------------------
+
+CaseId = Annotated[uuid.UUID, Path()]
+
+
+@router.post(
+    "/cases/{case_id}/redress",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RedressRead,
+    responses=problem_responses(403, 404),
+)
+async def create_redress_action(
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: CaseId,
+    body: RedressCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Record a claim for redress: instrument, article, forum, claimed and recovered amounts (exact)."""
+    created = await idempotency.idempotent(
+        session,
+        principal,
+        idempotency_key,
+        body,
+        resource_type="redress_action",
+        parent=case_id,
+        create=lambda: service.create_redress(session, principal, case_id, body),
+    )
+    if isinstance(created, RedressRead):
+        response.headers["ETag"] = f'"{created.version}"'
+    return created
+
+
+@router.get("/cases/{case_id}/redress", response_model=list[RedressRead], responses=problem_responses(404))
+async def list_redress_actions(
+    session: DbSession, principal: CurrentPrincipal, case_id: CaseId
+) -> list[RedressRead]:
+    return await service.list_redress(session, principal, case_id)
+
+
+@router.patch(
+    "/cases/{case_id}/redress/{redress_id}",
+    response_model=RedressRead,
+    responses=problem_responses(403, 404, 409, 412, 428),
+)
+async def update_redress_action(
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: CaseId,
+    redress_id: Annotated[uuid.UUID, Path()],
+    body: RedressPatch,
+    if_match: Annotated[str | None, Header(max_length=100, description="The redress action's ETag")] = None,
+) -> RedressRead:
+    """Update under the action's own ETag; status moves follow the redress lifecycle (409 otherwise)."""
+    updated = await service.update_redress(session, principal, case_id, redress_id, if_match, body)
+    response.headers["ETag"] = f'"{updated.version}"'
+    return updated

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
+from src.cases.schemas import Money, member_of
 from src.schemas import InputModel, OutputModel
 
 InstrumentKind = Literal["multilateral_agreement", "bilateral_agreement", "convention", "national_law"]
@@ -47,3 +49,65 @@ class LegalInstrumentRead(OutputModel):
     in_force_on: date | None
     unverified: bool
     notes: str | None
+
+
+# ---- redress actions -----------------------------------------------------------------------------------
+
+RedressForum = Annotated[str, StringConstraints(max_length=32), member_of("redress_forum")]
+RedressStatus = Annotated[str, StringConstraints(max_length=24), member_of("redress_status")]
+Article = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+# status -> statuses it may move to (taxonomies.md "redress status"); decisions are final.
+REDRESS_MOVES: dict[str, frozenset[str]] = {
+    "planned": frozenset({"filed", "withdrawn"}),
+    "filed": frozenset({"in_progress", "granted", "partially_granted", "denied", "settled", "withdrawn"}),
+    "in_progress": frozenset({"granted", "partially_granted", "denied", "settled", "withdrawn"}),
+}
+
+
+class RedressCreate(InputModel):
+    instrument_id: uuid.UUID | None = None
+    article: Article | None = None
+    forum: RedressForum
+    claim: Money | None = None
+    status: RedressStatus = "planned"
+    recovered: Money | None = None
+    filed_on: date | None = None
+    decided_on: date | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> RedressCreate:
+        if self.filed_on and self.decided_on and self.decided_on < self.filed_on:
+            raise ValueError("decided_on is before filed_on")
+        return self
+
+
+class RedressPatch(InputModel):
+    article: Article | None = None
+    forum: RedressForum | None = None
+    claim: Money | None = None
+    status: RedressStatus | None = None
+    recovered: Money | None = None
+    filed_on: date | None = None
+    decided_on: date | None = None
+
+
+class MoneyRead(OutputModel):
+    amount: Decimal
+    currency: str
+
+
+class RedressRead(OutputModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    instrument_id: uuid.UUID | None
+    article: str | None
+    forum: str
+    claim: MoneyRead | None
+    status: str
+    recovered: MoneyRead | None
+    filed_on: date | None
+    decided_on: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
