@@ -24,6 +24,7 @@ from src.db import create_engine, create_sessionmaker
 from src.errors import install_error_handlers, problem_response
 from src.middleware import RequestContextMiddleware
 from src.observability import configure_logging
+from src.oversight.router import router as oversight_router
 from src.redress.router import router as redress_router
 from src.referrals.expiry import ReferralExpirer
 from src.referrals.router import router as referrals_router
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(referrals_router)
     app.include_router(webhooks_router)
     app.include_router(redress_router)
+    app.include_router(oversight_router)
     _add_ops_routes(app)
     app.add_middleware(
         RequestContextMiddleware,

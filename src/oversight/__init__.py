@@ -1,0 +1,1 @@
+"""What oversight bodies and supervisors read of the audit trail (audit itself imports no domain)."""

@@ -1,0 +1,95 @@
+"""HTTP for audit reading: events, verification, a case's access log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from src.audit.models import AuditEvent
+from src.auth.dependencies import CurrentPrincipal
+from src.db import DbSession
+from src.dependencies import AppSettings
+from src.errors import Unprocessable, problem_responses
+from src.oversight import service
+from src.oversight.schemas import AuditEventRead, VerificationRead
+from src.pagination import Cursor, Limit, build_page, decode_cursor
+from src.schemas import Page
+
+router = APIRouter(prefix="/v1", tags=["audit"], responses=problem_responses(401, 403, 422))
+
+
+def _event(event: AuditEvent, seq: int | None) -> AuditEventRead:
+    return AuditEventRead(
+        id=event.id,
+        seq=seq,
+        at=event.at,
+        actor_type=event.actor_type,
+        actor_id=event.actor_id,
+        actor_organization_id=event.actor_organization_id,
+        action=event.action,
+        resource_type=event.resource_type,
+        resource_id=event.resource_id,
+        outcome=event.outcome,
+        request_id=event.request_id,
+        changed_fields=list(event.changed_fields),
+        detail=dict(event.detail),
+    )
+
+
+def _before(cursor: str | None) -> int | None:
+    key = decode_cursor(cursor, 1)
+    if key is None:
+        return None
+    if not isinstance(key[0], int):
+        raise Unprocessable("The cursor is not valid.")
+    return key[0]
+
+
+@router.get("/audit/events", response_model=Page[AuditEventRead])
+async def list_audit_events(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    actor_id: uuid.UUID | None = None,
+    resource_id: uuid.UUID | None = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[AuditEventRead]:
+    """Auditors: every organization's events; supervisors: their organization's. Newest first."""
+    filters = {"actor_id": actor_id, "resource_id": resource_id, "action": action, "from": from_, "to": to}
+    rows = await service.list_events(
+        session, principal, filters=filters, before=_before(cursor), limit=limit + 1
+    )
+    return build_page(request, response, [_event(e, s) for e, s in rows], limit, lambda item: [item.id])
+
+
+@router.get("/audit/verify", response_model=VerificationRead)
+async def verify_audit_chain(
+    session: DbSession, settings: AppSettings, principal: CurrentPrincipal
+) -> VerificationRead:
+    """Recompute the chain: the first broken seq, and events left unsequenced too long."""
+    return VerificationRead.model_validate((await service.verify(session, principal, settings)).__dict__)
+
+
+@router.get(
+    "/cases/{case_id}/access-log", response_model=Page[AuditEventRead], responses=problem_responses(404)
+)
+async def read_case_access_log(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: Annotated[uuid.UUID, Path()],
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[AuditEventRead]:
+    """Who read or changed the case (its supervisors and auditors)."""
+    rows = await service.access_log(session, principal, case_id, before=_before(cursor), limit=limit + 1)
+    return build_page(request, response, [_event(e, s) for e, s in rows], limit, lambda item: [item.id])

@@ -1,0 +1,99 @@
+"""Audit reading: auditors see every organization's events, supervisors their own organization's; the access
+log of a case for its supervisors and for auditors (who still cannot read the case itself)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import cast, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.audit import service as audit
+from src.audit.models import AuditChain, AuditEvent
+from src.audit.verify import Verification, verify_chain
+from src.auth.principal import Principal
+from src.auth.scopes import AUDIT_READ
+from src.cases import repository as cases
+from src.config import Settings
+from src.errors import Forbidden
+
+
+def _readable(principal: Principal, action: str) -> Any:
+    query = select(AuditEvent, AuditChain.seq).outerjoin(AuditChain, AuditChain.event_id == AuditEvent.id)
+    if AUDIT_READ in principal.scopes and principal.role == "auditor":
+        return query
+    if AUDIT_READ in principal.scopes and principal.role == "supervisor":
+        return query.where(AuditEvent.actor_organization_id == principal.organization_id)
+    raise audit.denied(
+        principal.actor, action, "audit_event", detail="Your role may not read the audit trail."
+    )
+
+
+async def list_events(
+    session: AsyncSession, principal: Principal, *, filters: dict[str, Any], before: int | None, limit: int
+) -> list[tuple[AuditEvent, int | None]]:
+    query = _readable(principal, "audit.list")
+    if filters.get("actor_id") is not None:
+        query = query.where(AuditEvent.actor_id == filters["actor_id"])
+    if filters.get("resource_id") is not None:
+        query = query.where(AuditEvent.resource_id == filters["resource_id"])
+    if filters.get("action") is not None:
+        query = query.where(AuditEvent.action == filters["action"])
+    if filters.get("from") is not None:
+        query = query.where(AuditEvent.at >= filters["from"])
+    if filters.get("to") is not None:
+        query = query.where(AuditEvent.at < filters["to"])
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    rows = (await session.execute(query.order_by(AuditEvent.id.desc()).limit(limit))).all()
+    await audit.record(
+        session,
+        principal.actor,
+        "audit.list",
+        resource_type="audit_event",
+        detail={"count": min(len(rows), limit - 1)},
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def verify(session: AsyncSession, principal: Principal, settings: Settings) -> Verification:
+    if principal.role != "auditor" or AUDIT_READ not in principal.scopes:
+        raise audit.denied(
+            principal.actor, "audit.verify", "audit_event", detail="Oversight bodies verify the audit trail."
+        )
+    result = await verify_chain(
+        await session.connection(), max_unsequenced_seconds=settings.audit_max_unsequenced_seconds
+    )
+    await audit.record(
+        session,
+        principal.actor,
+        "audit.verify",
+        resource_type="audit_event",
+        detail={"ok": result.ok, "checked": result.checked},
+    )
+    return result
+
+
+async def access_log(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, before: int | None, limit: int
+) -> list[tuple[AuditEvent, int | None]]:
+    """Who read or changed the case: events about it, and list pages that showed it."""
+    if principal.role == "supervisor" and AUDIT_READ in principal.scopes:
+        case = await cases.get_readable(session, principal, case_id)
+        if case is None:
+            raise audit.not_found(principal.actor, "case.access_log", "case", case_id)
+    elif not (principal.role == "auditor" and AUDIT_READ in principal.scopes):
+        raise Forbidden("The case's supervisors and auditors read its access log.")
+    shown_in_list = AuditEvent.detail.op("@>")(cast({"case_ids": [str(case_id)]}, JSONB))
+    query = (
+        select(AuditEvent, AuditChain.seq)
+        .outerjoin(AuditChain, AuditChain.event_id == AuditEvent.id)
+        .where(or_(AuditEvent.resource_id == case_id, shown_in_list))
+    )
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    rows = (await session.execute(query.order_by(AuditEvent.id.desc()).limit(limit))).all()
+    await audit.record(session, principal.actor, "case.access_log", resource_type="case", resource_id=case_id)
+    return [(row[0], row[1]) for row in rows]
