@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     audit_sequencer_interval_seconds: float = Field(default=0.2, gt=0)
     audit_sequencer_batch_size: int = Field(default=1000, ge=1, le=100_000)
     audit_max_unsequenced_seconds: float = Field(default=1.0, gt=0)
+    # PEM Ed25519 private key signing audit checkpoints; generated into data_dir outside production.
+    audit_signing_key: SecretStr | None = None
 
     # Webhooks: URLs resolving to loopback, private or link-local addresses are refused unless allowed.
     webhook_allow_private: bool = False

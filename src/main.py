@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from src.audit.checkpoints import load_checkpoint_key
 from src.audit.sequencer import Sequencer
 from src.auth.router import router as auth_router
 from src.auth.tokens import load_keys
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.token_keys = load_keys(settings)
+    app.state.checkpoint_key = load_checkpoint_key(settings)
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(consulates_router)

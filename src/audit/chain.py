@@ -38,10 +38,16 @@ def _plain(value: Any) -> Any:
     return str(value)  # UUID and friends
 
 
+def canonical_document(event: Mapping[Any, Any]) -> dict[str, Any]:
+    """The event's hashed fields as plain JSON values (what an outside verifier receives)."""
+    return {field: _plain(event.get(field)) for field in CANONICAL_FIELDS}
+
+
 def canonical_bytes(event: Mapping[Any, Any]) -> bytes:
     """Deterministic UTF-8 JSON of the event's fields: sorted keys, no spaces, UTC microsecond times."""
-    document = {field: _plain(event.get(field)) for field in CANONICAL_FIELDS}
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(
+        canonical_document(event), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
 
 
 def link_hash(prev_hash: bytes, event: Mapping[Any, Any]) -> bytes:

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from src.audit.checkpoints import CheckpointKey
 from src.audit.models import AuditEvent
 from src.auth.dependencies import CurrentPrincipal
 from src.db import DbSession
 from src.dependencies import AppSettings
 from src.errors import Unprocessable, problem_responses
 from src.oversight import service
-from src.oversight.schemas import AuditEventRead, VerificationRead
+from src.oversight.schemas import (
+    AuditEventRead,
+    CheckpointRead,
+    ConsistencyRead,
+    PublicKeyRead,
+    PublicKeys,
+    VerificationRead,
+)
 from src.pagination import Cursor, Limit, build_page, decode_cursor
 from src.schemas import Page
 
@@ -93,3 +102,38 @@ async def read_case_access_log(
     """Who read or changed the case (its supervisors and auditors)."""
     rows = await service.access_log(session, principal, case_id, before=_before(cursor), limit=limit + 1)
     return build_page(request, response, [_event(e, s) for e, s in rows], limit, lambda item: [item.id])
+
+
+def _checkpoint_key(request: Request) -> CheckpointKey:
+    key: CheckpointKey = request.app.state.checkpoint_key
+    return key
+
+
+@router.get("/audit/checkpoint", response_model=CheckpointRead)
+async def read_audit_checkpoint(
+    request: Request, session: DbSession, principal: CurrentPrincipal
+) -> CheckpointRead:
+    """A signed statement of the chain's size and head hash: keep it, later prove the log only grew."""
+    taken = await service.checkpoint(session, principal, _checkpoint_key(request))
+    return CheckpointRead.model_validate(taken.__dict__)
+
+
+@router.get("/audit/keys", response_model=PublicKeys)
+async def list_audit_keys(request: Request, principal: CurrentPrincipal) -> PublicKeys:
+    """The public keys that sign checkpoints."""
+    key = _checkpoint_key(request)
+    encoded = base64.b64encode(key.public_raw).decode()
+    return PublicKeys(items=[PublicKeyRead(key_id=key.key_id, algorithm="Ed25519", public_key=encoded)])
+
+
+@router.get("/audit/consistency", response_model=ConsistencyRead)
+async def read_audit_consistency(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    from_size: Annotated[int, Query(ge=0)],
+    to_size: Annotated[int, Query(ge=0)],
+) -> ConsistencyRead:
+    """The hashes at both sizes and the events between them, to recompute one checkpoint from the other."""
+    return ConsistencyRead.model_validate(
+        await service.consistency_proof(session, principal, from_size, to_size)
+    )

@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from src.schemas import OutputModel
 
 
@@ -32,3 +34,31 @@ class VerificationRead(OutputModel):
     reason: str | None
     head_hash: str | None
     unsequenced_overdue: int
+
+
+class CheckpointRead(OutputModel):
+    size: int
+    head_hash: str | None
+    at: str
+    key_id: str
+    signature: str = Field(
+        description="Base64 Ed25519 signature of canonical JSON {at, head_hash, key_id, size}."
+    )
+
+
+class PublicKeyRead(OutputModel):
+    key_id: str
+    algorithm: str
+    public_key: str = Field(description="Base64 of the raw 32-byte Ed25519 public key.")
+
+
+class PublicKeys(OutputModel):
+    items: list[PublicKeyRead]
+
+
+class ConsistencyRead(OutputModel):
+    from_size: int
+    to_size: int
+    from_head_hash: str | None
+    to_head_hash: str | None
+    events: list[dict[str, Any]]

@@ -6,18 +6,26 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import cast, or_, select
+from sqlalchemy import cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src import clock
 from src.audit import service as audit
+from src.audit.checkpoints import (
+    MAX_CONSISTENCY_SPAN,
+    Checkpoint,
+    CheckpointKey,
+    consistency,
+    take_checkpoint,
+)
 from src.audit.models import AuditChain, AuditEvent
 from src.audit.verify import Verification, verify_chain
 from src.auth.principal import Principal
 from src.auth.scopes import AUDIT_READ
 from src.cases import repository as cases
 from src.config import Settings
-from src.errors import Forbidden
+from src.errors import Forbidden, Unprocessable
 
 
 def _readable(principal: Principal, action: str) -> Any:
@@ -97,3 +105,40 @@ async def access_log(
     rows = (await session.execute(query.order_by(AuditEvent.id.desc()).limit(limit))).all()
     await audit.record(session, principal.actor, "case.access_log", resource_type="case", resource_id=case_id)
     return [(row[0], row[1]) for row in rows]
+
+
+def _auditor(principal: Principal, action: str) -> None:
+    if principal.role != "auditor" or AUDIT_READ not in principal.scopes:
+        raise audit.denied(
+            principal.actor, action, "audit_event", detail="Oversight bodies read checkpoints."
+        )
+
+
+async def checkpoint(session: AsyncSession, principal: Principal, key: CheckpointKey) -> Checkpoint:
+    _auditor(principal, "audit.checkpoint")
+    taken = await take_checkpoint(await session.connection(), key, clock.utcnow())
+    await audit.record(
+        session, principal.actor, "audit.checkpoint", resource_type="audit_event", detail={"size": taken.size}
+    )
+    return taken
+
+
+async def consistency_proof(
+    session: AsyncSession, principal: Principal, from_size: int, to_size: int
+) -> dict[str, Any]:
+    _auditor(principal, "audit.consistency")
+    size = await session.scalar(select(func.coalesce(func.max(AuditChain.seq), 0)))
+    if not 0 <= from_size <= to_size <= (size or 0) or to_size - from_size > MAX_CONSISTENCY_SPAN:
+        raise Unprocessable(
+            f"Need 0 <= from_size <= to_size <= {size} and a span of at most {MAX_CONSISTENCY_SPAN}.",
+            extra={"errors": [{"loc": ["query", "to_size"], "msg": "out of range"}]},
+        )
+    proof = await consistency(await session.connection(), from_size, to_size)
+    await audit.record(
+        session,
+        principal.actor,
+        "audit.consistency",
+        resource_type="audit_event",
+        detail={"from_size": from_size, "to_size": to_size},
+    )
+    return proof
