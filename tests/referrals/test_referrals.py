@@ -46,6 +46,12 @@ async def _refer(
     return response.json()
 
 
+async def _consented_case(client: httpx.AsyncClient, officer: factories.Account) -> Any:
+    """A case whose consent covers referral and partner data sharing."""
+    consent = {"purposes": ["referral", "partner_data_sharing"], "given_by": "self", "given_on": "2026-11-01"}
+    return await open_case(client, officer, abuse_body(consent=consent))
+
+
 async def _count(db: AsyncSession) -> int:
     return int(await db.scalar(select(func.count()).select_from(Referral)) or 0)
 
@@ -105,17 +111,7 @@ async def test_basic_share_discloses_only_the_basic_group(
 async def test_wider_shares_disclose_their_groups(
     client: httpx.AsyncClient, consulate_a: Consulate, ngo: factories.Account
 ) -> None:
-    case = await open_case(
-        client,
-        consulate_a.officer,
-        abuse_body(
-            consent={
-                "purposes": ["referral", "partner_data_sharing"],
-                "given_by": "self",
-                "given_on": "2026-11-01",
-            }
-        ),
-    )
+    case = await _consented_case(client, consulate_a.officer)
     body = referral_body(ngo, share=["identity", "contact", "document", "narrative", "violations"])
     referral = await _refer(client, consulate_a.officer, case["id"], body)
     view = (await client.get(f"/v1/referrals/{referral['id']}", headers=ngo.headers)).json()["case"]
@@ -151,17 +147,7 @@ async def test_referral_without_consent_is_409_unless_an_exception_is_recorded(
 async def test_lifecycle_and_who_may_act(
     client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate, ngo: factories.Account
 ) -> None:
-    case = await open_case(
-        client,
-        consulate_a.officer,
-        abuse_body(
-            consent={
-                "purposes": ["referral", "partner_data_sharing"],
-                "given_by": "self",
-                "given_on": "2026-11-01",
-            }
-        ),
-    )
+    case = await _consented_case(client, consulate_a.officer)
     referral = await _refer(client, consulate_a.officer, case["id"], referral_body(ngo))
     url = f"/v1/referrals/{referral['id']}"
     duplicate = await client.post(
@@ -214,17 +200,7 @@ async def test_lifecycle_and_who_may_act(
 async def test_decline_needs_a_reason_and_ends_the_view(
     client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate, ngo: factories.Account
 ) -> None:
-    case = await open_case(
-        client,
-        consulate_a.officer,
-        abuse_body(
-            consent={
-                "purposes": ["referral", "partner_data_sharing"],
-                "given_by": "self",
-                "given_on": "2026-11-01",
-            }
-        ),
-    )
+    case = await _consented_case(client, consulate_a.officer)
     referral = await _refer(client, consulate_a.officer, case["id"], referral_body(ngo))
     url = f"/v1/referrals/{referral['id']}"
     no_reason = await client.post(f"{url}/decline", json={}, headers=ngo.headers)
@@ -252,17 +228,7 @@ async def test_other_organizations_get_404(
     ngo: factories.Account,
     other_ngo: factories.Account,
 ) -> None:
-    case = await open_case(
-        client,
-        consulate_a.officer,
-        abuse_body(
-            consent={
-                "purposes": ["referral", "partner_data_sharing"],
-                "given_by": "self",
-                "given_on": "2026-11-01",
-            }
-        ),
-    )
+    case = await _consented_case(client, consulate_a.officer)
     referral = await _refer(client, consulate_a.officer, case["id"], referral_body(ngo))
     for outsider in (other_ngo, consulate_b.officer):
         url = f"/v1/referrals/{referral['id']}"
@@ -306,17 +272,7 @@ async def test_invalid_referral_bodies_are_422_and_write_nothing(
     ngo: factories.Account,
     override: dict[str, Any],
 ) -> None:
-    case = await open_case(
-        client,
-        consulate_a.officer,
-        abuse_body(
-            consent={
-                "purposes": ["referral", "partner_data_sharing"],
-                "given_by": "self",
-                "given_on": "2026-11-01",
-            }
-        ),
-    )
+    case = await _consented_case(client, consulate_a.officer)
     response = await client.post(
         f"/v1/cases/{case['id']}/referrals",
         json=referral_body(ngo, **override),
@@ -330,17 +286,7 @@ async def test_invalid_referral_bodies_are_422_and_write_nothing(
 async def test_recipient_must_be_another_consulate_or_a_partner(
     client: httpx.AsyncClient, db: AsyncSession, settings: Settings, consulate_a: Consulate
 ) -> None:
-    case = await open_case(
-        client,
-        consulate_a.officer,
-        abuse_body(
-            consent={
-                "purposes": ["referral", "partner_data_sharing"],
-                "given_by": "self",
-                "given_on": "2026-11-01",
-            }
-        ),
-    )
+    case = await _consented_case(client, consulate_a.officer)
     oversight = await factories.organization(db, kind="oversight")
     for target in (oversight.id, consulate_a.officer.organization.id):
         response = await client.post(
@@ -365,17 +311,7 @@ async def test_pending_referrals_past_due_expire(
     from src import clock
     from src.referrals.service import expire_overdue
 
-    case = await open_case(
-        client,
-        consulate_a.officer,
-        abuse_body(
-            consent={
-                "purposes": ["referral", "partner_data_sharing"],
-                "given_by": "self",
-                "given_on": "2026-11-01",
-            }
-        ),
-    )
+    case = await _consented_case(client, consulate_a.officer)
     due = (clock.utcnow() + timedelta(days=2)).date().isoformat()
     referral = await _refer(client, consulate_a.officer, case["id"], referral_body(ngo, due_on=due))
     sessions = async_sessionmaker(app_engine)
