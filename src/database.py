@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import structlog
-from sqlalchemy.engine import make_url
 
 from src.config import Settings, to_async_url
 
@@ -87,7 +86,3 @@ def run_migrations(url: str, app_role: str | None, revision: str = "head") -> No
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(_upgrade).result()
-
-
-def redacted(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)

@@ -17,7 +17,6 @@ from src.schemas import Page
 T = TypeVar("T")
 
 MAX_LIMIT = 200
-DEFAULT_LIMIT = 50
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (at most 200).")]
 Cursor = Annotated[str | None, Query(max_length=512, description="Opaque cursor from `next_cursor`.")]

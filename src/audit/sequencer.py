@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from src.audit.chain import GENESIS_HASH, link_hash
+from src.observability import AUDIT_CHAINED
 
 log = structlog.get_logger("ukuk.audit.sequencer")
 
@@ -111,6 +112,7 @@ class Sequencer:
             try:
                 while not self._stop.is_set():
                     chained = await sequence_batch(conn, self.batch_size)
+                    AUDIT_CHAINED.inc(chained)
                     if chained < self.batch_size:
                         await self._sleep(self.interval)
             finally:

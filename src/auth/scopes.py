@@ -10,7 +10,6 @@ AUDIT_READ = "audit:read"
 REPORTS_READ = "reports:read"
 ADMIN = "admin"
 
-ALL_SCOPES = (CASES_READ, CASES_WRITE, REFERRALS_READ, REFERRALS_WRITE, AUDIT_READ, REPORTS_READ, ADMIN)
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset({ADMIN}),

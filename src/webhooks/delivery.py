@@ -88,6 +88,7 @@ class DeliveryWorker:
         """Claim, send and record one batch; answers how many were attempted."""
         now = clock.utcnow()
         async with self.engine.begin() as conn:
+            await conn.execute(_NO_FSYNC_WAIT)
             claimed = (
                 (
                     await conn.execute(
@@ -187,6 +188,7 @@ class DeliveryWorker:
         if next_attempt_at is not None and status == "pending":
             values["next_attempt_at"] = next_attempt_at
         async with self.engine.begin() as conn:
+            await conn.execute(_NO_FSYNC_WAIT)
             await conn.execute(
                 update(WebhookDelivery).where(WebhookDelivery.id == row["id"]).values(**values)
             )

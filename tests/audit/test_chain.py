@@ -264,6 +264,9 @@ async def test_verify_reports_events_left_unsequenced(app_engine: AsyncEngine) -
 async def test_background_sequencer_chains_within_a_second_and_only_one_leads(
     settings: Settings, app_engine: AsyncEngine, db: AsyncSession
 ) -> None:
+    from src.observability import AUDIT_CHAINED
+
+    chained_before = AUDIT_CHAINED._value.get()
     first = Sequencer(app_engine, interval=0.05, batch_size=100, retry_seconds=0.05)
     second = Sequencer(app_engine, interval=0.05, batch_size=100, retry_seconds=0.05)
     tasks = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
@@ -278,6 +281,7 @@ async def test_background_sequencer_chains_within_a_second_and_only_one_leads(
                 break
         assert await db.scalar(select(AuditChain.seq)) == 1
         assert [first.is_leader, second.is_leader].count(True) == 1
+        assert AUDIT_CHAINED._value.get() == chained_before + 1  # the metric /metrics exports
     finally:
         first.stop()
         second.stop()
