@@ -94,6 +94,9 @@ async def read(session: AsyncSession, principal: Principal, organization_id: uui
     endpoint = await session.get(WebhookEndpoint, organization.id)
     if endpoint is None:
         raise NotFound("No webhook is configured.")
+    await audit.record(
+        session, principal.actor, "webhook.read", resource_type="organization", resource_id=organization.id
+    )
     return endpoint
 
 

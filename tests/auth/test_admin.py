@@ -143,6 +143,8 @@ async def test_another_organizations_user_and_client_are_404(
     assert own.status_code == 200
     listed = await client.get("/v1/users", headers=admin_a.headers)
     assert {u["organization_id"] for u in listed.json()["items"]} == {str(org_a.id)}
+    clients_listed = await client.get("/v1/clients", headers=admin_a.headers)
+    assert client_b["client_id"] not in clients_listed.text
     foreign_create = await client.post(
         "/v1/users",
         json={

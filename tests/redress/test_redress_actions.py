@@ -148,3 +148,26 @@ async def test_other_organizations_and_roles_get_404(
             )
         ).status_code == 404
     assert await db.scalar(select(func.count()).select_from(RedressAction)) == 1
+
+
+async def test_invalid_patch_is_422_and_changes_nothing(
+    client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate
+) -> None:
+    case = await open_case(client, consulate_a.officer, abuse_body())
+    created = await client.post(
+        f"/v1/cases/{case['id']}/redress", json={"forum": "court"}, headers=consulate_a.officer.headers
+    )
+    url = f"/v1/cases/{case['id']}/redress/{created.json()['id']}"
+    headers = {**consulate_a.officer.headers, "If-Match": '"1"'}
+    for body in (
+        {"forum": "moon"},
+        {"status": "won"},
+        {"claim": {"amount": "1", "currency": "XXX1"}},
+        {"surprise": True},
+        {},
+    ):
+        response = await client.patch(url, json=body, headers=headers)
+        assert response.status_code == 422, body
+        assert response.headers["content-type"] == "application/problem+json"
+    stored = await db.scalar(select(RedressAction).execution_options(populate_existing=True))
+    assert stored is not None and (stored.version, stored.forum, stored.status) == (1, "court", "planned")

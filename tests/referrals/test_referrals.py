@@ -382,3 +382,46 @@ async def test_inbound_referral_opens_a_routed_case(
         "/v1/referrals", json=body, headers={**officer.headers, "Idempotency-Key": "x"}
     )
     assert not_partner.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"services": ["massage"]},
+        {"services": []},
+        {"intake_channel": "hotline"},
+        {"kind": "theft"},
+        {"owner_organization_id": "00000000-0000-0000-0000-000000000001"},
+        {"surprise": 1},
+    ],
+)
+async def test_invalid_inbound_referrals_are_422_and_write_nothing(
+    client: httpx.AsyncClient, db: AsyncSession, ngo: factories.Account, override: dict[str, Any]
+) -> None:
+    from src.cases.models import Case
+
+    body = {k: v for k, v in abuse_body().items() if k != "intake_channel"}
+    body.update({"services": ["legal_aid"], **override})
+    response = await client.post(
+        "/v1/referrals", json=body, headers={**ngo.headers, "Idempotency-Key": "bad-1"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await db.scalar(select(func.count()).select_from(Case)) == 0
+    assert await _count(db) == 0
+
+
+async def test_invalid_updates_are_422(
+    client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate, ngo: factories.Account
+) -> None:
+    from src.referrals.models import ReferralUpdate
+
+    case = await _consented_case(client, consulate_a.officer)
+    referral = await _refer(client, consulate_a.officer, case["id"], referral_body(ngo))
+    before = await db.scalar(select(func.count()).select_from(ReferralUpdate))
+    for body in ({"body": ""}, {"body": "x" * 5001}, {}, {"body": "ok", "extra": 1}):
+        response = await client.post(
+            f"/v1/referrals/{referral['id']}/updates", json=body, headers=ngo.headers
+        )
+        assert response.status_code == 422, body
+    assert await db.scalar(select(func.count()).select_from(ReferralUpdate)) == before

@@ -284,6 +284,10 @@ async def test_endpoint_setup_rules(
     assert second.json()["previous_secret_expires_at"]
     shown = await client.get(url, headers=admin.headers)
     assert shown.status_code == 200 and "secret" not in shown.json()
+    from src.audit.models import AuditEvent
+
+    audited = list(await db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("webhook.%"))))
+    assert audited == ["webhook.configure", "webhook.configure", "webhook.read"]
     for bad in (
         {"url": "ftp://example.org/x", "events": ["referral.created"]},
         {"url": "https://user:pw@example.org/x", "events": ["referral.created"]},
