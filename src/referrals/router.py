@@ -108,25 +108,7 @@ async def list_referrals(
         before=uuid_after(decode_cursor(cursor, 1)),
         limit=limit + 1,
     )
-    items = [
-        ReferralRead(
-            id=r.id,
-            case_id=r.case_id if r.from_organization_id == principal.organization_id else None,
-            from_organization_id=r.from_organization_id,
-            to_organization_id=r.to_organization_id,
-            services=r.services,
-            urgency=r.urgency,
-            reason=r.reason,
-            share=r.share,
-            due_on=r.due_on,
-            status=r.status,
-            status_note=r.status_note,
-            consent_exception=r.consent_exception is not None,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-        )
-        for r in rows
-    ]
+    items = [service.referral_read(r, principal) for r in rows]
     return build_page(request, response, items, limit)
 
 

@@ -29,6 +29,7 @@ from src.referrals.schemas import (
     ReferralRead,
     ReferralUpdateIn,
     ReferralUpdateRead,
+    SharedCase,
 )
 from src.referrals.views import ALL_GROUPS, shared_case
 from src.webhooks import service as webhooks
@@ -236,9 +237,14 @@ async def _read(session: AsyncSession, principal: Principal, referral: Referral)
             resource_id=case.id,
             detail={"via_referral": str(referral.id), "share": sorted(groups)},
         )
+    return referral_read(referral, principal, view)
+
+
+def referral_read(referral: Referral, principal: Principal, view: SharedCase | None = None) -> ReferralRead:
+    """The referral as this caller may see it: the case id only for the sender's own case."""
     return ReferralRead(
         id=referral.id,
-        case_id=referral.case_id if sender else None,
+        case_id=referral.case_id if referral.from_organization_id == principal.organization_id else None,
         from_organization_id=referral.from_organization_id,
         to_organization_id=referral.to_organization_id,
         services=referral.services,
