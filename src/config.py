@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     webhook_batch_size: int = Field(default=50, ge=1, le=1000)
     webhook_poll_interval_seconds: float = Field(default=0.5, gt=0)
 
+    # Reports hide counts below this (and enough others that none can be recovered from the totals).
+    report_min_cell: int = Field(default=5, ge=1, le=1000)
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -29,6 +29,7 @@ from src.oversight.router import router as oversight_router
 from src.redress.router import router as redress_router
 from src.referrals.expiry import ReferralExpirer
 from src.referrals.router import router as referrals_router
+from src.reports.router import router as reports_router
 from src.webhooks.delivery import DeliveryWorker, http_client
 from src.webhooks.router import router as webhooks_router
 
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(redress_router)
     app.include_router(oversight_router)
+    app.include_router(reports_router)
     _add_ops_routes(app)
     app.add_middleware(
         RequestContextMiddleware,

@@ -1,0 +1,195 @@
+"""Report queries: one aggregate statement each, over every organization (reports are for the ministry's
+coordinators and oversight bodies, who see all of them; no row of personal data leaves these queries)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, cast, extract, func, literal_column, select
+from sqlalchemy.dialects.postgresql import TEXT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.auth.models import Organization
+from src.cases.models import Case, Transition
+from src.redress.models import LegalInstrument, RedressAction
+from src.referrals.models import Referral, ReferralUpdate
+from src.reports.schemas import REDRESS_OUTCOMES, REFERRAL_OUTCOMES
+
+
+def _bounds(column: Any, start: date | None, end: date | None) -> list[Any]:
+    """`start` and `end` are whole UTC days, both included."""
+    clauses = []
+    if start is not None:
+        clauses.append(column >= datetime.combine(start, time.min, UTC))
+    if end is not None:
+        clauses.append(column < datetime.combine(end + timedelta(days=1), time.min, UTC))
+    return clauses
+
+
+def _case_dimension(name: str) -> Any:
+    if name == "quarter":
+        utc = func.timezone("UTC", Case.created_at)
+        return func.to_char(func.date_trunc("quarter", utc), literal_column("'YYYY-\"Q\"Q'"))
+    if name == "owner_organization":
+        return cast(Case.owner_organization_id, TEXT)
+    return getattr(Case, name)
+
+
+async def case_counts(
+    session: AsyncSession, group_by: list[str], start: date | None, end: date | None
+) -> list[tuple[dict[str, str], int]]:
+    columns = [_case_dimension(name).label(name) for name in group_by]
+    query = (
+        select(*columns, func.count().label("n"))
+        .where(*_bounds(Case.created_at, start, end))
+        .group_by(*columns)
+        .order_by(*columns)
+    )
+    rows = (await session.execute(query)).all()
+    return [({name: str(row[i]) for i, name in enumerate(group_by)}, row.n) for row in rows]
+
+
+async def organization_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(cast(Organization.id, TEXT), Organization.name).where(cast(Organization.id, TEXT).in_(ids))
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def _hours_to_accept() -> Any:
+    accepted = (
+        select(ReferralUpdate.referral_id, func.min(ReferralUpdate.created_at).label("at"))
+        .where(ReferralUpdate.kind == "accepted")
+        .group_by(ReferralUpdate.referral_id)
+        .subquery("accepted")
+    )
+    hours = extract("epoch", accepted.c.at - Referral.created_at) / 3600
+    return accepted, hours
+
+
+async def referral_counts(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
+    """Per receiving organization: referrals by current status, and acceptance times."""
+    accepted, hours = _hours_to_accept()
+    query = (
+        select(
+            Referral.to_organization_id,
+            Organization.name,
+            Organization.kind,
+            *(func.count().filter(Referral.status == status).label(status) for status in REFERRAL_OUTCOMES),
+            func.count(accepted.c.at).label("accepted_n"),
+            func.percentile_cont(0.5).within_group(hours).label("median_hours"),
+        )
+        .join(Organization, Organization.id == Referral.to_organization_id)
+        .outerjoin(accepted, accepted.c.referral_id == Referral.id)
+        .where(*_bounds(Referral.created_at, start, end))
+        .group_by(Referral.to_organization_id, Organization.name, Organization.kind)
+        .order_by(Organization.name, Referral.to_organization_id)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def overall_hours_to_accept(
+    session: AsyncSession, start: date | None, end: date | None
+) -> tuple[int, float | None]:
+    accepted, hours = _hours_to_accept()
+    query = (
+        select(func.count(accepted.c.at), func.percentile_cont(0.5).within_group(hours))
+        .select_from(Referral)
+        .join(accepted, accepted.c.referral_id == Referral.id)
+        .where(*_bounds(Referral.created_at, start, end))
+    )
+    row = (await session.execute(query)).one()
+    return row[0], row[1]
+
+
+async def redress_counts(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
+    """Per instrument and forum: actions by outcome."""
+    query = (
+        select(
+            RedressAction.instrument_id,
+            LegalInstrument.code,
+            RedressAction.forum,
+            *(
+                func.count().filter(RedressAction.status.in_(statuses)).label(outcome)
+                for outcome, statuses in REDRESS_OUTCOMES.items()
+            ),
+        )
+        .outerjoin(LegalInstrument, LegalInstrument.id == RedressAction.instrument_id)
+        .where(*_bounds(RedressAction.created_at, start, end))
+        .group_by(RedressAction.instrument_id, LegalInstrument.code, RedressAction.forum)
+        .order_by(LegalInstrument.code, RedressAction.forum)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def redress_money(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
+    """Per instrument, forum and currency: sums, how many actions gave each, and the largest single one."""
+    results = []
+    for field in ("claim", "recovered"):
+        amount = getattr(RedressAction, f"{field}_amount")
+        currency = getattr(RedressAction, f"{field}_currency")
+        query = (
+            select(
+                RedressAction.instrument_id,
+                RedressAction.forum,
+                currency.label("currency"),
+                func.sum(amount).label("total"),
+                func.count(amount).label("n"),
+                func.max(amount).label("largest"),
+            )
+            .where(amount.is_not(None), currency.is_not(None), *_bounds(RedressAction.created_at, start, end))
+            .group_by(RedressAction.instrument_id, RedressAction.forum, currency)
+        )
+        results += [(field, row) for row in (await session.execute(query)).all()]
+    return results
+
+
+async def state_counts(
+    session: AsyncSession, start: date | None, end: date | None, now: datetime
+) -> list[Any]:
+    """Per kind and current state: cases, and how many are past a deadline."""
+    overdue = and_(Case.due_at.is_not(None), Case.due_at < now)
+    query = (
+        select(
+            Case.kind,
+            Case.status,
+            func.count().label("cases"),
+            func.count().filter(overdue).label("overdue"),
+        )
+        .where(*_bounds(Case.created_at, start, end))
+        .group_by(Case.kind, Case.status)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def state_durations(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
+    """Per kind and state: how many stays ended, and their median length in days."""
+    left = func.lead(Transition.at).over(
+        partition_by=Transition.case_id, order_by=(Transition.at, Transition.id)
+    )
+    stays = (
+        select(
+            Case.kind,
+            Transition.to_status.label("state"),
+            Transition.at.label("entered"),
+            left.label("left"),
+        )
+        .join(Case, Case.id == Transition.case_id)
+        .where(*_bounds(Case.created_at, start, end))
+        .subquery("stays")
+    )
+    days = extract("epoch", stays.c.left - stays.c.entered) / 86400
+    query = (
+        select(
+            stays.c.kind,
+            stays.c.state,
+            func.count().label("n"),
+            func.percentile_cont(0.5).within_group(days).label("median_days"),
+        )
+        .where(stays.c.left.is_not(None))
+        .group_by(stays.c.kind, stays.c.state)
+    )
+    return list((await session.execute(query)).all())

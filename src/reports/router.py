@@ -1,0 +1,110 @@
+"""HTTP for reports: JSON by default, `format=csv` for a spreadsheet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from src import clock
+from src.auth.dependencies import CurrentPrincipal
+from src.db import DbSession
+from src.dependencies import AppSettings
+from src.errors import problem_responses
+from src.reports import export, service
+from src.reports.schemas import CASE_DIMENSIONS, CaseReport, RedressReport, ReferralReport, TimelinessReport
+
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The report."}
+}
+router = APIRouter(
+    prefix="/v1/reports", tags=["reports"], responses={**CSV, **problem_responses(401, 403, 422)}
+)
+
+From = Annotated[date | None, Query(alias="from", description="First day (UTC) of creation, included.")]
+To = Annotated[date | None, Query(description="Last day (UTC) of creation, included.")]
+Format = Annotated[Literal["json", "csv"], Query(description="`csv`: RFC 4180, UTF-8 with a BOM.")]
+
+ReportT = TypeVar("ReportT", bound=BaseModel)
+
+
+def _answer(
+    report: ReportT, export_format: str, name: str, period: service.Period, to_csv: Callable[[ReportT], bytes]
+) -> ReportT | Response:
+    if export_format != "csv":
+        return report
+    parts = ["ukuk", name, period.start.isoformat() if period.start else None]
+    parts.append(period.end.isoformat() if period.end else clock.utcnow().date().isoformat())
+    filename = "-".join(p for p in parts if p) + ".csv"
+    return Response(
+        content=to_csv(report),
+        media_type=export.MEDIA_TYPE,
+        headers={"Content-Disposition": export.content_disposition(filename)},
+    )
+
+
+@router.get("/cases", response_model=CaseReport)
+async def report_cases(
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    group_by: Annotated[
+        str, Query(max_length=200, description=f"Comma-separated, from: {', '.join(CASE_DIMENSIONS)}.")
+    ] = "kind",
+    from_: From = None,
+    to: To = None,
+    format: Format = "json",
+) -> Any:
+    """Cases opened in the period, counted by the chosen dimensions."""
+    period = service.check_period(from_, to)
+    dimensions = service.parse_group_by(group_by)
+    report = await service.cases(session, principal, settings.report_min_cell, dimensions, period, format)
+    return _answer(report, format, "cases", period, export.cases_csv)
+
+
+@router.get("/referrals", response_model=ReferralReport)
+async def report_referrals(
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    from_: From = None,
+    to: To = None,
+    format: Format = "json",
+) -> Any:
+    """Referrals sent in the period, per receiving organization: by status now, and hours to accept."""
+    period = service.check_period(from_, to)
+    report = await service.referrals(session, principal, settings.report_min_cell, period, format)
+    return _answer(report, format, "referrals", period, export.referrals_csv)
+
+
+@router.get("/redress", response_model=RedressReport)
+async def report_redress(
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    from_: From = None,
+    to: To = None,
+    format: Format = "json",
+) -> Any:
+    """Redress actions recorded in the period, per instrument and forum: outcomes and sums per currency."""
+    period = service.check_period(from_, to)
+    report = await service.redress(session, principal, settings.report_min_cell, period, format)
+    return _answer(report, format, "redress", period, export.redress_csv)
+
+
+@router.get("/timeliness", response_model=TimelinessReport)
+async def report_timeliness(
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    from_: From = None,
+    to: To = None,
+    format: Format = "json",
+) -> Any:
+    """Cases opened in the period, per kind and state: how many are there now, overdue, median days spent."""
+    period = service.check_period(from_, to)
+    report = await service.timeliness(session, principal, settings.report_min_cell, period, format)
+    return _answer(report, format, "timeliness", period, export.timeliness_csv)

@@ -1,0 +1,111 @@
+"""Report bodies. A hidden count is `null` with `suppressed: true` (or listed in the row's `suppressed`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+CaseDimension = Literal[
+    "kind", "status", "occurred_country", "owner_organization", "intake_channel", "quarter"
+]
+CASE_DIMENSIONS: tuple[str, ...] = CaseDimension.__args__  # type: ignore[attr-defined]
+
+REFERRAL_OUTCOMES = ("pending", "accepted", "completed", "declined", "withdrawn", "expired")
+# Redress statuses (taxonomies.md) grouped into outcomes that partition a row's actions.
+REDRESS_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "planned": ("planned",),
+    "filed": ("filed", "in_progress"),
+    "granted": ("granted", "partially_granted", "settled"),
+    "denied": ("denied",),
+    "withdrawn": ("withdrawn",),
+}
+
+
+class ReportMeta(BaseModel):
+    report: str
+    min_cell: int = Field(description="Counts below this are hidden, with others so none can be recovered.")
+    from_: date | None = Field(alias="from", serialization_alias="from")
+    to: date | None
+    generated_at: datetime
+
+    model_config = {"populate_by_name": True}
+
+
+class Count(BaseModel):
+    count: int | None
+    suppressed: bool
+
+
+class CaseReportRow(Count):
+    group: dict[str, str] = Field(description="The value of each dimension grouped by.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Names for ids (owner_organization).")
+
+
+class CaseReport(ReportMeta):
+    group_by: list[CaseDimension]
+    rows: list[CaseReportRow]
+    total: Count
+
+
+class ReferralReportRow(BaseModel):
+    partner_id: uuid.UUID | None = Field(description="The receiving organization; null on the total row.")
+    partner_name: str | None
+    partner_kind: str | None
+    sent: int | None
+    pending: int | None
+    accepted: int | None = Field(description="Accepted and not yet completed.")
+    completed: int | None
+    declined: int | None
+    withdrawn: int | None
+    expired: int | None
+    median_hours_to_accept: float | None
+    suppressed: list[str] = Field(description="Fields hidden by small-cell suppression.")
+
+
+class ReferralReport(ReportMeta):
+    rows: list[ReferralReportRow]
+    total: ReferralReportRow
+
+
+class MoneyTotal(BaseModel):
+    currency: str
+    claimed: Decimal | None
+    recovered: Decimal | None
+    suppressed: list[str]
+
+
+class RedressReportRow(BaseModel):
+    instrument_id: uuid.UUID | None
+    instrument_code: str | None
+    forum: str | None
+    actions: int | None
+    planned: int | None
+    filed: int | None = Field(description="Filed or in progress: awaiting a decision.")
+    granted: int | None = Field(description="Granted, partially granted or settled.")
+    denied: int | None
+    withdrawn: int | None
+    money: list[MoneyTotal]
+    suppressed: list[str]
+
+
+class RedressReport(ReportMeta):
+    rows: list[RedressReportRow]
+    total: RedressReportRow
+
+
+class TimelinessRow(BaseModel):
+    kind: str | None
+    state: str | None
+    cases: int | None = Field(description="Cases in this state now.")
+    overdue: int | None = Field(description="Of those, past a workflow deadline.")
+    median_days: float | None = Field(description="Median days cases stayed in this state (stays ended).")
+    suppressed: list[str]
+
+
+class TimelinessReport(ReportMeta):
+    rows: list[TimelinessRow]
+    total: TimelinessRow

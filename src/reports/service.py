@@ -1,0 +1,326 @@
+"""Reports for the ministry's coordinators and oversight bodies: aggregate counts with small-cell suppression.
+
+What each report publishes is rows of counts that split the row's total, and the grand total of the rows;
+nothing else that is a sum of counts (no per-column totals: they would let a hidden count be recovered).
+Medians and money sums are published only for visible rows and for at least `min_cell` contributing cases;
+a money sum is also hidden when one action makes up more than 85% of it (the dominance rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src import clock
+from src.audit import service as audit
+from src.auth.principal import Principal
+from src.auth.scopes import REPORTS_READ
+from src.cases.workflow import WORKFLOWS
+from src.errors import Unprocessable
+from src.reports import repository
+from src.reports.schemas import (
+    CASE_DIMENSIONS,
+    REDRESS_OUTCOMES,
+    REFERRAL_OUTCOMES,
+    CaseReport,
+    CaseReportRow,
+    Count,
+    MoneyTotal,
+    RedressReport,
+    RedressReportRow,
+    ReferralReport,
+    ReferralReportRow,
+    TimelinessReport,
+    TimelinessRow,
+)
+from src.reports.suppression import Suppression, suppress
+
+READERS = frozenset({"coordinator", "auditor"})
+DOMINANCE = Decimal("0.85")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date | None
+    end: date | None
+
+    def detail(self) -> dict[str, str | None]:
+        return {
+            "from": self.start.isoformat() if self.start else None,
+            "to": self.end.isoformat() if self.end else None,
+        }
+
+
+def parse_group_by(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in CASE_DIMENSIONS]
+    if not names or unknown or len(set(names)) != len(names):
+        raise Unprocessable(
+            f"group_by takes distinct names from: {', '.join(CASE_DIMENSIONS)}.",
+            extra={
+                "errors": [{"loc": ["query", "group_by"], "msg": "unknown, repeated or missing dimension"}]
+            },
+        )
+    return names
+
+
+def check_period(start: date | None, end: date | None) -> Period:
+    if start is not None and end is not None and start > end:
+        raise Unprocessable(
+            "`from` must not be after `to`.",
+            extra={"errors": [{"loc": ["query", "to"], "msg": "before from"}]},
+        )
+    return Period(start, end)
+
+
+def _authorize(principal: Principal, action: str) -> None:
+    if principal.role not in READERS or REPORTS_READ not in principal.scopes:
+        raise audit.denied(
+            principal.actor, action, "report", detail="Coordinators and oversight bodies read reports."
+        )
+
+
+async def _audit(
+    session: AsyncSession, principal: Principal, name: str, period: Period, export: str, **detail: Any
+) -> None:
+    await audit.record(
+        session,
+        principal.actor,
+        f"report.{name}",
+        resource_type="report",
+        detail={**period.detail(), "format": export, **detail},
+    )
+
+
+def _visible(
+    shown: Suppression, row: int, cells: Sequence[int], names: Sequence[str]
+) -> dict[str, int | None]:
+    return {name: None if shown.cell_hidden(row, c) else cells[c] for c, name in enumerate(names)}
+
+
+def _hidden_names(values: dict[str, Any]) -> list[str]:
+    return [name for name, value in values.items() if value is None]
+
+
+def _median(
+    value: float | None, contributors: int, k: int, hidden_row: bool = False
+) -> tuple[float | None, bool]:
+    """The median, and whether it was hidden (a median of nothing is absent, not hidden)."""
+    if value is None:
+        return None, False
+    if hidden_row or contributors < k:
+        return None, True
+    return round(float(value), 2), False
+
+
+async def cases(
+    session: AsyncSession, principal: Principal, k: int, group_by: list[str], period: Period, export: str
+) -> CaseReport:
+    _authorize(principal, "report.cases")
+    groups = await repository.case_counts(session, group_by, period.start, period.end)
+    shown = suppress([[n] for _, n in groups], k)
+    names = (
+        await repository.organization_names(session, {g["owner_organization"] for g, _ in groups})
+        if "owner_organization" in group_by
+        else {}
+    )
+    rows = [
+        CaseReportRow(
+            group=group,
+            labels={"owner_organization": names[group["owner_organization"]]}
+            if group.get("owner_organization") in names
+            else {},
+            count=None if shown.row_hidden(i) else n,
+            suppressed=shown.row_hidden(i),
+        )
+        for i, (group, n) in enumerate(groups)
+    ]
+    grand = sum(n for _, n in groups)
+    await _audit(session, principal, "cases", period, export, group_by=group_by, rows=len(rows))
+    return CaseReport(
+        report="cases",
+        min_cell=k,
+        from_=period.start,
+        to=period.end,
+        generated_at=clock.utcnow(),
+        group_by=group_by,
+        rows=rows,
+        total=Count(count=None if shown.total_hidden else grand, suppressed=shown.total_hidden),
+    )
+
+
+async def referrals(
+    session: AsyncSession, principal: Principal, k: int, period: Period, export: str
+) -> ReferralReport:
+    _authorize(principal, "report.referrals")
+    found = await repository.referral_counts(session, period.start, period.end)
+    cells = [[getattr(row, status) for status in REFERRAL_OUTCOMES] for row in found]
+    shown = suppress(cells, k)
+    rows = []
+    for i, row in enumerate(found):
+        hidden = shown.row_hidden(i)
+        counts = _visible(shown, i, cells[i], REFERRAL_OUTCOMES)
+        values: dict[str, Any] = {"sent": None if hidden else sum(cells[i]), **counts}
+        median, median_hidden = _median(row.median_hours, row.accepted_n, k, hidden)
+        rows.append(
+            ReferralReportRow(
+                partner_id=row.to_organization_id,
+                partner_name=row.name,
+                partner_kind=row.kind,
+                median_hours_to_accept=median,
+                suppressed=_hidden_names(values) + ["median_hours_to_accept"] * median_hidden,
+                **values,
+            )
+        )
+    accepted_n, median = await repository.overall_hours_to_accept(session, period.start, period.end)
+    sent = None if shown.total_hidden else sum(map(sum, cells))
+    overall, overall_hidden = _median(median, accepted_n, k)
+    total = ReferralReportRow(
+        partner_id=None,
+        partner_name=None,
+        partner_kind=None,
+        sent=sent,
+        **dict.fromkeys(REFERRAL_OUTCOMES),  # per-outcome totals would give hidden cells away
+        median_hours_to_accept=overall,
+        suppressed=["sent"] * (sent is None) + ["median_hours_to_accept"] * overall_hidden,
+    )
+    await _audit(session, principal, "referrals", period, export, rows=len(rows))
+    return ReferralReport(
+        report="referrals",
+        min_cell=k,
+        from_=period.start,
+        to=period.end,
+        generated_at=clock.utcnow(),
+        rows=rows,
+        total=total,
+    )
+
+
+def _money(entries: dict[str, dict[str, Any]], k: int) -> list[MoneyTotal]:
+    money = []
+    for currency in sorted(entries):
+        values: dict[str, Decimal | None] = {}
+        hidden = []
+        for field, name in (("claim", "claimed"), ("recovered", "recovered")):
+            found = entries[currency].get(field)
+            values[name] = None
+            if found is None:
+                continue
+            if found.n < k or (found.total > 0 and found.largest > DOMINANCE * found.total):
+                hidden.append(name)
+            else:
+                values[name] = found.total
+        money.append(MoneyTotal(currency=currency, **values, suppressed=hidden))
+    return money
+
+
+async def redress(
+    session: AsyncSession, principal: Principal, k: int, period: Period, export: str
+) -> RedressReport:
+    _authorize(principal, "report.redress")
+    found = await repository.redress_counts(session, period.start, period.end)
+    money: dict[tuple[Any, str], dict[str, dict[str, Any]]] = {}
+    for field, row in await repository.redress_money(session, period.start, period.end):
+        money.setdefault((row.instrument_id, row.forum), {}).setdefault(row.currency, {})[field] = row
+    outcomes = tuple(REDRESS_OUTCOMES)
+    cells = [[getattr(row, outcome) for outcome in outcomes] for row in found]
+    shown = suppress(cells, k)
+    rows = []
+    for i, row in enumerate(found):
+        hidden = shown.row_hidden(i)
+        values: dict[str, Any] = {
+            "actions": None if hidden else sum(cells[i]),
+            **_visible(shown, i, cells[i], outcomes),
+        }
+        rows.append(
+            RedressReportRow(
+                instrument_id=row.instrument_id,
+                instrument_code=row.code,
+                forum=row.forum,
+                money=[] if hidden else _money(money.get((row.instrument_id, row.forum), {}), k),
+                suppressed=_hidden_names(values),
+                **values,
+            )
+        )
+    actions = None if shown.total_hidden else sum(map(sum, cells))
+    total = RedressReportRow(
+        instrument_id=None,
+        instrument_code=None,
+        forum=None,
+        actions=actions,
+        **dict.fromkeys(outcomes),
+        money=[],
+        suppressed=["actions"] if actions is None else [],
+    )
+    await _audit(session, principal, "redress", period, export, rows=len(rows))
+    return RedressReport(
+        report="redress",
+        min_cell=k,
+        from_=period.start,
+        to=period.end,
+        generated_at=clock.utcnow(),
+        rows=rows,
+        total=total,
+    )
+
+
+async def timeliness(
+    session: AsyncSession, principal: Principal, k: int, period: Period, export: str
+) -> TimelinessReport:
+    _authorize(principal, "report.timeliness")
+    now = clock.utcnow()
+    current = {
+        (r.kind, r.status): r for r in await repository.state_counts(session, period.start, period.end, now)
+    }
+    stays = {
+        (r.kind, r.state): r for r in await repository.state_durations(session, period.start, period.end)
+    }
+    keys = [(kind, state) for kind, flow in sorted(WORKFLOWS.items()) for state in flow.states]
+    keys += sorted(set(current) - set(keys))  # states no workflow names any more still count
+    cells = []
+    for key in keys:
+        row = current.get(key)
+        cells.append([row.overdue, row.cases - row.overdue] if row else [0, 0])
+    shown = suppress(cells, k)
+    rows = []
+    for i, (kind, state) in enumerate(keys):
+        hidden = shown.row_hidden(i)
+        stay = stays.get((kind, state))
+        values: dict[str, Any] = {
+            "cases": None if hidden else sum(cells[i]),
+            "overdue": None if shown.cell_hidden(i, 0) else cells[i][0],
+        }
+        median, median_hidden = _median(stay.median_days, stay.n, k, hidden) if stay else (None, False)
+        rows.append(
+            TimelinessRow(
+                kind=kind,
+                state=state,
+                median_days=median,
+                suppressed=_hidden_names(values) + ["median_days"] * median_hidden,
+                **values,
+            )
+        )
+    grand = None if shown.total_hidden else sum(map(sum, cells))
+    total = TimelinessRow(
+        kind=None,
+        state=None,
+        cases=grand,
+        overdue=None,
+        median_days=None,
+        suppressed=["cases"] if grand is None else [],
+    )
+    await _audit(session, principal, "timeliness", period, export, rows=len(rows))
+    return TimelinessReport(
+        report="timeliness",
+        min_cell=k,
+        from_=period.start,
+        to=period.end,
+        generated_at=clock.utcnow(),
+        rows=rows,
+        total=total,
+    )
