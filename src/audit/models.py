@@ -49,6 +49,13 @@ class AuditEvent(Base):
         Index("ix_audit_event_txid_id", "txid", "id"),
         Index("ix_audit_event_actor_id_at", "actor_id", "at"),
         Index("ix_audit_event_resource_id_at", "resource_id", "at"),
+        # The access log's "list pages that showed this case" (detail.case_ids), only where there is one.
+        Index(
+            "ix_audit_event_case_ids",
+            text("(detail -> 'case_ids')"),
+            postgresql_using="gin",
+            postgresql_where=text("detail ? 'case_ids'"),
+        ),
     )
 
 

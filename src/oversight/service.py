@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import cast, func, or_, select
+from sqlalchemy import and_, cast, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +25,7 @@ from src.auth.principal import Principal
 from src.auth.scopes import AUDIT_READ
 from src.cases import repository as cases
 from src.config import Settings
-from src.errors import Forbidden, Unprocessable
+from src.errors import Unprocessable
 
 
 def _readable(principal: Principal, action: str) -> Any:
@@ -84,6 +84,20 @@ async def verify(session: AsyncSession, principal: Principal, settings: Settings
     return result
 
 
+def access_log_query(case_id: uuid.UUID) -> Any:
+    """Events about the case, and list pages that showed it (ix_audit_event_case_ids serves the second)."""
+    case_ids = AuditEvent.detail.op("->")(literal_column("'case_ids'"))
+    shown_in_list = and_(
+        AuditEvent.detail.op("?")(literal_column("'case_ids'")),
+        case_ids.op("@>")(cast([str(case_id)], JSONB)),
+    )
+    return (
+        select(AuditEvent, AuditChain.seq)
+        .outerjoin(AuditChain, AuditChain.event_id == AuditEvent.id)
+        .where(or_(AuditEvent.resource_id == case_id, shown_in_list))
+    )
+
+
 async def access_log(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, before: int | None, limit: int
 ) -> list[tuple[AuditEvent, int | None]]:
@@ -93,13 +107,14 @@ async def access_log(
         if case is None:
             raise audit.not_found(principal.actor, "case.access_log", "case", case_id)
     elif not (principal.role == "auditor" and AUDIT_READ in principal.scopes):
-        raise Forbidden("The case's supervisors and auditors read its access log.")
-    shown_in_list = AuditEvent.detail.op("@>")(cast({"case_ids": [str(case_id)]}, JSONB))
-    query = (
-        select(AuditEvent, AuditChain.seq)
-        .outerjoin(AuditChain, AuditChain.event_id == AuditEvent.id)
-        .where(or_(AuditEvent.resource_id == case_id, shown_in_list))
-    )
+        raise audit.denied(
+            principal.actor,
+            "case.access_log",
+            "case",
+            case_id,
+            detail="The case's supervisors and auditors read its access log.",
+        )
+    query = access_log_query(case_id)
     if before is not None:
         query = query.where(AuditEvent.id < before)
     rows = (await session.execute(query.order_by(AuditEvent.id.desc()).limit(limit))).all()

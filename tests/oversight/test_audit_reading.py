@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
+from src.audit.models import AuditEvent
 from src.audit.sequencer import sequence_all
 from src.config import Settings
+from src.oversight.service import access_log_query
 from tests import factories
 from tests.cases.conftest import Consulate, abuse_body, open_case
 
@@ -109,6 +116,33 @@ async def test_case_access_log(
     assert other.status_code == 404
     officer = await client.get(f"/v1/cases/{case['id']}/access-log", headers=consulate_a.officer.headers)
     assert officer.status_code == 403
+    denied = await db.scalar(
+        select(AuditEvent).where(AuditEvent.action == "case.access_log", AuditEvent.outcome == "denied")
+    )
+    assert denied is not None and denied.actor_id == consulate_a.officer.user.id
+
+
+class Explain(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+
+
+@compiles(Explain, "postgresql")
+def _explain(element: Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN " + compiler.process(element.statement, **kw)
+
+
+async def test_the_access_log_query_can_use_its_index(
+    client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate
+) -> None:
+    case = await open_case(client, consulate_a.officer, abuse_body())
+    await client.get("/v1/cases", headers=consulate_a.officer.headers)
+    await db.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(row[0] for row in await db.execute(Explain(access_log_query(uuid.UUID(case["id"])))))
+    await db.rollback()
+    assert "ix_audit_event_case_ids" in plan and "ix_audit_event_resource_id_at" in plan, plan
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=201", "from=yesterday", "actor_id=nope", "cursor=abc"])
