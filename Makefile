@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(BIN)/uv)
 SYNCED := $(VENV)/.synced
 
-.PHONY: run test lint typecheck pytest openapi clean
+.PHONY: run test lint typecheck pytest openapi bench clean
 
 $(SYNCED): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ run: $(SYNCED)  ## migrations, demo data on first start, API on http://127.0.0.1
 test: lint typecheck pytest  ## static checks, then the whole suite on a real PostgreSQL
 
 lint: $(SYNCED)
-	$(BIN)/ruff check src migrations tests
-	$(BIN)/ruff format --check src migrations tests
+	$(BIN)/ruff check src migrations tests bench
+	$(BIN)/ruff format --check src migrations tests bench
 
 typecheck: $(SYNCED)
 	$(BIN)/mypy src
@@ -34,6 +34,9 @@ pytest: $(SYNCED)
 
 openapi: $(SYNCED)  ## regenerate the committed contract
 	$(BIN)/ukuk openapi --output openapi/openapi.json
+
+bench: $(SYNCED)  ## generated data (100k cases, once), then timed requests as ratios to a baseline
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

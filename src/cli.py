@@ -1,4 +1,4 @@
-"""The `ukuk` command: serve, migrate, create-admin, demo-data, worker, audit verify, openapi."""
+"""The `ukuk` command: serve, migrate, create-admin, demo-data, seed-bench, worker, audit verify, openapi."""
 
 from __future__ import annotations
 
@@ -118,6 +118,36 @@ def demo_data(
         raise typer.Exit(2)
     loaded = _with_database(lambda s: load_demo_data(s, if_empty=if_empty))
     typer.echo("demo data loaded" if loaded else "demo data skipped: organizations exist")
+
+
+@app.command("seed-bench")
+def seed_bench(
+    cases: Annotated[int, typer.Option(min=1, max=10_000_000, help="How many cases to add.")] = 100_000,
+) -> None:
+    """Add generated cases with transitions, referrals and redress actions (benchmarks; not in production)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from src.benchdata import seed
+
+    settings = get_settings()
+    if settings.is_production:
+        typer.echo("error: benchmark data is refused when UKUK_ENV=production", err=True)
+        raise typer.Exit(2)
+
+    async def work(with_url: Settings) -> Any:
+        assert with_url.database_url
+        engine = create_async_engine(with_url.database_url)
+        try:
+            async with engine.begin() as conn:
+                return await seed(conn, cases)
+        finally:
+            await engine.dispose()
+
+    seeded = _with_database(work)
+    typer.echo(
+        f"added {seeded.cases} cases, {seeded.transitions} transitions, {seeded.referrals} referrals, "
+        f"{seeded.redress_actions} redress actions"
+    )
 
 
 @app.command()

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
 
     # Reports hide counts below this (and enough others that none can be recovered from the totals).
     report_min_cell: int = Field(default=5, ge=1, le=1000)
+    # A case report grouped finer than this is refused (422): it would be mostly hidden cells and megabytes.
+    report_max_groups: int = Field(default=10_000, ge=1, le=1_000_000)
 
     log_level: str = "INFO"
     log_json: bool = True

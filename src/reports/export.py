@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from src.reports.schemas import CaseReport, RedressReport, ReferralReport, TimelinessReport
+from src.reports.schemas import RedressReport, ReferralReport, TimelinessReport
 
 # A cell starting with one of these is a formula to Excel, LibreOffice, Google Sheets (OWASP CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -43,20 +43,23 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='!#$&+^`|')}"
 
 
-def cases_csv(report: CaseReport) -> bytes:
-    named = "owner_organization" in report.group_by
-    columns = ["level", *report.group_by, *(["owner_organization_name"] * named), "count", "suppressed"]
+def cases_csv(report: dict[str, Any]) -> bytes:
+    """`report` is the plain-data CaseReport of `service.cases`."""
+    group_by = report["group_by"]
+    named = "owner_organization" in group_by
+    columns = ["level", *group_by, *(["owner_organization_name"] * named), "count", "suppressed"]
     rows = [
         {
             "level": "group",
-            **row.group,
-            "owner_organization_name": row.labels.get("owner_organization"),
-            "count": row.count,
-            "suppressed": row.suppressed,
+            **row["group"],
+            "owner_organization_name": row["labels"].get("owner_organization"),
+            "count": row["count"],
+            "suppressed": row["suppressed"],
         }
-        for row in report.rows
+        for row in report["rows"]
     ]
-    rows.append({"level": "total", "count": report.total.count, "suppressed": report.total.suppressed})
+    total = report["total"]
+    rows.append({"level": "total", "count": total["count"], "suppressed": total["suppressed"]})
     return to_csv(columns, rows)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, cast, extract, func, literal_column, select
+from sqlalchemy import and_, cast, extract, func, select, text
 from sqlalchemy.dialects.postgresql import TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,27 +27,58 @@ def _bounds(column: Any, start: date | None, end: date | None) -> list[Any]:
     return clauses
 
 
+# Aggregates sort and hash in memory with this much; the default 4 MB spills 100 000 cases to disk.
+WORK_MEM = "64MB"
+
+
+async def prepare(session: AsyncSession) -> None:
+    await session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+
+
 def _case_dimension(name: str) -> Any:
+    """Raw columns: grouping by them hashes; formatting (quarter, ids) happens on the far fewer groups."""
     if name == "quarter":
-        utc = func.timezone("UTC", Case.created_at)
-        return func.to_char(func.date_trunc("quarter", utc), literal_column("'YYYY-\"Q\"Q'"))
+        return func.date_trunc("quarter", func.timezone("UTC", Case.created_at))
     if name == "owner_organization":
-        return cast(Case.owner_organization_id, TEXT)
+        return Case.owner_organization_id
     return getattr(Case, name)
 
 
+def _formatted(name: str, column: Any) -> Any:
+    if name == "quarter":
+        return func.to_char(column, 'YYYY-"Q"Q')
+    if name == "owner_organization":
+        return cast(column, TEXT)
+    return column
+
+
+class TooManyGroups(Exception):
+    pass
+
+
 async def case_counts(
-    session: AsyncSession, group_by: list[str], start: date | None, end: date | None
+    session: AsyncSession, group_by: list[str], start: date | None, end: date | None, max_groups: int
 ) -> list[tuple[dict[str, str], int]]:
+    """Counted over raw columns (a hash aggregate), then formatted: 100 000 cases by all six dimensions
+    take a third of the time that grouping by the formatted text takes."""
     columns = [_case_dimension(name).label(name) for name in group_by]
-    query = (
+    grouped = (
         select(*columns, func.count().label("n"))
         .where(*_bounds(Case.created_at, start, end))
         .group_by(*columns)
-        .order_by(*columns)
+        .subquery("grouped")
     )
-    rows = (await session.execute(query)).all()
-    return [({name: str(row[i]) for i, name in enumerate(group_by)}, row.n) for row in rows]
+    formatted = [_formatted(name, grouped.c[name]).label(name) for name in group_by]
+    query = (
+        select(*formatted, grouped.c.n)
+        .order_by(*(column.collate("C") for column in formatted))
+        .limit(max_groups + 1)
+    )
+    rows = (await (await session.connection()).execute(query)).all()
+    if len(rows) > max_groups:
+        raise TooManyGroups
+    width = len(group_by)
+    return [(dict(zip(group_by, row[:width], strict=True)), row[width]) for row in rows]
 
 
 async def organization_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:

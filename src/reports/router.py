@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
+import pydantic_core
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
@@ -28,14 +29,19 @@ From = Annotated[date | None, Query(alias="from", description="First day (UTC) o
 To = Annotated[date | None, Query(description="Last day (UTC) of creation, included.")]
 Format = Annotated[Literal["json", "csv"], Query(description="`csv`: RFC 4180, UTF-8 with a BOM.")]
 
-ReportT = TypeVar("ReportT", bound=BaseModel)
+ReportT = TypeVar("ReportT", bound=BaseModel | dict[str, Any])
 
 
 def _answer(
     report: ReportT, export_format: str, name: str, period: service.Period, to_csv: Callable[[ReportT], bytes]
-) -> ReportT | Response:
-    if export_format != "csv":
-        return report
+) -> Response:
+    if export_format != "csv":  # serialized here once, instead of validated again by FastAPI
+        content = (
+            report.model_dump_json(by_alias=True)
+            if isinstance(report, BaseModel)
+            else pydantic_core.to_json(report)
+        )
+        return Response(content=content, media_type="application/json")
     parts = ["ukuk", name, period.start.isoformat() if period.start else None]
     parts.append(period.end.isoformat() if period.end else clock.utcnow().date().isoformat())
     filename = "-".join(p for p in parts if p) + ".csv"
@@ -61,7 +67,7 @@ async def report_cases(
     """Cases opened in the period, counted by the chosen dimensions."""
     period = service.check_period(from_, to)
     dimensions = service.parse_group_by(group_by)
-    report = await service.cases(session, principal, settings.report_min_cell, dimensions, period, format)
+    report = await service.cases(session, principal, settings, dimensions, period, format)
     return _answer(report, format, "cases", period, export.cases_csv)
 
 

@@ -10,13 +10,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from src import clock
+from src import benchdata, clock
 from src.audit.models import AuditEvent
 from src.auth.models import Organization
 from src.config import Settings
 from src.redress.models import LegalInstrument
+from src.reports.schemas import CaseReport
 from tests import factories
 from tests.cases.conftest import Consulate, abuse_body, child_body, open_case, trafficking_body
 
@@ -85,6 +86,29 @@ async def test_case_counts_hide_small_groups_and_enough_others(
     today = clock.utcnow().date().isoformat()
     within = await client.get(f"/v1/reports/cases?from={today}&to={today}", headers=coordinator.headers)
     assert within.json()["total"]["count"] == 12
+
+
+async def test_a_grouping_finer_than_the_limit_is_refused_and_answers_keep_the_schema(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    consulate_a: Consulate,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await _open(client, consulate_a.officer, abuse_body(), 1)
+    await _open(client, consulate_a.officer, child_body(), 1)
+    auditor = await factories.account(db, settings, client, "auditor")
+    answer = await client.get(
+        "/v1/reports/cases?group_by=owner_organization,kind,quarter", headers=auditor.headers
+    )
+    assert answer.headers["content-type"] == "application/json"
+    # The case report is serialized without FastAPI's validation (for speed): it must still fit the contract.
+    assert CaseReport.model_validate(answer.json()).model_dump(mode="json", by_alias=True) == answer.json()
+    monkeypatch.setattr(settings, "report_max_groups", 1)
+    before = await db.scalar(select(func.count()).select_from(AuditEvent))
+    refused = await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["query", "group_by"]
+    assert await db.scalar(select(func.count()).select_from(AuditEvent)) == before
 
 
 async def test_small_totals_are_hidden_too(
@@ -388,3 +412,27 @@ async def test_timeliness_counts_overdue_cases_and_median_days(
     intake = next(r for r in hidden["rows"] if (r["kind"], r["state"]) == ("abuse", "intake"))
     assert intake["cases"] is None and set(intake["suppressed"]) == {"cases", "overdue", "median_days"}
     assert hidden["total"]["cases"] is None
+
+
+async def test_benchmark_data_is_what_the_reports_count(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, owner_engine: AsyncEngine
+) -> None:
+    """`make bench` runs on this generator: its rows must be ones the application understands."""
+    async with owner_engine.begin() as conn:
+        seeded = await benchdata.seed(conn, 400)
+    assert seeded.cases == 400 and seeded.transitions >= 400 and seeded.referrals > 0
+    auditor = await factories.account(db, settings, client, "auditor")
+    by_kind = (await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)).json()
+    assert by_kind["total"]["count"] == 400 and {r["group"]["kind"] for r in by_kind["rows"]} == {
+        "abuse",
+        "child_return",
+        "trafficking",
+    }
+    referrals = (await client.get("/v1/reports/referrals", headers=auditor.headers)).json()
+    assert referrals["total"]["sent"] == seeded.referrals
+    assert referrals["total"]["median_hours_to_accept"] is not None
+    timeliness = (await client.get("/v1/reports/timeliness", headers=auditor.headers)).json()
+    assert timeliness["total"]["cases"] == 400
+    assert any(row["median_days"] is not None for row in timeliness["rows"])
+    redress = (await client.get("/v1/reports/redress", headers=auditor.headers)).json()
+    assert redress["total"]["actions"] == seeded.redress_actions

@@ -1,0 +1,213 @@
+"""`make bench`: generated data, then API requests timed in process, reported as ratios to a baseline request
+measured in the same run (these machines are shared and noisy; a ratio survives that, a millisecond does not).
+
+    python -m bench.run [--cases 100000] [--repeat 20] [--record]
+
+Database: BENCH_DATABASE_URL (an owner's URL; the database is used as is) or an embedded PostgreSQL in
+.ukuk/bench-pg (database ukuk_bench, kept between runs so the data is generated once). The baseline is the
+first page of the case list for a coordinator (`GET /v1/cases?limit=50`): authentication, one index range
+scan, an audit insert and a commit, the cheapest request that does everything a request does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from src.auth.models import Organization, User
+from src.auth.passwords import hash_password
+from src.benchdata import seed, seeded_cases
+from src.config import Settings, to_async_url
+from src.database import run_migrations, start_embedded
+from src.main import create_app
+
+ROOT = Path(__file__).resolve().parent
+BASELINES = ROOT / "baselines.json"
+RESULTS = ROOT / "results"
+PASSWORD = "bench-password-1"  # noqa: S105 (a generated benchmark account)
+ALL_DIMENSIONS = "kind,status,occurred_country,owner_organization,intake_channel,quarter"
+FOUR_DIMENSIONS = "kind,status,occurred_country,owner_organization"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    role: str
+    p95_budget_ms: float | None = None  # an absolute target from an issue, where there is one
+    status: int = 200
+
+
+SCENARIOS = [
+    Scenario("baseline: case list page", "/v1/cases?limit=50", "coordinator"),
+    Scenario("report cases by kind", "/v1/reports/cases?group_by=kind", "coordinator", 1000),
+    Scenario("report cases by four", f"/v1/reports/cases?group_by={FOUR_DIMENSIONS}", "coordinator", 1000),
+    Scenario(
+        "report cases by four, csv",
+        f"/v1/reports/cases?group_by={FOUR_DIMENSIONS}&format=csv",
+        "auditor",
+        1000,
+    ),
+    # ~74 000 groups on 100 000 cases, 99% hidden: refused by UKUK_REPORT_MAX_GROUPS (10 000).
+    Scenario(
+        "report cases by all six: 422", f"/v1/reports/cases?group_by={ALL_DIMENSIONS}", "auditor", 1000, 422
+    ),
+    Scenario(
+        "report cases, one quarter",
+        "/v1/reports/cases?group_by=kind,status&from=2026-07-01&to=2026-09-30",
+        "auditor",
+        1000,
+    ),
+    Scenario("report referrals", "/v1/reports/referrals", "coordinator", 1000),
+    Scenario("report redress", "/v1/reports/redress", "coordinator", 1000),
+    Scenario("report timeliness", "/v1/reports/timeliness", "auditor", 1000),
+]
+
+
+def _database() -> str:
+    external = os.environ.get("BENCH_DATABASE_URL")
+    url = (
+        to_async_url(external) if external else start_embedded(Path(".ukuk/bench-pg").resolve(), "ukuk_bench")
+    )
+    run_migrations(url, "ukuk_app")
+    return url
+
+
+async def _generate(url: str, cases: int) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        have = await seeded_cases(conn)
+        if have < cases:
+            started = time.perf_counter()
+            print(f"generating {cases - have} cases ...", flush=True)
+            await seed(conn, cases - have)
+            print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
+    await engine.dispose()
+
+
+async def _accounts(app: Any, settings: Settings, client: httpx.AsyncClient) -> dict[str, str]:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    tokens = {}
+    async with async_sessionmaker(app.state.engine, expire_on_commit=False)() as session:
+        for role, kind in (("coordinator", "ministry"), ("auditor", "oversight")):
+            org = Organization(name=f"bench {role} {os.getpid()}", kind=kind, country="KG")
+            session.add(org)
+            await session.flush()
+            username = f"bench.{role}.{os.getpid()}.{time.time_ns()}"
+            session.add(
+                User(
+                    username=username,
+                    password_hash=await hash_password(settings, PASSWORD),
+                    organization_id=org.id,
+                    role=role,
+                )
+            )
+            await session.commit()
+            answer = await client.post(
+                "/v1/auth/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
+            )
+            answer.raise_for_status()
+            tokens[role] = answer.json()["access_token"]
+    return tokens
+
+
+async def _time(call: Callable[[], Awaitable[httpx.Response]], repeat: int, status: int) -> list[float]:
+    def check(response: httpx.Response) -> None:
+        if response.status_code != status:
+            raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text[:300]}")
+
+    for _ in range(3):  # warm caches and the connection pool
+        check(await call())
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = await call()
+        samples.append((time.perf_counter() - started) * 1000)
+        check(response)
+    return samples
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+async def run(url: str, cases: int, repeat: int, record: bool) -> int:
+    await _generate(url, cases)
+    settings = Settings(
+        database_url=url,
+        data_dir=Path(".ukuk/bench"),
+        webhook_worker_enabled=False,
+        log_level="WARNING",
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+    )
+    app = create_app(settings)
+    recorded = json.loads(BASELINES.read_text()) if BASELINES.exists() else {}
+    rows = []
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+            tokens = await _accounts(app, settings, client)
+            for scenario in SCENARIOS:
+                headers = {"Authorization": f"Bearer {tokens[scenario.role]}"}
+                samples = await _time(
+                    lambda s=scenario, h=headers: client.get(s.path, headers=h), repeat, scenario.status
+                )
+                rows.append((scenario, statistics.median(samples), _p95(samples)))
+    base = rows[0][1]
+    failed = 0
+    server = "BENCH_DATABASE_URL" if "BENCH_DATABASE_URL" in os.environ else "embedded"
+    lines = [
+        f"cases: {cases}, repeat: {repeat}, PostgreSQL: {server}",
+        "",
+        "| scenario | median ms | p95 ms | median / baseline | recorded ratio | target |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    ratios = {}
+    for scenario, median, p95 in rows:
+        ratio = median / base
+        ratios[scenario.name] = round(ratio, 2)
+        target = ""
+        if scenario.p95_budget_ms is not None:
+            ok = p95 < scenario.p95_budget_ms
+            failed += not ok
+            target = f"p95 < {scenario.p95_budget_ms:.0f} ms: {'ok' if ok else 'MISSED'}"
+        before = recorded.get(scenario.name)
+        lines.append(
+            f"| {scenario.name} | {median:.1f} | {p95:.1f} | {ratio:.2f} | "
+            f"{'' if before is None else f'{before:.2f}'} | {target} |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.md").write_text(table + "\n")
+    if record:
+        BASELINES.write_text(json.dumps(ratios, indent=2) + "\n")
+    return 1 if failed else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--record", action="store_true", help="write the ratios to bench/baselines.json")
+    options = parser.parse_args()
+    url = _database()
+    raise SystemExit(asyncio.run(run(url, options.cases, options.repeat, options.record)))
+
+
+if __name__ == "__main__":
+    main()
