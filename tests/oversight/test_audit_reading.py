@@ -152,3 +152,38 @@ async def test_bad_queries_are_422(
     auditor = await factories.account(db, settings, client, "auditor")
     response = await client.get(f"/v1/audit/events?{query}", headers=auditor.headers)
     assert response.status_code == 422
+
+
+async def test_auditors_read_no_case_referral_or_person(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, consulate_a: Consulate
+) -> None:
+    consent = {"purposes": ["referral", "partner_data_sharing"], "given_by": "self", "given_on": "2026-11-01"}
+    case = await open_case(client, consulate_a.officer, abuse_body(consent=consent))
+    ngo = await factories.account(db, settings, client, "partner")
+    referral = await client.post(
+        f"/v1/cases/{case['id']}/referrals",
+        json={
+            "to_organization_id": str(ngo.organization.id),
+            "services": ["legal_aid"],
+            "urgency": "high",
+            "reason": "Needs a lawyer.",
+            "share": ["basic", "identity"],
+        },
+        headers=consulate_a.officer.headers,
+    )
+    assert referral.status_code == 201, referral.text
+    auditor = await factories.account(db, settings, client, "auditor")
+    rid = referral.json()["id"]
+    for path in (
+        f"/v1/cases/{case['id']}",
+        f"/v1/cases/{case['id']}/redress",
+        f"/v1/cases/{case['id']}/timeline",
+        f"/v1/referrals/{rid}",
+        f"/v1/referrals/{rid}/updates",
+    ):
+        response = await client.get(path, headers=auditor.headers)
+        assert response.status_code == 404, (path, response.text)
+        assert not any(value in response.text for value in PERSONAL)
+    listed = await client.get("/v1/referrals?direction=incoming", headers=auditor.headers)
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    assert not any(value in listed.text for value in PERSONAL)
