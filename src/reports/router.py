@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 import pydantic_core
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from src import clock
@@ -32,10 +33,22 @@ Format = Annotated[Literal["json", "csv"], Query(description="`csv`: RFC 4180, U
 ReportT = TypeVar("ReportT", bound=BaseModel | dict[str, Any])
 
 
-def _answer(
-    report: ReportT, export_format: str, name: str, period: service.Period, to_csv: Callable[[ReportT], bytes]
-) -> Response:
-    if export_format != "csv":  # serialized here once, instead of validated again by FastAPI
+@dataclass(frozen=True)
+class ReportParams:
+    period: service.Period
+    format: str
+
+
+def _params(from_: From = None, to: To = None, format: Format = "json") -> ReportParams:
+    return ReportParams(service.check_period(from_, to), format)
+
+
+Params = Annotated[ReportParams, Depends(_params)]
+
+
+def _answer(report: ReportT, params: ReportParams, name: str, to_csv: Callable[[ReportT], bytes]) -> Response:
+    period = params.period
+    if params.format != "csv":  # serialized here once, instead of validated again by FastAPI
         content = (
             report.model_dump_json(by_alias=True)
             if isinstance(report, BaseModel)
@@ -57,18 +70,15 @@ async def report_cases(
     session: DbSession,
     settings: AppSettings,
     principal: CurrentPrincipal,
+    params: Params,
     group_by: Annotated[
         str, Query(max_length=200, description=f"Comma-separated, from: {', '.join(CASE_DIMENSIONS)}.")
     ] = "kind",
-    from_: From = None,
-    to: To = None,
-    format: Format = "json",
 ) -> Any:
     """Cases opened in the period, counted by the chosen dimensions."""
-    period = service.check_period(from_, to)
     dimensions = service.parse_group_by(group_by)
-    report = await service.cases(session, principal, settings, dimensions, period, format)
-    return _answer(report, format, "cases", period, export.cases_csv)
+    report = await service.cases(session, principal, settings, dimensions, params.period, params.format)
+    return _answer(report, params, "cases", export.cases_csv)
 
 
 @router.get("/referrals", response_model=ReferralReport)
@@ -76,14 +86,12 @@ async def report_referrals(
     session: DbSession,
     settings: AppSettings,
     principal: CurrentPrincipal,
-    from_: From = None,
-    to: To = None,
-    format: Format = "json",
+    params: Params,
 ) -> Any:
     """Referrals sent in the period, per receiving organization: by status now, and hours to accept."""
-    period = service.check_period(from_, to)
-    report = await service.referrals(session, principal, settings.report_min_cell, period, format)
-    return _answer(report, format, "referrals", period, export.referrals_csv)
+    k = settings.report_min_cell
+    report = await service.referrals(session, principal, k, params.period, params.format)
+    return _answer(report, params, "referrals", export.referrals_csv)
 
 
 @router.get("/redress", response_model=RedressReport)
@@ -91,14 +99,12 @@ async def report_redress(
     session: DbSession,
     settings: AppSettings,
     principal: CurrentPrincipal,
-    from_: From = None,
-    to: To = None,
-    format: Format = "json",
+    params: Params,
 ) -> Any:
     """Redress actions recorded in the period, per instrument and forum: outcomes and sums per currency."""
-    period = service.check_period(from_, to)
-    report = await service.redress(session, principal, settings.report_min_cell, period, format)
-    return _answer(report, format, "redress", period, export.redress_csv)
+    k = settings.report_min_cell
+    report = await service.redress(session, principal, k, params.period, params.format)
+    return _answer(report, params, "redress", export.redress_csv)
 
 
 @router.get("/timeliness", response_model=TimelinessReport)
@@ -106,11 +112,9 @@ async def report_timeliness(
     session: DbSession,
     settings: AppSettings,
     principal: CurrentPrincipal,
-    from_: From = None,
-    to: To = None,
-    format: Format = "json",
+    params: Params,
 ) -> Any:
     """Cases opened in the period, per kind and state: how many are there now, overdue, median days spent."""
-    period = service.check_period(from_, to)
-    report = await service.timeliness(session, principal, settings.report_min_cell, period, format)
-    return _answer(report, format, "timeliness", period, export.timeliness_csv)
+    k = settings.report_min_cell
+    report = await service.timeliness(session, principal, k, params.period, params.format)
+    return _answer(report, params, "timeliness", export.timeliness_csv)

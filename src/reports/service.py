@@ -95,6 +95,17 @@ async def _audit(
     )
 
 
+def _meta(name: str, k: int, period: Period) -> dict[str, Any]:
+    """The fields every report starts with (ReportMeta, by alias)."""
+    return {
+        "report": name,
+        "min_cell": k,
+        "from": period.start,
+        "to": period.end,
+        "generated_at": clock.utcnow(),
+    }
+
+
 def _visible(
     shown: Suppression, row: int, cells: Sequence[int], names: Sequence[str]
 ) -> dict[str, int | None]:
@@ -153,11 +164,7 @@ async def cases(
     grand = sum(n for _, n in groups)
     await _audit(session, principal, "cases", period, export, group_by=group_by, rows=len(rows))
     return {
-        "report": "cases",
-        "min_cell": k,
-        "from": period.start,
-        "to": period.end,
-        "generated_at": clock.utcnow(),
+        **_meta("cases", k, period),
         "group_by": group_by,
         "rows": rows,
         "total": {"count": None if shown.total_hidden else grand, "suppressed": shown.total_hidden},
@@ -202,11 +209,7 @@ async def referrals(
     )
     await _audit(session, principal, "referrals", period, export, rows=len(rows))
     return ReferralReport(
-        report="referrals",
-        min_cell=k,
-        from_=period.start,
-        to=period.end,
-        generated_at=clock.utcnow(),
+        **_meta("referrals", k, period),
         rows=rows,
         total=total,
     )
@@ -271,11 +274,7 @@ async def redress(
     )
     await _audit(session, principal, "redress", period, export, rows=len(rows))
     return RedressReport(
-        report="redress",
-        min_cell=k,
-        from_=period.start,
-        to=period.end,
-        generated_at=clock.utcnow(),
+        **_meta("redress", k, period),
         rows=rows,
         total=total,
     )
@@ -329,11 +328,7 @@ async def timeliness(
     )
     await _audit(session, principal, "timeliness", period, export, rows=len(rows))
     return TimelinessReport(
-        report="timeliness",
-        min_cell=k,
-        from_=period.start,
-        to=period.end,
-        generated_at=clock.utcnow(),
+        **_meta("timeliness", k, period),
         rows=rows,
         total=total,
     )
