@@ -107,7 +107,7 @@ def create_admin(
 
 @app.command("demo-data")
 def demo_data(
-    if_empty: Annotated[bool, typer.Option(help="Do nothing when organizations exist already.")] = False,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing when user accounts exist already.")] = False,
 ) -> None:
     """Load the demo world: a ministry, four consulates, two NGOs, an oversight body, one user per role."""
     from src.demo import load_demo_data
@@ -117,7 +117,7 @@ def demo_data(
         typer.echo("error: demo data is refused when UKUK_ENV=production", err=True)
         raise typer.Exit(2)
     loaded = _with_database(lambda s: load_demo_data(s, if_empty=if_empty))
-    typer.echo("demo data loaded" if loaded else "demo data skipped: organizations exist")
+    typer.echo("demo data loaded" if loaded else "demo data skipped: user accounts exist")
 
 
 @app.command("seed-bench")

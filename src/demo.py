@@ -311,7 +311,8 @@ async def load_demo_data(settings: Settings, *, if_empty: bool) -> bool:
     engine = create_engine(settings, settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            count = await session.scalar(select(func.count()).select_from(Organization))
+            # Accounts, not organizations: benchmark data (`ukuk seed-bench`) adds organizations without any.
+            count = await session.scalar(select(func.count()).select_from(User))
             if count and if_empty:
                 return False
             await _load_cases(session, await _load(session, settings))

@@ -55,6 +55,15 @@ async def test_create_admin_then_sign_in(owner_url: str, client: httpx.AsyncClie
     assert {"organization.create", "user.create"} <= actions
 
 
+async def test_benchmark_data_does_not_stop_the_demo_from_loading(owner_url: str, db: AsyncSession) -> None:
+    seeded = _ukuk(owner_url, "seed-bench", "--cases", "50")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "added 50 cases" in seeded.stdout
+    demo = _ukuk(owner_url, "demo-data", "--if-empty")
+    assert demo.returncode == 0 and "demo data loaded" in demo.stdout, demo.stderr
+    assert await db.scalar(select(func.count()).select_from(Case)) == 50 + 34
+
+
 async def test_demo_data_loads_once_and_every_user_signs_in(
     owner_url: str, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
