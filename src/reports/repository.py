@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, cast, extract, func, select, text
+from sqlalchemy import and_, cast, extract, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,38 +102,25 @@ def _hours_to_accept() -> Any:
 
 
 async def referral_counts(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
-    """Per receiving organization: referrals by current status, and acceptance times."""
+    """Per receiving organization: referrals by current status, and acceptance times; and, in the same scan,
+    one more row (`overall` true, organization columns null) with the acceptance times of all of them."""
     accepted, hours = _hours_to_accept()
+    keys = (Referral.to_organization_id, Organization.name, Organization.kind)
     query = (
         select(
-            Referral.to_organization_id,
-            Organization.name,
-            Organization.kind,
+            *keys,
             *(func.count().filter(Referral.status == status).label(status) for status in REFERRAL_OUTCOMES),
             func.count(accepted.c.at).label("accepted_n"),
             func.percentile_cont(0.5).within_group(hours).label("median_hours"),
+            (func.grouping(*keys) > 0).label("overall"),
         )
         .join(Organization, Organization.id == Referral.to_organization_id)
         .outerjoin(accepted, accepted.c.referral_id == Referral.id)
         .where(*_bounds(Referral.created_at, start, end))
-        .group_by(Referral.to_organization_id, Organization.name, Organization.kind)
+        .group_by(func.grouping_sets(tuple_(*keys), tuple_()))
         .order_by(Organization.name, Referral.to_organization_id)
     )
     return list((await session.execute(query)).all())
-
-
-async def overall_hours_to_accept(
-    session: AsyncSession, start: date | None, end: date | None
-) -> tuple[int, float | None]:
-    accepted, hours = _hours_to_accept()
-    query = (
-        select(func.count(accepted.c.at), func.percentile_cont(0.5).within_group(hours))
-        .select_from(Referral)
-        .join(accepted, accepted.c.referral_id == Referral.id)
-        .where(*_bounds(Referral.created_at, start, end))
-    )
-    row = (await session.execute(query)).one()
-    return row[0], row[1]
 
 
 async def redress_counts(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:

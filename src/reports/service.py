@@ -176,7 +176,9 @@ async def referrals(
 ) -> ReferralReport:
     _authorize(principal, "report.referrals")
     await repository.prepare(session)
-    found = await repository.referral_counts(session, period.start, period.end)
+    counted = await repository.referral_counts(session, period.start, period.end)
+    found = [row for row in counted if not row.overall]
+    (overall,) = [row for row in counted if row.overall]  # the empty grouping set: always one row
     cells = [[getattr(row, status) for status in REFERRAL_OUTCOMES] for row in found]
     shown = suppress(cells, k)
     rows = []
@@ -195,7 +197,7 @@ async def referrals(
                 **values,
             )
         )
-    accepted_n, median = await repository.overall_hours_to_accept(session, period.start, period.end)
+    accepted_n, median = overall.accepted_n, overall.median_hours
     sent = None if shown.total_hidden else sum(map(sum, cells))
     overall, overall_hidden = _median(median, accepted_n, k)
     total = ReferralReportRow(
