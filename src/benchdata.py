@@ -15,8 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from src.cases.workflow import WORKFLOWS
+from src.crypto import fields
 
 BENCH_ORG_PREFIX = "bench:"
+SEAL_BATCH = 10_000
 CONSULATES = 20
 PARTNERS = 30
 COUNTRIES = ["RU", "RU", "RU", "KZ", "KZ", "TR", "AE", "KR", "DE", "PL"]
@@ -51,6 +53,25 @@ async def seeded_cases(conn: AsyncConnection) -> int:
         {"prefix": BENCH_ORG_PREFIX + "%"},
     )
     return int(found or 0)
+
+
+async def _seal_cases(conn: AsyncConnection) -> None:
+    """Summary and details are sealed per row (AES-GCM bound to the row id), which SQL cannot do."""
+    ids = (await conn.execute(text("SELECT id FROM bench_new ORDER BY id"))).scalars().all()
+    for start in range(0, len(ids), SEAL_BATCH):
+        batch = ids[start : start + SEAL_BATCH]
+        await conn.execute(
+            text(
+                "UPDATE case_file c SET summary = v.summary, details = v.details "
+                "FROM unnest(CAST(:ids AS uuid[]), CAST(:summaries AS bytea[]), CAST(:details AS bytea[])) "
+                "AS v(id, summary, details) WHERE c.id = v.id"
+            ),
+            {
+                "ids": batch,
+                "summaries": [fields.seal_value("case_file", "summary", i, "Generated case.") for i in batch],
+                "details": [fields.seal_value("case_file", "details", i, {}, codec="json") for i in batch],
+            },
+        )
 
 
 async def seed(conn: AsyncConnection, cases: int, *, seed: float = 0.42) -> Seeded:
@@ -117,10 +138,10 @@ async def seed(conn: AsyncConnection, cases: int, *, seed: float = 0.42) -> Seed
     await conn.execute(
         text(
             """
-            INSERT INTO case_file (id, reference, kind, status, summary, intake_channel, occurred_country,
-                                   owner_organization_id, created_by, status_entered_at, due_at, created_at,
-                                   updated_at)
-            SELECT id, 'BENCH-' || substr(md5(id::text), 1, 20), kind, status, 'Generated case.', channel,
+            INSERT INTO case_file (id, reference, kind, status, summary, details, intake_channel,
+                                   occurred_country, owner_organization_id, created_by, status_entered_at,
+                                   due_at, created_at, updated_at)
+            SELECT id, 'BENCH-' || substr(md5(id::text), 1, 20), kind, status, '', '', channel,
                    country, owner, owner,
                    CASE WHEN status = initial THEN created_at ELSE created_at + r4 * interval '20 days' END,
                    CASE WHEN status = initial THEN created_at + interval '3 days' END, created_at, created_at
@@ -128,6 +149,7 @@ async def seed(conn: AsyncConnection, cases: int, *, seed: float = 0.42) -> Seed
             """
         )
     )
+    await _seal_cases(conn)
     transitions = await conn.execute(
         text(
             """

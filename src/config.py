@@ -72,6 +72,19 @@ class Settings(BaseSettings):
     # A case report grouped finer than this is refused (422): it would be mostly hidden cells and megabytes.
     report_max_groups: int = Field(default=10_000, ge=1, le=1_000_000)
 
+    # Field encryption (AES-256-GCM): JSON {"key id": "<base64 of 32 bytes>", ...}, the id new values use,
+    # and the HMAC key of the document-number blind index. Generated into data_dir outside production.
+    field_keys: SecretStr | None = None
+    field_key_active: str | None = None
+    blind_index_key: SecretStr | None = None
+    key_rotation_batch_size: int = Field(default=500, ge=1, le=10_000)
+
+    # Retention: closed cases are anonymised this many days after closing (per kind); a child's case not
+    # before every child in it is 18, a case under legal hold never.
+    retention_days_abuse: int = Field(default=10 * 365, ge=30)
+    retention_days_child_return: int = Field(default=10 * 365, ge=30)
+    retention_days_trafficking: int = Field(default=15 * 365, ge=30)
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -79,6 +92,9 @@ class Settings(BaseSettings):
     @classmethod
     def _normalise_database_url(cls, value: str | None) -> str | None:
         return to_async_url(value) if value else None
+
+    def retention_days(self, kind: str) -> int:
+        return int(getattr(self, f"retention_days_{kind}"))
 
     @property
     def is_production(self) -> bool:

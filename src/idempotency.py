@@ -15,12 +15,13 @@ from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import LargeBinary, SmallInteger, String, select
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.audit import service as audit
 from src.auth.principal import Principal
+from src.crypto.fields import Sealed
 from src.db import Base, CreatedAt, flush_or_conflict
 from src.errors import Unprocessable
 
@@ -34,7 +35,13 @@ class IdempotencyRecord(CreatedAt, Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     request_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
     status_code: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    response_body: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    # The first response repeats case data (names, phones, documents): sealed like the case itself.
+    response_body_sealed: Mapped[bytes] = mapped_column("response_body", LargeBinary, nullable=False)
+    response_body = Sealed[dict[str, Any]]("response_body", row_id="row_key", codec="json")
+
+    @property
+    def row_key(self) -> str:
+        return f"{self.principal_id}/{self.key}"
 
 
 IdempotencyKey = Annotated[

@@ -21,6 +21,7 @@ from src.auth.tokens import load_keys
 from src.cases.router import router as cases_router
 from src.config import Settings, get_settings
 from src.consulates.router import router as consulates_router
+from src.crypto import keys
 from src.db import create_engine, create_sessionmaker
 from src.errors import install_error_handlers, problem_response
 from src.middleware import RequestContextMiddleware
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.token_keys = load_keys(settings)
+    keys.install(keys.load_keyring(settings))
     app.state.checkpoint_key = load_checkpoint_key(settings)
     install_error_handlers(app)
     app.include_router(auth_router)

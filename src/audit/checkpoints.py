@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from src import keyfiles
 from src.audit.chain import canonical_document
 from src.config import Settings
 
@@ -36,31 +36,19 @@ class CheckpointKey:
         return base64.b64encode(self.private_key.sign(message)).decode()
 
 
+def _new_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
 def load_checkpoint_key(settings: Settings) -> CheckpointKey:
     if settings.audit_signing_key is not None:
         pem = settings.audit_signing_key.get_secret_value().encode()
     elif settings.is_production:
         raise RuntimeError("UKUK_AUDIT_SIGNING_KEY is required in production")
     else:
-        path = Path(settings.data_dir) / "audit-ed25519.pem"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}")
-            tmp.write_bytes(
-                Ed25519PrivateKey.generate().private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-            )
-            tmp.chmod(0o600)
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink()
-        pem = path.read_bytes()
+        pem = keyfiles.read_or_create(Path(settings.data_dir) / "audit-ed25519.pem", _new_pem)
     key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("the audit signing key must be an Ed25519 private key (PEM)")

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from src.auth import service
 from src.auth.principal import Principal
 from src.auth.tokens import InvalidToken, decode_access_token
+from src.context import actor_var
 from src.db import DbSession
 from src.dependencies import AppSettings, AppTokenKeys
 from src.errors import Unauthorized
@@ -40,6 +41,7 @@ async def _current_principal(
     principal, username = await service.resolve_principal(session, claims)
     request.state.principal = principal
     request.state.username = username
+    actor_var.set(principal.actor)
     structlog.contextvars.bind_contextvars(principal_id=str(principal.id))
     return principal
 

@@ -8,7 +8,6 @@ parsed, every required claim checked, lifetime capped at 15 minutes.
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwk, jwt
 from jose.exceptions import JOSEError
 
-from src import clock
+from src import clock, keyfiles
 from src.config import Settings
 
 ALGORITHM = "ES256"
@@ -93,19 +92,7 @@ def load_keys(settings: Settings) -> TokenKeys:
         return TokenKeys(settings.jwt_private_key.get_secret_value().encode())
     if settings.is_production:
         raise RuntimeError("UKUK_JWT_PRIVATE_KEY is required in production")
-    path = Path(settings.data_dir) / "jwt-es256.pem"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_bytes(generate_private_pem())
-        tmp.chmod(0o600)
-        try:
-            os.link(tmp, path)  # atomic: when workers race, the first key wins and all read it
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return TokenKeys(path.read_bytes())
+    return TokenKeys(keyfiles.read_or_create(Path(settings.data_dir) / "jwt-es256.pem", generate_private_pem))
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,17 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from src.crypto.fields import Sealed
 from src.db import Base, CreatedAt
 from src.ids import uuid7
 
@@ -36,7 +38,8 @@ class Case(CreatedAt, Base):
     reference: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     status: Mapped[str] = mapped_column(String(32), nullable=False)
-    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    summary_sealed: Mapped[bytes] = mapped_column("summary", LargeBinary, nullable=False)
+    summary = Sealed[str]("summary")
     intake_channel: Mapped[str] = mapped_column(String(32), nullable=False)
     occurred_country: Mapped[str] = mapped_column(String(2), nullable=False)
     occurred_region: Mapped[str | None] = mapped_column(String(6))
@@ -45,7 +48,13 @@ class Case(CreatedAt, Base):
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     created_by: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
     linked_case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("case_file.id"))
-    details: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
+    # Kind-specific details hold names and phones (guardian, employer, placement): sealed whole.
+    details_sealed: Mapped[bytes] = mapped_column("details", LargeBinary, nullable=False)
+    details = Sealed[dict[str, Any]]("details", codec="json")
+    # A legal hold stops retention from anonymising the case; anonymised_at is set when it has.
+    legal_hold: Mapped[bool] = mapped_column(nullable=False, server_default=text("false"))
+    legal_hold_reason: Mapped[str | None] = mapped_column(String(500))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
     status_entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     # Earliest pending deadline of the workflow (NULL when none): `overdue` is `due_at < now`, indexable.
@@ -80,12 +89,18 @@ class Person(Base):
     position: Mapped[int] = mapped_column(SmallInteger, nullable=False)  # 0 is the subject
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # names.skeleton(full_name): the same person across scripts and spellings, searched with pg_trgm.
+    name_key: Mapped[str] = mapped_column(String(400), nullable=False, server_default=text("''"))
     birth_date: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(8))
     citizenship: Mapped[str | None] = mapped_column(String(2))
     document_type: Mapped[str | None] = mapped_column(String(32))
-    document_number: Mapped[str | None] = mapped_column(String(64))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    document_number_sealed: Mapped[bytes | None] = mapped_column("document_number", LargeBinary)
+    document_number = Sealed[str | None]("document_number")
+    # HMAC of the normalised number: exact lookup (?document_number=) without decrypting.
+    document_number_index: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    phone_sealed: Mapped[bytes | None] = mapped_column("phone", LargeBinary)
+    phone = Sealed[str | None]("phone")
     language: Mapped[str | None] = mapped_column(String(3))
 
     __table_args__ = (
@@ -95,6 +110,17 @@ class Person(Base):
             func.lower(text("full_name")),
             postgresql_using="gin",
             postgresql_ops={"lower": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_case_person_name_key_trgm",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_case_person_document_number_index",
+            "document_number_index",
+            postgresql_where=text("document_number_index IS NOT NULL"),
         ),
     )
 
@@ -110,8 +136,10 @@ class Violation(Base):
     indicators: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'"))
     started_on: Mapped[date | None] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
-    location: Mapped[str | None] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
+    location_sealed: Mapped[bytes | None] = mapped_column("location", LargeBinary)
+    location = Sealed[str | None]("location")
+    description_sealed: Mapped[bytes | None] = mapped_column("description", LargeBinary)
+    description = Sealed[str | None]("description")
     status: Mapped[str] = mapped_column(String(24), nullable=False)
     perpetrator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("case_person.id"))
 
@@ -136,7 +164,9 @@ class Transition(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False)
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32), nullable=False)
-    reason: Mapped[str | None] = mapped_column(Text)
+    # Sealed with the row id, so a transition with a reason takes its id from the sequence first.
+    reason_sealed: Mapped[bytes | None] = mapped_column("reason", LargeBinary)
+    reason = Sealed[str | None]("reason", make_id=False)
     actor_id: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
@@ -149,7 +179,8 @@ class Note(CreatedAt, Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False)
     author_id: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
-    body: Mapped[str] = mapped_column(Text, nullable=False)
+    body_sealed: Mapped[bytes] = mapped_column("body", LargeBinary, nullable=False)
+    body = Sealed[str]("body")
 
     __table_args__ = (Index("ix_case_note_case_id_id", "case_id", "id"),)
 
@@ -164,3 +195,27 @@ class Assignment(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     __table_args__ = (Index("ix_case_assignment_case_id_at", "case_id", "at"),)
+
+
+LINK_TYPES = ("duplicate", "related", "sibling", "same_perpetrator")
+
+
+class CaseLink(CreatedAt, Base):
+    """Two cases an officer confirmed belong together. Stored once per pair (lower id first)."""
+
+    __tablename__ = "case_link"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False)
+    other_case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False
+    )
+    type: Mapped[str] = mapped_column(String(24), nullable=False)
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(f"type IN {LINK_TYPES}", name="type"),
+        CheckConstraint("case_id < other_case_id", name="ordered_pair"),
+        Index("uq_case_link_pair_type", "case_id", "other_case_id", "type", unique=True),
+        Index("ix_case_link_other_case_id", "other_case_id"),
+    )

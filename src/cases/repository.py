@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.auth.principal import Principal
 from src.cases import policies
 from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
+from src.crypto import fields
 
 REFERENCE_PREFIX = {"abuse": "ABU", "child_return": "CHR", "trafficking": "TIP"}
 
@@ -35,6 +36,11 @@ async def next_reference(session: AsyncSession, kind: str, year: int) -> str:
     prefix = REFERENCE_PREFIX[kind]
     number = await session.scalar(text(f"SELECT nextval('case_reference_{prefix.lower()}')"))
     return f"{prefix}-{year}-{number:06d}"
+
+
+async def next_transition_id(session: AsyncSession) -> int:
+    """A transition's id before its INSERT: its sealed reason is bound to it."""
+    return int(await session.scalar(text("SELECT nextval('case_transition_id_seq')")) or 0)
 
 
 async def children(
@@ -77,6 +83,12 @@ async def list_cases(
         query = query.where(Case.due_at < now)
     elif filters.get("overdue") is False:
         query = query.where(or_(Case.due_at.is_(None), Case.due_at >= now))
+    if filters.get("document_number"):
+        by_document = select(Person.id).where(
+            Person.case_id == Case.id,
+            Person.document_number_index == fields.blind_index(filters["document_number"]),
+        )
+        query = query.where(by_document.exists())
     if filters.get("q"):
         q = _like(filters["q"].lower())
         by_name = select(Person.id).where(

@@ -159,6 +159,14 @@ async def list_cases(
     created_to: datetime | None = None,
     overdue: bool | None = None,
     q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
+    document_number: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="Exact document number of anyone in the case (spaces, dashes, case ignored).",
+        ),
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[CaseSummary]:
@@ -172,6 +180,7 @@ async def list_cases(
         "created_to": created_to,
         "overdue": overdue,
         "q": q,
+        "document_number": document_number,
     }
     before = uuid_after(decode_cursor(cursor, 1))
     rows = await service.list_cases(session, principal, filters=filters, before=before, limit=limit + 1)

@@ -18,7 +18,7 @@ from src import clock
 from src.audit import service as audit
 from src.auth.models import Organization, User
 from src.auth.principal import Principal
-from src.cases import policies, repository, workflow
+from src.cases import names, policies, repository, workflow
 from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
 from src.cases.schemas import (
     DETAILS_BY_KIND,
@@ -37,6 +37,7 @@ from src.cases.schemas import (
     ViolationRead,
 )
 from src.consulates import repository as consulates
+from src.crypto import fields
 from src.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unprocessable
 
 # Violation types and any ILO indicator that, on a child_return case, open a linked trafficking case.
@@ -104,11 +105,13 @@ def _person(case_id: uuid.UUID, position: int, person: PersonIn) -> Person:
         position=position,
         role=person.role,
         full_name=person.full_name,
+        name_key=names.skeleton(person.full_name),
         birth_date=person.birth_date,
         sex=person.sex,
         citizenship=person.citizenship,
         document_type=person.document.type if person.document else None,
         document_number=person.document.number if person.document else None,
+        document_number_index=fields.blind_index(person.document.number) if person.document else None,
         phone=person.phone,
         language=person.language,
     )
@@ -355,7 +358,7 @@ async def update_case(
     changed = patch.model_fields_set
     values: dict[str, Any] = {}
     if "summary" in changed and patch.summary is not None:
-        values["summary"] = patch.summary
+        values["summary_sealed"] = fields.seal_value("case_file", "summary", case.id, patch.summary)
     if "intake_channel" in changed and patch.intake_channel is not None:
         values["intake_channel"] = patch.intake_channel
     if "occurred" in changed and patch.occurred is not None:
@@ -366,11 +369,10 @@ async def update_case(
         )
     if "details" in changed and patch.details is not None:
         try:
-            values["details"] = (
-                DETAILS_BY_KIND[case.kind].model_validate(patch.details).model_dump(mode="json")
-            )
+            details = DETAILS_BY_KIND[case.kind].model_validate(patch.details).model_dump(mode="json")
         except ValueError as exc:
             raise _invalid(["body", "details"], "details do not fit the case kind") from exc
+        values["details_sealed"] = fields.seal_value("case_file", "details", case.id, details, codec="json")
     if not values:
         raise _invalid(["body"], "nothing to change")
     await _bump(session, case, expected, values)
@@ -414,6 +416,7 @@ async def transition(
         raise _invalid(["body", "reason"], "closing a case needs a reason")
     session.add(
         Transition(
+            **({"id": await repository.next_transition_id(session)} if body.reason else {}),
             case_id=case.id,
             from_status=case.status,
             to_status=target,

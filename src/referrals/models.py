@@ -6,10 +6,22 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from src.crypto.fields import Sealed
 from src.db import Base, CreatedAt
 from src.ids import uuid7
 
@@ -26,14 +38,16 @@ class Referral(CreatedAt, Base):
     to_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), nullable=False)
     services: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
     urgency: Mapped[str] = mapped_column(String(16), nullable=False)
-    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    reason_sealed: Mapped[bytes] = mapped_column("reason", LargeBinary, nullable=False)
+    reason = Sealed[str]("reason")
     share: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=text("'pending'"))
     # Set when consent did not cover the referral: the legal basis the sender recorded instead.
     consent_exception: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     created_by: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
-    status_note: Mapped[str | None] = mapped_column(Text)
+    status_note_sealed: Mapped[bytes | None] = mapped_column("status_note", LargeBinary)
+    status_note = Sealed[str | None]("status_note")
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
@@ -66,4 +80,5 @@ class ReferralUpdate(CreatedAt, Base):
     author_id: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
     author_organization_id: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # progress | accepted | declined | ...
-    body: Mapped[str | None] = mapped_column(Text)
+    body_sealed: Mapped[bytes | None] = mapped_column("body", LargeBinary)
+    body = Sealed[str | None]("body")

@@ -19,6 +19,7 @@ from src.cases import service as cases_service
 from src.cases.models import Consent
 from src.cases.schemas import CaseCreate, TimelineEntry
 from src.consulates import repository as consulates
+from src.crypto import fields
 from src.db import flush_or_conflict
 from src.errors import Conflict, Forbidden, NotFound, Unprocessable
 from src.referrals import repository
@@ -314,7 +315,13 @@ async def act(
     result = await session.execute(
         update(Referral)
         .where(Referral.id == referral.id, Referral.status.in_(sources))
-        .values(status=target, status_note=note, updated_at=now)
+        .values(
+            status=target,
+            status_note_sealed=fields.seal_value("referral", "status_note", referral.id, note)
+            if note
+            else None,
+            updated_at=now,
+        )
         .returning(Referral.id)
     )
     if result.first() is None:

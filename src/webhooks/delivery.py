@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src import clock
 from src.config import Settings
+from src.crypto import fields
 from src.webhooks import signing
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 from src.webhooks.service import webhook_id
@@ -120,10 +121,14 @@ class DeliveryWorker:
             return
         message_id = webhook_id(row["id"])
         now = clock.utcnow()
-        secrets = [endpoint["secret"]]
+        organization = row["organization_id"]
+        secrets = [fields.unseal("webhook_endpoint", "secret", organization, endpoint["secret"]).decode()]
         expires = endpoint["previous_secret_expires_at"]
         if endpoint["previous_secret"] and expires is not None and expires > now:
-            secrets.append(endpoint["previous_secret"])
+            previous = endpoint["previous_secret"]
+            secrets.append(
+                fields.unseal("webhook_endpoint", "previous_secret", organization, previous).decode()
+            )
         body = json.dumps(row["payload"], separators=(",", ":"), ensure_ascii=False).encode()
         timestamp = int(now.timestamp())
         headers = {

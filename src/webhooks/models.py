@@ -6,10 +6,22 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from src.crypto.fields import Sealed
 from src.db import Base, CreatedAt
 from src.ids import uuid7
 
@@ -22,9 +34,12 @@ class WebhookEndpoint(CreatedAt, Base):
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), nullable=False)
     events: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
-    secret: Mapped[str] = mapped_column(String(100), nullable=False)  # "whsec_" + base64 (Standard Webhooks)
+    # "whsec_" + base64 (Standard Webhooks), sealed: whoever reads the database must not sign as us.
+    secret_sealed: Mapped[bytes] = mapped_column("secret", LargeBinary, nullable=False)
+    secret = Sealed[str]("secret", row_id="organization_id")
     # After a rotation the old secret still signs for 24 h, so receivers can switch without losing events.
-    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_sealed: Mapped[bytes | None] = mapped_column("previous_secret", LargeBinary)
+    previous_secret = Sealed[str | None]("previous_secret", row_id="organization_id")
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     is_active: Mapped[bool] = mapped_column(server_default=text("true"), nullable=False)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))

@@ -328,8 +328,8 @@ async def test_patch_needs_if_match_and_concurrent_patches_one_wins(
     assert winner.headers["etag"] == '"2"' and winner.json()["version"] == 2
     stale = await client.patch(url, json={"summary": "stale"}, headers=_with_etag(consulate_a.officer, etag))
     assert stale.status_code == 412
-    stored = await db.scalar(select(Case.summary).where(Case.id == case["id"]))
-    assert stored == winner.json()["summary"]
+    stored = await db.scalar(select(Case).where(Case.id == case["id"]))
+    assert stored is not None and stored.summary == winner.json()["summary"]
     updates = [e for e in await db.scalars(select(AuditEvent).where(AuditEvent.action == "case.update"))]
     assert len(updates) == 1 and updates[0].changed_fields == ["summary"]
 
