@@ -17,14 +17,16 @@ from src.crypto import fields
 REFERENCE_PREFIX = {"abuse": "ABU", "child_return": "CHR", "trafficking": "TIP"}
 
 
-def readable(principal: Principal) -> Select[Case]:
+def readable_condition(principal: Principal) -> Any:
     if policies.reads_all_cases(principal):
-        condition: Any = true()
-    elif policies.reads_own_organization(principal):
-        condition = Case.owner_organization_id == principal.organization_id
-    else:
-        condition = false()
-    return select(Case).where(condition)
+        return true()
+    if policies.reads_own_organization(principal):
+        return Case.owner_organization_id == principal.organization_id
+    return false()
+
+
+def readable(principal: Principal) -> Select[Case]:
+    return select(Case).where(readable_condition(principal))
 
 
 async def get_readable(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case | None:

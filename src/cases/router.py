@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from src import clock, i18n, idempotency
 from src.auth.dependencies import CurrentPrincipal
-from src.cases import service, workflow
+from src.cases import duplicates, service, workflow
 from src.cases.schemas import (
     AssignIn,
     CaseCreate,
@@ -18,6 +18,10 @@ from src.cases.schemas import (
     CasePatch,
     CaseRead,
     CaseSummary,
+    DuplicateList,
+    LinkIn,
+    LinkList,
+    LinkRead,
     NoteIn,
     NoteRead,
     Taxonomy,
@@ -313,3 +317,37 @@ async def read_case_timeline(
 ) -> list[TimelineEntry]:
     """Transitions, notes and assignments in time order."""
     return await service.timeline(session, principal, case_id)
+
+
+@router.get(
+    "/cases/{case_id}/duplicates",
+    response_model=DuplicateList,
+    tags=["cases"],
+    responses=problem_responses(404),
+)
+async def list_case_duplicates(
+    session: DbSession, principal: CurrentPrincipal, case_id: CaseId
+) -> DuplicateList:
+    """Cases you may see whose people look like this case's subject, best first (at most 20), with reasons."""
+    return DuplicateList(items=await duplicates.list_duplicates(session, principal, case_id))
+
+
+@router.post(
+    "/cases/{case_id}/links",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LinkRead,
+    tags=["cases"],
+    responses=problem_responses(403, 404, 409),
+)
+async def link_case(
+    session: DbSession, principal: CurrentPrincipal, case_id: CaseId, body: LinkIn
+) -> LinkRead:
+    """Record that another case you may see is a confirmed duplicate or related (sibling, perpetrator)."""
+    return await duplicates.create_link(session, principal, case_id, body)
+
+
+@router.get(
+    "/cases/{case_id}/links", response_model=LinkList, tags=["cases"], responses=problem_responses(404)
+)
+async def list_case_links(session: DbSession, principal: CurrentPrincipal, case_id: CaseId) -> LinkList:
+    return LinkList(items=await duplicates.list_links(session, principal, case_id))

@@ -340,7 +340,36 @@ class ConsentRead(OutputModel):
 class DuplicateCandidate(OutputModel):
     case_id: uuid.UUID
     reference: str
-    score: float
+    score: float = Field(description="0..1: name (across scripts), birth date, citizenship and sex together.")
+    reasons: list[str] = Field(
+        description="What matched or differed: `name 0.93`, `birth_date exact`, `birth_year within 1`, "
+        "`birth_date differs`, `citizenship same`, `sex same`, `as <role>` when not the other case's subject."
+    )
+
+
+class DuplicateList(OutputModel):
+    items: list[DuplicateCandidate]
+
+
+LinkType = Literal["duplicate", "related", "sibling", "same_perpetrator"]
+
+
+class LinkIn(InputModel):
+    case_id: uuid.UUID = Field(description="The other case.")
+    type: LinkType
+
+
+class LinkRead(OutputModel):
+    id: uuid.UUID
+    case_id: uuid.UUID = Field(description="The other case.")
+    reference: str
+    type: str
+    created_by: uuid.UUID
+    created_at: datetime
+
+
+class LinkList(OutputModel):
+    items: list[LinkRead]
 
 
 class PlaceRead(OutputModel):

@@ -18,7 +18,7 @@ from src import clock
 from src.audit import service as audit
 from src.auth.models import Organization, User
 from src.auth.principal import Principal
-from src.cases import names, policies, repository, workflow
+from src.cases import duplicates, names, policies, repository, workflow
 from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
 from src.cases.schemas import (
     DETAILS_BY_KIND,
@@ -219,7 +219,10 @@ async def create_case(session: AsyncSession, principal: Principal, body: CaseCre
         linked = await open_case(session, principal, linked_body, owner_id, now, linked_case_id=case.id)
         case.linked_case_id = linked.id
         await session.flush()
-    return await _read_model(session, case, now)
+    read = await _read_model(session, case, now)
+    read.possible_duplicates = await duplicates.candidates(session, principal, case)
+    await duplicates.record_shown(session, principal, case, read.possible_duplicates)
+    return read
 
 
 # ---- reading -------------------------------------------------------------------------------------------
