@@ -1,4 +1,4 @@
-"""Possible duplicates across scripts on intake and on demand, scoped to what the caller may see, and links."""
+"""Possible duplicates across scripts, on intake and on demand, scoped to the caller; and links."""
 
 from __future__ import annotations
 
