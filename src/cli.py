@@ -1,4 +1,5 @@
-"""The `ukuk` command: serve, migrate, create-admin, demo-data, seed-bench, worker, audit verify, openapi."""
+"""The `ukuk` command: serve, migrate, create-admin, demo-data, seed-bench, worker, audit verify, keys,
+retention, openapi."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from src.config import Settings, get_settings
 app = typer.Typer(help="Ukuk: case management for violations of migrants' rights.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(
+    help="Field encryption keys: add one, see which values each seals, rotate.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
 
 
 def _settings_with(url: str) -> Settings:
@@ -224,6 +229,73 @@ def audit_verify(
         )
         typer.echo("ok" if result.ok else "NOT OK")
     raise typer.Exit(0 if result.ok else 1)
+
+
+@keys_app.command("add")
+def keys_add(
+    key_id: Annotated[str | None, typer.Option("--id", help="The new key's id (default: k<n>).")] = None,
+) -> None:
+    """Generate a key into the data directory's keyring and make it the one new values use. In production
+    keys come from settings: add the key to UKUK_FIELD_KEYS, roll it out, then set UKUK_FIELD_KEY_ACTIVE."""
+    from src.crypto import keys
+
+    settings = get_settings()
+    keyring = keys.load_keyring(settings)
+    if keyring.path is None:
+        typer.echo("error: keys come from settings (UKUK_FIELD_KEYS); add the new key there", err=True)
+        raise typer.Exit(2)
+    try:
+        added = keyring.add(key_id)
+    except keys.KeyringError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"added key {added} to {keyring.path}; it seals new values now. Run `ukuk keys rotate`.")
+
+
+def _app_engine_work(work: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
+    from src.db import create_engine
+
+    async def run(settings: Settings) -> Any:
+        assert settings.database_url
+        engine = create_engine(settings, settings.database_url)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return _with_database(run)
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """How many values each key seals, per column, and which key is active."""
+    from src.crypto import keys
+    from src.crypto.rotation import key_usage
+
+    usage = _app_engine_work(key_usage)
+    typer.echo(f"active key: {keys.current().active}")
+    for column, counts in usage.items():
+        described = ", ".join(f"{key_id}: {count}" for key_id, count in sorted(counts.items())) or "empty"
+        typer.echo(f"{column}: {described}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int | None, typer.Option(min=1, max=10_000, help="Rows per transaction.")] = None,
+) -> None:
+    """Re-encrypt every sealed value under the active key, in batches, while the API keeps serving."""
+    from src.crypto import keys
+    from src.crypto.rotation import rotate, sealed_rows
+
+    size = batch_size or get_settings().key_rotation_batch_size
+
+    async def work(engine: Any) -> Any:
+        total = await sealed_rows(engine)
+        with typer.progressbar(length=total, label=f"re-sealing under {keys.current().active}") as bar:
+            return await rotate(engine, batch_size=size, progress=bar.update)
+
+    rewritten = _app_engine_work(work)
+    typer.echo(f"re-sealed {sum(rewritten.values())} values under {keys.current().active}")
 
 
 @app.command()

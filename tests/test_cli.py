@@ -7,16 +7,24 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
 from src.auth.models import Organization, User
 from src.cases.models import Case, Person
+from src.config import Settings
 from src.consulates.models import ConsulateJurisdiction
 from src.demo import ORGANIZATIONS, USERS
 from src.referrals.models import Referral
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _same_keys_as_the_app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command seals with the data dir's keyring: the app under test must open what it wrote."""
+    monkeypatch.setenv("UKUK_DATA_DIR", str(settings.data_dir))
 
 
 def _ukuk(owner_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -102,5 +110,15 @@ def test_help_lists_the_commands() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "src.cli", "--help"], capture_output=True, text=True, check=True
     )
-    for command in ("serve", "migrate", "create-admin", "demo-data", "worker", "audit", "openapi"):
+    for command in (
+        "serve",
+        "migrate",
+        "create-admin",
+        "demo-data",
+        "worker",
+        "audit",
+        "keys",
+        "retention",
+        "openapi",
+    ):
         assert command in done.stdout

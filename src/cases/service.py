@@ -221,7 +221,8 @@ async def create_case(session: AsyncSession, principal: Principal, body: CaseCre
         await session.flush()
     read = await _read_model(session, case, now)
     read.possible_duplicates = await duplicates.candidates(session, principal, case)
-    await duplicates.record_shown(session, principal, case, read.possible_duplicates)
+    if read.possible_duplicates:  # telling the caller another case exists is a read of it
+        await duplicates.record_shown(session, principal, case, read.possible_duplicates)
     return read
 
 
