@@ -55,23 +55,26 @@ async def seeded_cases(conn: AsyncConnection) -> int:
     return int(found or 0)
 
 
-async def _seal_cases(conn: AsyncConnection) -> None:
-    """Summary and details are sealed per row (AES-GCM bound to the row id), which SQL cannot do."""
-    ids = (await conn.execute(text("SELECT id FROM bench_new ORDER BY id"))).scalars().all()
+async def _seal(
+    conn: AsyncConnection, table: str, ids_query: str, values: dict[str, tuple[Any, str]]
+) -> None:
+    """Sealed columns are encrypted per row (AES-GCM bound to the row id), which SQL cannot do: the rows
+    are inserted with an empty value and sealed here in batches."""
+    ids = (await conn.execute(text(ids_query))).scalars().all()
+    columns = sorted(values)
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+    arrays = ", ".join(f"CAST(:{c} AS bytea[])" for c in columns)
+    update = (
+        f"UPDATE {table} t SET {assignments} FROM unnest(CAST(:ids AS uuid[]), {arrays}) "  # noqa: S608
+        f"AS v(id, {', '.join(columns)}) WHERE t.id = v.id"
+    )
     for start in range(0, len(ids), SEAL_BATCH):
         batch = ids[start : start + SEAL_BATCH]
-        await conn.execute(
-            text(
-                "UPDATE case_file c SET summary = v.summary, details = v.details "
-                "FROM unnest(CAST(:ids AS uuid[]), CAST(:summaries AS bytea[]), CAST(:details AS bytea[])) "
-                "AS v(id, summary, details) WHERE c.id = v.id"
-            ),
-            {
-                "ids": batch,
-                "summaries": [fields.seal_value("case_file", "summary", i, "Generated case.") for i in batch],
-                "details": [fields.seal_value("case_file", "details", i, {}, codec="json") for i in batch],
-            },
-        )
+        params: dict[str, Any] = {"ids": batch}
+        for column in columns:
+            value, codec = values[column]
+            params[column] = [fields.seal_value(table, column, i, value, codec=codec) for i in batch]
+        await conn.execute(text(update), params)
 
 
 async def seed(conn: AsyncConnection, cases: int, *, seed: float = 0.42) -> Seeded:
@@ -149,7 +152,12 @@ async def seed(conn: AsyncConnection, cases: int, *, seed: float = 0.42) -> Seed
             """
         )
     )
-    await _seal_cases(conn)
+    await _seal(
+        conn,
+        "case_file",
+        "SELECT id FROM bench_new ORDER BY id",
+        {"summary": ("Generated case.", "text"), "details": ({}, "json")},
+    )
     transitions = await conn.execute(
         text(
             """
@@ -176,11 +184,17 @@ async def seed(conn: AsyncConnection, cases: int, *, seed: float = 0.42) -> Seed
             INSERT INTO referral (id, case_id, from_organization_id, to_organization_id, services, urgency,
                                   reason, share, status, created_by, created_at, updated_at)
             SELECT pg_temp.bench_uuid7(at), case_id, owner, partner, ARRAY['legal_aid'], 'normal',
-                   'Generated referral.', ARRAY['basic'], status, owner, at, at
+                   '', ARRAY['basic'], status, owner, at, at
             FROM picked
             """
         ),
         {**params, "statuses": REFERRAL_STATUSES, "nstatuses": len(REFERRAL_STATUSES)},
+    )
+    await _seal(
+        conn,
+        "referral",
+        "SELECT r.id FROM referral r JOIN bench_new b ON b.id = r.case_id ORDER BY r.id",
+        {"reason": ("Generated referral.", "text")},
     )
     await conn.execute(
         text(

@@ -18,6 +18,10 @@ from src.config import Settings, get_settings
 app = typer.Typer(help="Ukuk: case management for violations of migrants' rights.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+retention_app = typer.Typer(
+    help="Anonymising closed cases past their retention period.", no_args_is_help=True
+)
+app.add_typer(retention_app, name="retention")
 keys_app = typer.Typer(
     help="Field encryption keys: add one, see which values each seals, rotate.", no_args_is_help=True
 )
@@ -296,6 +300,34 @@ def keys_rotate(
 
     rewritten = _app_engine_work(work)
     typer.echo(f"re-sealed {sum(rewritten.values())} values under {keys.current().active}")
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[bool, typer.Option(help="Only count what would be anonymised.")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Cases per transaction.")] = 200,
+) -> None:
+    """Anonymise closed cases past their kind's period (UKUK_RETENTION_DAYS_<KIND>), except under legal hold
+    or while a child in them is under 18; each leaves a case.anonymise event in the audit chain."""
+    from src import clock
+    from src.cases import retention
+    from src.db import create_sessionmaker
+
+    async def work(engine: Any) -> Any:
+        return await retention.run(
+            create_sessionmaker(engine),
+            get_settings(),
+            clock.utcnow(),
+            batch_size=batch_size,
+            dry_run=dry_run,
+        )
+
+    done = _app_engine_work(work)
+    held = ", ".join(f"{reason}: {count}" for reason, count in sorted(done.held.items())) or "none"
+    verb = "would anonymise" if dry_run else "anonymised"
+    typer.echo(f"{verb} {len(done.anonymised)} cases; held: {held}")
+    if not dry_run:
+        typer.echo(f"removed {done.idempotency_records_removed} idempotency records past their replay window")
 
 
 @app.command()

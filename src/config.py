@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     retention_days_abuse: int = Field(default=10 * 365, ge=30)
     retention_days_child_return: int = Field(default=10 * 365, ge=30)
     retention_days_trafficking: int = Field(default=15 * 365, ge=30)
+    # Idempotent POSTs replay their first response this long; `ukuk retention run` removes older records.
+    idempotency_keep_hours: int = Field(default=24, ge=1)
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -122,3 +122,37 @@ def test_help_lists_the_commands() -> None:
         "openapi",
     ):
         assert command in done.stdout
+
+
+async def test_keys_add_then_rotate_reseals_everything_and_the_api_still_reads_it(
+    owner_url: str, settings: Settings, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    from src.crypto import keys
+
+    seeded = _ukuk(owner_url, "seed-bench", "--cases", "30")
+    assert seeded.returncode == 0, seeded.stderr
+    added = _ukuk(owner_url, "keys", "add", "--id", "cli2")
+    assert added.returncode == 0 and "added key cli2" in added.stdout, added.stderr
+    rotated = _ukuk(owner_url, "keys", "rotate", "--batch-size", "7")
+    assert rotated.returncode == 0, rotated.stderr
+    referrals = await db.scalar(select(func.count()).select_from(Referral))
+    assert f"re-sealed {60 + referrals} values under cli2" in rotated.stdout  # summaries, details, reasons
+    status = _ukuk(owner_url, "keys", "status")
+    assert "active key: cli2" in status.stdout and "case_file.summary: cli2: 30" in status.stdout
+    assert "k1" not in status.stdout.replace("active key", "")
+    taken = _ukuk(owner_url, "keys", "add", "--id", "cli2")
+    assert taken.returncode == 2 and "taken" in taken.stderr
+    # The API process learns the new key from the keyring file when a value names it.
+    keyring = keys.current()
+    assert keyring.key("cli2") is not None
+    case = await db.scalar(select(Case).limit(1))
+    assert case is not None and case.summary == "Generated case."
+
+
+async def test_retention_run_reports_what_it_did(owner_url: str) -> None:
+    dry = _ukuk(owner_url, "retention", "run", "--dry-run")
+    assert dry.returncode == 0 and "would anonymise 0 cases; held: none" in dry.stdout, dry.stderr
+    done = _ukuk(owner_url, "retention", "run")
+    assert (
+        done.returncode == 0 and "anonymised 0 cases" in done.stdout and "idempotency records" in done.stdout
+    )

@@ -19,6 +19,7 @@ from src.cases.schemas import (
     CaseRead,
     CaseSummary,
     DuplicateList,
+    LegalHoldIn,
     LinkIn,
     LinkList,
     LinkRead,
@@ -351,3 +352,23 @@ async def link_case(
 )
 async def list_case_links(session: DbSession, principal: CurrentPrincipal, case_id: CaseId) -> LinkList:
     return LinkList(items=await duplicates.list_links(session, principal, case_id))
+
+
+@router.put(
+    "/cases/{case_id}/legal-hold",
+    response_model=CaseRead,
+    tags=["cases"],
+    responses=problem_responses(403, 404, 409, 412, 428),
+)
+async def set_case_legal_hold(
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: CaseId,
+    body: LegalHoldIn,
+    if_match: IfMatch = None,
+) -> CaseRead:
+    """Place (`hold: true`, with the legal basis) or lift a legal hold: a held case is never anonymised."""
+    case, tag = await service.set_legal_hold(session, principal, case_id, if_match, body)
+    _with_etag(response, tag)
+    return case

@@ -299,6 +299,19 @@ class TransitionIn(InputModel):
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
+class LegalHoldIn(InputModel):
+    hold: bool
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        default=None, description="The legal basis (court order, pending claim); required to place a hold."
+    )
+
+    @model_validator(mode="after")
+    def _reason_with_hold(self) -> LegalHoldIn:
+        if self.hold and not self.reason:
+            raise ValueError("a legal hold needs a reason")
+        return self
+
+
 class AssignIn(InputModel):
     assignee_id: uuid.UUID | None
 
@@ -399,6 +412,8 @@ class CaseRead(OutputModel):
     due_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    legal_hold: bool = False
+    anonymised_at: datetime | None = None
     possible_duplicates: list[DuplicateCandidate] = []
 
 

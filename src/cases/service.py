@@ -27,6 +27,7 @@ from src.cases.schemas import (
     CasePatch,
     CaseRead,
     ConsentRead,
+    LegalHoldIn,
     NoteIn,
     NoteRead,
     PersonIn,
@@ -277,6 +278,8 @@ async def _read_model(session: AsyncSession, case: Case, now: datetime) -> CaseR
         due_at=case.due_at,
         created_at=case.created_at,
         updated_at=case.updated_at,
+        legal_hold=case.legal_hold,
+        anonymised_at=case.anonymised_at,
     )
 
 
@@ -335,10 +338,42 @@ async def _writable(
         raise _not_found(principal, action, case_id)
     if not policies.may_write(principal, case.owner_organization_id, case.assignee_id):
         raise _denied(principal, action, case.id, "You may not change this case.")
+    _not_anonymised(case)
     expected = expected_version(if_match)
     if expected != case.version:
         raise PreconditionFailed("The case changed since you read it; read it again.")
     return case, expected
+
+
+def _not_anonymised(case: Case) -> None:
+    if case.anonymised_at is not None:
+        raise Conflict("This case was anonymised under retention and can no longer change.")
+
+
+async def set_legal_hold(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, if_match: str | None, body: LegalHoldIn
+) -> tuple[CaseRead, str]:
+    """A supervisor or coordinator of the owning organization stops (or allows again) retention."""
+    case = await repository.get_readable(session, principal, case_id)
+    if case is None:
+        raise _not_found(principal, "case.legal_hold", case_id)
+    if not policies.may_assign(principal, case.owner_organization_id):
+        raise _denied(
+            principal, "case.legal_hold", case.id, "Only a supervisor places or lifts a legal hold."
+        )
+    _not_anonymised(case)
+    expected = expected_version(if_match)
+    await _bump(session, case, expected, {"legal_hold": body.hold, "legal_hold_reason": body.reason})
+    await audit.record(
+        session,
+        principal.actor,
+        "case.legal_hold",
+        resource_type="case",
+        resource_id=case.id,
+        changed_fields=("legal_hold", "legal_hold_reason"),
+        detail={"hold": body.hold},
+    )
+    return await _read_model(session, case, clock.utcnow()), etag(case)
 
 
 async def _bump(session: AsyncSession, case: Case, expected: int, values: dict[str, Any]) -> None:
@@ -493,6 +528,7 @@ async def add_note(session: AsyncSession, principal: Principal, case_id: uuid.UU
         raise _not_found(principal, "case.note.create", case_id)
     if not policies.may_write(principal, case.owner_organization_id, case.assignee_id):
         raise _denied(principal, "case.note.create", case.id, "You may not add notes to this case.")
+    _not_anonymised(case)
     note = Note(case_id=case.id, author_id=principal.id, body=body.body, created_at=clock.utcnow())
     session.add(note)
     await session.flush()
