@@ -1,7 +1,7 @@
 """`make bench`: generated data, then API requests timed in process, reported as ratios to a baseline request
 measured in the same run (these machines are shared and noisy; a ratio survives that, a millisecond does not).
 
-    python -m bench.run [--cases 100000] [--repeat 20] [--record]
+    python -m bench.run [--cases 100000] [--persons-per-case 10] [--repeat 20] [--record]
 
 Database: BENCH_DATABASE_URL (an owner's URL; the database is used as is) or an embedded PostgreSQL in
 .ukuk/bench-pg (database ukuk_bench, kept between runs so the data is generated once). The baseline is the
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import statistics
@@ -23,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from src.auth.models import Organization, User
 from src.auth.passwords import hash_password
-from src.benchdata import seed, seeded_cases
+from src.benchdata import BENCH_ORG_PREFIX, seed, seeded_cases
 from src.config import Settings, to_async_url
+from src.crypto import keys
 from src.database import run_migrations, start_embedded
 from src.main import create_app
 
@@ -72,6 +75,8 @@ SCENARIOS = [
     Scenario("report referrals", "/v1/reports/referrals", "coordinator", 1000),
     Scenario("report redress", "/v1/reports/redress", "coordinator", 1000),
     Scenario("report timeliness", "/v1/reports/timeliness", "auditor", 1000),
+    # {case}: a different generated case each time, so no answer is served from a warm plan on one name.
+    Scenario("duplicates of a case (1M persons)", "/v1/cases/{case}/duplicates", "coordinator", 50),
 ]
 
 
@@ -84,16 +89,33 @@ def _database() -> str:
     return url
 
 
-async def _generate(url: str, cases: int) -> None:
+async def _generate(url: str, cases: int, persons_per_case: int) -> list[str]:
+    """Generate what is missing; answer a sample of generated case ids for per-case scenarios."""
     engine = create_async_engine(url)
     async with engine.begin() as conn:
         have = await seeded_cases(conn)
         if have < cases:
             started = time.perf_counter()
-            print(f"generating {cases - have} cases ...", flush=True)
-            await seed(conn, cases - have)
+            print(f"generating {cases - have} cases, {persons_per_case} persons each ...", flush=True)
+            await seed(conn, cases - have, persons_per_case=persons_per_case)
             print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
+        sample = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT c.id FROM case_file c JOIN organization o ON o.id = c.owner_organization_id "
+                        "WHERE o.name LIKE :prefix ORDER BY md5(c.id::text) LIMIT 50"
+                    ),
+                    {"prefix": BENCH_ORG_PREFIX + "%"},
+                )
+            )
+            .scalars()
+            .all()
+        )
+        persons = await conn.scalar(text("SELECT count(*) FROM case_person"))
+        print(f"persons: {persons}", flush=True)
     await engine.dispose()
+    return [str(i) for i in sample]
 
 
 async def _accounts(app: Any, settings: Settings, client: httpx.AsyncClient) -> dict[str, str]:
@@ -144,8 +166,7 @@ def _p95(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-async def run(url: str, cases: int, repeat: int, record: bool) -> int:
-    await _generate(url, cases)
+async def run(url: str, cases: int, persons_per_case: int, repeat: int, record: bool) -> int:
     settings = Settings(
         database_url=url,
         data_dir=Path(".ukuk/bench"),
@@ -154,6 +175,8 @@ async def run(url: str, cases: int, repeat: int, record: bool) -> int:
         password_hash_time_cost=1,
         password_hash_memory_kib=1024,
     )
+    keys.install(keys.load_keyring(settings))  # the generator seals with the keys the API reads with
+    sample = await _generate(url, cases, persons_per_case)
     app = create_app(settings)
     recorded = json.loads(BASELINES.read_text()) if BASELINES.exists() else {}
     rows = []
@@ -163,15 +186,16 @@ async def run(url: str, cases: int, repeat: int, record: bool) -> int:
             tokens = await _accounts(app, settings, client)
             for scenario in SCENARIOS:
                 headers = {"Authorization": f"Bearer {tokens[scenario.role]}"}
+                paths = itertools.cycle([scenario.path.format(case=case) for case in sample])
                 samples = await _time(
-                    lambda s=scenario, h=headers: client.get(s.path, headers=h), repeat, scenario.status
+                    lambda p=paths, h=headers: client.get(next(p), headers=h), repeat, scenario.status
                 )
                 rows.append((scenario, statistics.median(samples), _p95(samples)))
     base = rows[0][1]
     failed = 0
     server = "BENCH_DATABASE_URL" if "BENCH_DATABASE_URL" in os.environ else "embedded"
     lines = [
-        f"cases: {cases}, repeat: {repeat}, PostgreSQL: {server}",
+        f"cases: {cases}, persons per case: {persons_per_case}, repeat: {repeat}, PostgreSQL: {server}",
         "",
         "| scenario | median ms | p95 ms | median / baseline | recorded ratio | target |",
         "|---|---:|---:|---:|---:|---|",
@@ -202,11 +226,14 @@ async def run(url: str, cases: int, repeat: int, record: bool) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--persons-per-case", type=int, default=10, help="10 x 100 000 = 1M persons")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--record", action="store_true", help="write the ratios to bench/baselines.json")
     options = parser.parse_args()
     url = _database()
-    raise SystemExit(asyncio.run(run(url, options.cases, options.repeat, options.record)))
+    raise SystemExit(
+        asyncio.run(run(url, options.cases, options.persons_per_case, options.repeat, options.record))
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from src import benchnames
 from src.cases.workflow import WORKFLOWS
 from src.crypto import fields
 
@@ -77,7 +78,41 @@ async def _seal(
         await conn.execute(text(update), params)
 
 
-async def seed(conn: AsyncConnection, cases: int, *, seed: float = 0.42) -> Seeded:
+PERSON_ROLES = ["parent", "guardian", "witness", "child", "victim", "employer", "recruiter"]
+NAME_POOL = 40_000
+
+
+async def _persons(conn: AsyncConnection, per_case: int) -> None:
+    """A subject per case (position 0) and `per_case - 1` more people, named from benchnames' pool."""
+    written = benchnames.pool(NAME_POOL)
+    await conn.execute(
+        text(
+            """
+            INSERT INTO case_person (id, case_id, position, role, full_name, name_key, birth_date, sex,
+                                     citizenship)
+            SELECT pg_temp.bench_uuid7(p.created_at), p.id, p.pos,
+                   CASE WHEN p.pos > 0 THEN (CAST(:roles AS text[]))[1 + floor(random() * :nroles)::int]
+                        WHEN p.kind = 'child_return' THEN 'child' ELSE 'victim' END,
+                   (CAST(:names AS text[]))[p.ix], (CAST(:keys AS text[]))[p.ix],
+                   date '1960-01-01' + floor(random() * 22000)::int, (CAST(:sexes AS text[]))[p.ix],
+                   (ARRAY['KG', 'TJ', 'UZ'])[1 + floor(random() * 3)::int]
+            FROM (SELECT b.id, b.kind, b.created_at, g.pos, 1 + floor(random() * :npool)::int AS ix
+                  FROM bench_new b CROSS JOIN generate_series(0, :per_case - 1) AS g(pos)) p
+            """
+        ),
+        {
+            "roles": PERSON_ROLES,
+            "nroles": len(PERSON_ROLES),
+            "names": [n.full_name for n in written],
+            "keys": [n.name_key for n in written],
+            "sexes": [n.sex for n in written],
+            "npool": len(written),
+            "per_case": per_case,
+        },
+    )
+
+
+async def seed(conn: AsyncConnection, cases: int, *, persons_per_case: int = 1, seed: float = 0.42) -> Seeded:
     """Add `cases` generated cases (and their organizations on first use), in the caller's transaction."""
     await conn.execute(text("SELECT setseed(:s)"), {"s": seed})
     # A temporary function needs the session's temporary schema, which the first temporary table creates.
@@ -152,6 +187,7 @@ async def seed(conn: AsyncConnection, cases: int, *, seed: float = 0.42) -> Seed
             """
         )
     )
+    await _persons(conn, persons_per_case)
     await _seal(
         conn,
         "case_file",

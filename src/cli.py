@@ -132,6 +132,9 @@ def demo_data(
 @app.command("seed-bench")
 def seed_bench(
     cases: Annotated[int, typer.Option(min=1, max=10_000_000, help="How many cases to add.")] = 100_000,
+    persons_per_case: Annotated[
+        int, typer.Option(min=1, max=50, help="People per case (the subject and others).")
+    ] = 1,
 ) -> None:
     """Add generated cases with transitions, referrals and redress actions (benchmarks; not in production)."""
     from sqlalchemy.ext.asyncio import create_async_engine
@@ -148,7 +151,7 @@ def seed_bench(
         engine = create_async_engine(with_url.database_url)
         try:
             async with engine.begin() as conn:
-                return await seed(conn, cases)
+                return await seed(conn, cases, persons_per_case=persons_per_case)
         finally:
             await engine.dispose()
 

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select, text, true
+from sqlalchemy import Select, and_, false, func, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.auth.principal import Principal
-from src.cases import policies
+from src.cases import names, policies
 from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
 from src.crypto import fields
 
@@ -93,8 +93,11 @@ async def list_cases(
         query = query.where(by_document.exists())
     if filters.get("q"):
         q = _like(filters["q"].lower())
+        # As written, or in any script and spelling: every folded word of q inside the person's skeleton.
+        folded = [Person.name_key.like(f"%{_like(t)}%") for t in names.tokens(filters["q"])]
+        written = func.lower(Person.full_name).like(f"%{q}%")
         by_name = select(Person.id).where(
-            Person.case_id == Case.id, func.lower(Person.full_name).like(f"%{q}%")
+            Person.case_id == Case.id, or_(written, and_(*folded)) if folded else written
         )
         query = query.where(or_(func.lower(Case.reference).like(f"{q}%"), by_name.exists()))
     if before is not None:

@@ -163,3 +163,15 @@ async def test_python_similarity_is_the_databases(db: AsyncSession) -> None:
     ).scalars()
     for (_, a, b), database in zip(pairs, found, strict=True):
         assert abs(names.similarity(a, b) - database) < 1e-6, (a, b)
+
+
+async def test_search_by_name_finds_every_script_and_spelling(
+    client: httpx.AsyncClient, consulate_a: Consulate
+) -> None:
+    case = await open_case(client, consulate_a.officer, abuse_body())  # Айдаралиев Медетбек
+    other = await open_case(client, consulate_a.officer, abuse_body(subject=_subject("Жумабеков Эрмек")))
+    for q in ("Айдаралиев", "Aydaraliyev", "medetbek aidaraliev", "Айдар"):
+        found = await client.get("/v1/cases", params={"q": q}, headers=consulate_a.officer.headers)
+        assert [c["id"] for c in found.json()["items"]] == [case["id"]], q
+    found = await client.get("/v1/cases", params={"q": "Zhumabekov"}, headers=consulate_a.officer.headers)
+    assert [c["id"] for c in found.json()["items"]] == [other["id"]]

@@ -15,8 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from src import benchdata, clock
 from src.audit.models import AuditEvent
 from src.auth.models import Organization
+from src.cases import names
+from src.cases.models import Case, Person
 from src.config import Settings
 from src.redress.models import LegalInstrument
+from src.referrals.models import Referral
 from src.reports.schemas import CaseReport
 from tests import factories
 from tests.cases.conftest import Consulate, abuse_body, child_body, open_case, trafficking_body
@@ -419,7 +422,7 @@ async def test_benchmark_data_is_what_the_reports_count(
 ) -> None:
     """`make bench` runs on this generator: its rows must be ones the application understands."""
     async with owner_engine.begin() as conn:
-        seeded = await benchdata.seed(conn, 400)
+        seeded = await benchdata.seed(conn, 400, persons_per_case=3)
     assert seeded.cases == 400 and seeded.transitions >= 400 and seeded.referrals > 0
     auditor = await factories.account(db, settings, client, "auditor")
     by_kind = (await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)).json()
@@ -436,3 +439,12 @@ async def test_benchmark_data_is_what_the_reports_count(
     assert any(row["median_days"] is not None for row in timeliness["rows"])
     redress = (await client.get("/v1/reports/redress", headers=auditor.headers)).json()
     assert redress["total"]["actions"] == seeded.redress_actions
+
+    # and its people and sealed fields are what intake would have stored
+    persons = (await db.execute(select(Person.full_name, Person.name_key, Person.position))).all()
+    assert len(persons) == 1200 and {p.position for p in persons} == {0, 1, 2}
+    assert all(names.skeleton(p.full_name) == p.name_key for p in persons)
+    case = await db.scalar(select(Case).limit(1))
+    referral = await db.scalar(select(Referral).limit(1))
+    assert case is not None and case.summary == "Generated case." and case.details == {}
+    assert referral is not None and referral.reason == "Generated referral."
