@@ -19,10 +19,12 @@ from typing import Any
 import httpx
 import structlog
 from sqlalchemy import text, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from src import clock
+from src.audit import service as audit
 from src.config import Settings
+from src.context import actor_var
 from src.crypto import fields
 from src.webhooks import signing
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -54,6 +56,16 @@ _ENDPOINT = text(
     "SELECT url, secret, previous_secret, previous_secret_expires_at, is_active FROM webhook_endpoint "
     "WHERE organization_id = :organization_id"
 )
+
+
+def _signing_secrets(organization: Any, endpoint: Any, now: datetime) -> list[str]:
+    """The current secret, and the previous one while its grace period lasts."""
+    secrets = [fields.unseal("webhook_endpoint", "secret", organization, endpoint["secret"]).decode()]
+    expires = endpoint["previous_secret_expires_at"]
+    if endpoint["previous_secret"] and expires is not None and expires > now:
+        previous = endpoint["previous_secret"]
+        secrets.append(fields.unseal("webhook_endpoint", "previous_secret", organization, previous).decode())
+    return secrets
 
 
 def backoff(attempts: int) -> timedelta:
@@ -121,14 +133,18 @@ class DeliveryWorker:
             return
         message_id = webhook_id(row["id"])
         now = clock.utcnow()
-        organization = row["organization_id"]
-        secrets = [fields.unseal("webhook_endpoint", "secret", organization, endpoint["secret"]).decode()]
-        expires = endpoint["previous_secret_expires_at"]
-        if endpoint["previous_secret"] and expires is not None and expires > now:
-            previous = endpoint["previous_secret"]
-            secrets.append(
-                fields.unseal("webhook_endpoint", "previous_secret", organization, previous).decode()
-            )
+        acting = actor_var.set(audit.SYSTEM)  # the worker acts for no caller, whatever task started it
+        try:
+            secrets = _signing_secrets(row["organization_id"], endpoint, now)
+        except fields.SealBroken as broken:
+            # Never sign with a secret we cannot vouch for; the failure is audited like any broken seal.
+            await self._record(row, status="failed", error="signing secret failed its integrity check")
+            async with self.engine.begin() as conn:
+                for record in broken.after_rollback:
+                    await record(AsyncSession(bind=conn))
+            return
+        finally:
+            actor_var.reset(acting)
         body = json.dumps(row["payload"], separators=(",", ":"), ensure_ascii=False).encode()
         timestamp = int(now.timestamp())
         headers = {

@@ -11,10 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from src import clock
+from src.audit.models import AuditEvent
 from src.auth.principal import Principal
 from src.auth.scopes import ROLE_SCOPES
 from src.config import Settings
@@ -325,3 +326,33 @@ async def test_endpoint_setup_rules(
 async def test_private_addresses_are_refused_unless_allowed(url: str) -> None:
     with pytest.raises(UrlRefused):
         await check_url(url, allow_private=False)
+
+
+async def test_a_tampered_signing_secret_signs_nothing_and_is_audited(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    consulate_a: Consulate,
+    partner: dict[str, Any],
+    receiver: Receiver,
+    worker: DeliveryWorker,
+) -> None:
+    secret = await _subscribe(client, partner, receiver.url)
+    organization_id = partner["admin"].organization.id
+    stored = await db.scalar(
+        select(WebhookEndpoint.secret_sealed).where(WebhookEndpoint.organization_id == organization_id)
+    )
+    assert stored is not None and secret.encode() not in stored  # sealed at rest
+    await db.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.organization_id == organization_id)
+        .values(secret_sealed=stored[:-1] + bytes([stored[-1] ^ 1]))
+    )
+    await db.commit()
+    await _refer(client, consulate_a.officer, partner)
+    await _drain(worker)
+    assert receiver.deliveries == []
+    delivery = await db.scalar(select(WebhookDelivery))
+    assert delivery is not None and delivery.status == "failed" and "integrity" in (delivery.last_error or "")
+    event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "integrity.failure"))
+    assert event is not None and event.resource_type == "webhook_endpoint"
+    assert event.resource_id == organization_id and event.actor_type == "system"
