@@ -1,4 +1,4 @@
-"""The migrations build exactly the schema the models describe (alembic's autogenerate finds nothing to do)."""
+"""The migrations build exactly the schema the models describe (autogenerate finds nothing to do)."""
 
 from __future__ import annotations
 
