@@ -188,6 +188,12 @@ async def seed(conn: AsyncConnection, cases: int, *, persons_per_case: int = 1, 
         )
     )
     await _persons(conn, persons_per_case)
+    await conn.execute(
+        text(
+            "INSERT INTO name_token (token) SELECT DISTINCT unnest(string_to_array(p.name_key, ' ')) "
+            "FROM case_person p JOIN bench_new b ON b.id = p.case_id ON CONFLICT DO NOTHING"
+        )
+    )
     await _seal(
         conn,
         "case_file",

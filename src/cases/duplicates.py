@@ -1,18 +1,24 @@
 """Possible duplicates of a case (the same person in another case the caller may see) and confirmed links.
 
-Candidates come from PostgreSQL: the subject's name skeleton against every person's, with pg_trgm's `%` on
-a GIN index (threshold names.CANDIDATE_SIMILARITY). They are then scored here: the token-aligned name score,
-birth date (exact, or year within one), citizenship and sex. Every candidate shown is audited as a read of
+Candidates come from PostgreSQL in two steps: the spellings of each word of the subject's skeleton are
+looked up in the dictionary of name words (`name_token`, pg_trgm `%` on a GIN index, then kept only if the
+name score would accept them), and persons holding a spelling of every word are found by array overlap on a
+GIN index of their skeleton's words. They are then scored here: the token-aligned name score, birth date
+(exact, or year within one), citizenship and sex. Every pair the score accepts passes both steps (checked on
+the labelled pairs in tests/unit/test_names.py). Every candidate shown is audited as a read of
 that case's reference, so the other case's access log shows who was told it exists.
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Text, and_, cast, func, literal_column, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src import clock
@@ -31,7 +37,8 @@ WEIGHTS = {"name": 0.55, "birth": 0.3, "citizenship": 0.1, "sex": 0.05}
 SHOWN = 0.7
 # Names under this are not the same person whatever else agrees.
 NAME_FLOOR = 0.7
-CANDIDATES = 200
+CANDIDATES = 2000
+_MAX_WORDS = 5
 SHOWN_AT_MOST = 20
 
 
@@ -78,20 +85,49 @@ def score(subject: Someone, other: Someone) -> tuple[float, list[str]]:
     return round(total, 3), reasons
 
 
+async def spellings(session: AsyncSession, words: list[str]) -> dict[str, list[str]]:
+    """For each word, the words in the dictionary close enough for the name score to accept them."""
+    await session.execute(text(f"SET LOCAL pg_trgm.similarity_threshold = {float(names.WORD_SIMILARITY)}"))
+    rows = await session.execute(
+        text(
+            "SELECT q.word, t.token FROM unnest(CAST(:words AS text[])) AS q(word) "
+            "JOIN name_token t ON t.token % q.word"
+        ),
+        {"words": words},
+    )
+    found: dict[str, list[str]] = {word: [word] for word in words}
+    for word, token in rows.all():
+        if token != word and names.token_similarity(word, token) >= NAME_FLOOR:
+            found[word].append(token)
+    return found
+
+
+def _names_like(words: list[str], found: dict[str, list[str]]) -> Any:
+    """Persons whose name holds a spelling of every word (of any two, for names of three words or more:
+    the score aligns the shorter name into the longer)."""
+    # Written as in the index's expression (a text constant, not a parameter) so the planner uses it.
+    tokens = func.string_to_array(Person.name_key, literal_column("' '"))
+
+    def has(word: str) -> Any:
+        return tokens.op("&&")(cast(found[word], ARRAY(Text)))
+
+    if len(words) <= 2:
+        return and_(*(has(w) for w in words))
+    return or_(*(and_(has(a), has(b)) for a, b in itertools.combinations(words[:_MAX_WORDS], 2)))
+
+
 async def candidates(session: AsyncSession, principal: Principal, case: Case) -> list[DuplicateCandidate]:
     subject = await session.scalar(select(Person).where(Person.case_id == case.id, Person.position == 0))
     if subject is None or not subject.name_key:
         return []
+    words = subject.name_key.split()
+    found = await spellings(session, words)
     linked = (
         select(CaseLink.other_case_id)
         .where(CaseLink.case_id == case.id)
         .union(select(CaseLink.case_id).where(CaseLink.other_case_id == case.id))
     )
     excluded = [case.id] + [i for i in (case.linked_case_id,) if i is not None]
-    # The index answers `%` under the transaction's threshold; similarity() orders what it found.
-    await session.execute(
-        text(f"SET LOCAL pg_trgm.similarity_threshold = {float(names.CANDIDATE_SIMILARITY)}")
-    )
     rows = (
         await session.execute(
             select(
@@ -106,7 +142,7 @@ async def candidates(session: AsyncSession, principal: Principal, case: Case) ->
             )
             .join(Case, Case.id == Person.case_id)
             .where(
-                Person.name_key.op("%")(subject.name_key),
+                _names_like(words, found),
                 Person.role.not_in(_NOT_A_MIGRANT),
                 Person.case_id.not_in(excluded),
                 Person.case_id.not_in(linked),
@@ -114,7 +150,6 @@ async def candidates(session: AsyncSession, principal: Principal, case: Case) ->
                 Case.anonymised_at.is_(None),
                 repository.readable_condition(principal),
             )
-            .order_by(func.similarity(Person.name_key, subject.name_key).desc())
             .limit(CANDIDATES)
         )
     ).all()

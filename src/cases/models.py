@@ -117,6 +117,8 @@ class Person(Base):
             postgresql_using="gin",
             postgresql_ops={"name_key": "gin_trgm_ops"},
         ),
+        # Duplicate search: persons holding a spelling of each word of a name (array overlap, ANDed).
+        Index("ix_case_person_name_tokens", text("string_to_array(name_key, ' ')"), postgresql_using="gin"),
         Index(
             "ix_case_person_document_number_index",
             "document_number_index",
@@ -195,6 +197,21 @@ class Assignment(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     __table_args__ = (Index("ix_case_assignment_case_id_at", "case_id", "at"),)
+
+
+class NameToken(Base):
+    """Every word that occurs in a person's name skeleton, once: the small dictionary the duplicate search
+    looks up spellings in with pg_trgm before it touches the million-row person table."""
+
+    __tablename__ = "name_token"
+
+    token: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    __table_args__ = (
+        Index(
+            "ix_name_token_trgm", "token", postgresql_using="gin", postgresql_ops={"token": "gin_trgm_ops"}
+        ),
+    )
 
 
 LINK_TYPES = ("duplicate", "related", "sibling", "same_perpetrator")

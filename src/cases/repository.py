@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select, text, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.auth.principal import Principal
 from src.cases import names, policies
-from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
+from src.cases.models import Assignment, Case, Consent, NameToken, Note, Person, Transition, Violation
 from src.crypto import fields
 
 REFERENCE_PREFIX = {"abuse": "ABU", "child_return": "CHR", "trafficking": "TIP"}
@@ -38,6 +39,15 @@ async def next_reference(session: AsyncSession, kind: str, year: int) -> str:
     prefix = REFERENCE_PREFIX[kind]
     number = await session.scalar(text(f"SELECT nextval('case_reference_{prefix.lower()}')"))
     return f"{prefix}-{year}-{number:06d}"
+
+
+async def remember_name_tokens(session: AsyncSession, name_keys: list[str]) -> None:
+    """Add the words of these skeletons to the dictionary the duplicate search reads."""
+    words = sorted({word for key in name_keys for word in key.split()})
+    if words:
+        await session.execute(
+            pg_insert(NameToken).values([{"token": w} for w in words]).on_conflict_do_nothing()
+        )
 
 
 async def next_transition_id(session: AsyncSession) -> int:

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select, true, tuple_, update
+from sqlalchemy import delete, select, text, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.audit import service as audit
@@ -33,6 +33,7 @@ class RetentionRun:
     anonymised: list[uuid.UUID] = field(default_factory=list)
     held: Counter[str] = field(default_factory=Counter)  # legal_hold | child_under_18 | child_age_unknown
     idempotency_records_removed: int = 0
+    name_tokens_removed: int = 0
 
 
 def _eighteenth_birthday(born: date) -> date:
@@ -170,6 +171,14 @@ async def run(
         after = (batch[-1].status_entered_at, batch[-1].id)
     if not dry_run:
         async with sessionmaker() as session, session.begin():
+            # Words no remaining name uses would still say that someone of that name was once in a case.
+            pruned = await session.execute(
+                text(
+                    "DELETE FROM name_token t WHERE NOT EXISTS (SELECT 1 FROM case_person p "
+                    "WHERE string_to_array(p.name_key, ' ') @> ARRAY[t.token::text])"
+                )
+            )
+            result.name_tokens_removed = pruned.rowcount  # type: ignore[attr-defined]
             removed = await session.execute(
                 delete(IdempotencyRecord).where(
                     IdempotencyRecord.created_at < now - timedelta(hours=settings.idempotency_keep_hours)

@@ -153,6 +153,7 @@ async def open_case(
     ]
     session.add_all(persons)
     await session.flush()
+    await repository.remember_name_tokens(session, [p.name_key for p in persons])
     session.add_all(
         Violation(
             case_id=case.id,

@@ -81,6 +81,7 @@ async def test_a_closed_case_past_its_period_is_anonymised_and_leaves_a_tombston
     assert await db.scalar(select(func.count()).select_from(Violation)) == violations_before
     assert await db.scalar(select(func.count()).select_from(Case)) == 2
     assert (await db.scalar(select(Person.name_key).where(Person.id == subject["id"]))) == ""
+    assert done.name_tokens_removed == 0  # "recent" still carries every word of the name
     tombstone = await db.scalar(select(AuditEvent).where(AuditEvent.action == "case.anonymise"))
     assert tombstone is not None and str(tombstone.resource_id) == due["id"]
     assert tombstone.actor_type == "system" and tombstone.detail["reason"] == "retention"
