@@ -17,6 +17,7 @@ tests/unit/name_pairs.tsv hold in the database, where the GIN index on the skele
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
@@ -157,13 +158,17 @@ def _edit_distance(a: str, b: str) -> int:
     return previous[len(b)]
 
 
+@functools.lru_cache(maxsize=65_536)  # the duplicate search scores the same words again and again
 def token_similarity(a: str, b: str) -> float:
-    """Two folded tokens: 1 - edit distance / length; a masculine and feminine form of one name (Karimov,
-    Karimova; Aziz, Aziza) are different people."""
+    """Two folded tokens: 1 - edit distance / length. A masculine and a feminine form of one name (Karimov,
+    Karimova; Aziz, Aziza) and a name with another built on it (Islom, Islomov) are different names."""
     if a == b:
         return 1.0
     if a + "a" == b or b + "a" == a:
         return 0.5
+    shorter, longer = sorted((a, b), key=len)
+    if len(longer) - len(shorter) >= 2 and longer.startswith(shorter):
+        return 0.5  # a name and one built on it: Islom, Islomov; Temir, Temirlan; Said, Saidali
     return 1.0 - _edit_distance(a, b) / max(len(a), len(b))
 
 
@@ -196,6 +201,7 @@ def score(a: str, b: str) -> float:
     return score_tokens(tokens(a), tokens(b))
 
 
+@functools.lru_cache(maxsize=65_536)
 def score_keys(a: str, b: str) -> float:
     """`score` of two stored skeletons."""
     return score_tokens(a.split(), b.split())

@@ -95,6 +95,12 @@ def test_similarity_is_pg_trgm_similarity_of_the_skeletons() -> None:
     assert names.trigrams("ab") == {"  a", " ab", "ab "}
 
 
+def test_a_name_built_on_another_is_another_name() -> None:
+    assert names.token_similarity("islom", "islomov") == 0.5
+    assert names.token_similarity("said", "saidali") == 0.5
+    assert names.score("Ислом Исломов", "Ислом Ислом") < names.SAME_PERSON
+
+
 def test_edit_distance_counts_a_transposition_as_one() -> None:
     assert names.token_similarity("cholpon", "chlopon") == pytest.approx(1 - 1 / 7)
 
