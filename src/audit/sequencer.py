@@ -30,14 +30,21 @@ _EVENT_COLUMNS = (
     "id, at, actor_type, actor_id, actor_organization_id, action, resource_type, resource_id, outcome, "
     "request_id, changed_fields, detail, txid::text AS txid"
 )
+# ORDER BY names the table's columns: a bare `txid` would mean the text output column of the same name,
+# which sorts "1000" before "998" and once chained events out of order, then tried to chain one twice.
+# NOT EXISTS keeps a chain written that way (or any chained event) from being appended again.
 _PENDING_FIRST = text(
     f"SELECT {_EVENT_COLUMNS} FROM audit_event "  # noqa: S608 (constant columns)
-    "WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY txid, id LIMIT :limit"
+    "WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) "
+    "AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = audit_event.id) "
+    "ORDER BY audit_event.txid, audit_event.id LIMIT :limit"
 )
 _PENDING_AFTER = text(
     f"SELECT {_EVENT_COLUMNS} FROM audit_event "  # noqa: S608 (constant columns)
     "WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) "
-    "AND (txid, id) > (CAST(:txid AS xid8), :id) ORDER BY txid, id LIMIT :limit"
+    "AND (txid, id) > (CAST(:txid AS xid8), :id) "
+    "AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = audit_event.id) "
+    "ORDER BY audit_event.txid, audit_event.id LIMIT :limit"
 )
 _APPEND = text("INSERT INTO audit_chain (seq, event_id, hash) VALUES (:seq, :event_id, :hash)")
 

@@ -334,3 +334,32 @@ def test_cli_verify_names_the_first_broken_seq(owner_url: str, settings: Setting
     assert done.returncode == 1, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["first_bad_seq"] == 3 and result["checked"] == 2 and result["reason"] == "hash mismatch"
+
+
+async def test_events_are_chained_in_transaction_order_across_a_power_of_ten(
+    owner_engine: AsyncEngine, app_engine: AsyncEngine, db: AsyncSession
+) -> None:
+    """Found by make bench: transaction ids 998, 999, 1000 were chained 1000, 998, 999 (sorted as text), and
+    the next batch then tried to chain 1000 again and failed for good."""
+    async with owner_engine.begin() as conn:
+        for txid in (9, 10, 8, 100, 99):  # all older than any running transaction
+            await conn.execute(
+                text(
+                    "INSERT INTO audit_event (actor_type, action, outcome, txid) "
+                    "VALUES ('system', :action, 's', CAST(:txid AS xid8))"
+                ),
+                {"action": f"tx{txid}", "txid": txid},
+            )
+    async with app_engine.connect() as conn:
+        assert await sequence_all(conn, limit=2) == 5  # batches of two cross 9 -> 10 and 99 -> 100
+    chained = (
+        await db.scalars(
+            select(AuditEvent.action)
+            .join(AuditChain, AuditChain.event_id == AuditEvent.id)
+            .order_by(AuditChain.seq)
+        )
+    ).all()
+    assert list(chained) == ["tx8", "tx9", "tx10", "tx99", "tx100"]
+    async with app_engine.connect() as conn:
+        assert await sequence_all(conn) == 0
+    assert (await _verify(app_engine)).ok
