@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from anyascii import anyascii
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -273,12 +274,13 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
     today = date.today()
     kinds = ["abuse"] * 18 + ["child_return"] * 8 + ["trafficking"] * 8
     referred = 0
+    first: CaseCreate | None = None
     for number, kind in enumerate(kinds):
         key, place, city = PLACES[number % len(PLACES)]
         opener = openers.get(key, coordinator)
-        case = await cases.create_case(
-            session, opener, CaseCreate.model_validate(_demo_case(rng, kind, place, city, today))
-        )
+        body = CaseCreate.model_validate(_demo_case(rng, kind, place, city, today))
+        first = first or body
+        case = await cases.create_case(session, opener, body)
         steps = rng.randint(0, 2) if kind != "trafficking" else rng.randint(0, 3)
         for _ in range(steps):
             target = sorted(workflow.WORKFLOWS[kind].targets(case.status) - {"closed"})
@@ -301,7 +303,19 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
                 ),
             )
             referred += 1
-    return len(kinds)
+    # The same migrant again, as a diaspora volunteer typed the name in Latin, surname last: intake shows
+    # the first case under possible_duplicates.
+    assert first is not None
+    given_first = " ".join(reversed(anyascii(first.subject.full_name).split()))
+    again = first.model_copy(
+        update={
+            "intake_channel": "diaspora",
+            "summary": "Called again from another phone about the same unpaid wages.",
+            "subject": first.subject.model_copy(update={"full_name": given_first, "document": None}),
+        }
+    )
+    await cases.create_case(session, openers["moscow"], again)
+    return len(kinds) + 1
 
 
 async def load_demo_data(settings: Settings, *, if_empty: bool) -> bool:

@@ -69,7 +69,7 @@ async def test_benchmark_data_does_not_stop_the_demo_from_loading(owner_url: str
     assert "added 50 cases" in seeded.stdout
     demo = _ukuk(owner_url, "demo-data", "--if-empty")
     assert demo.returncode == 0 and "demo data loaded" in demo.stdout, demo.stderr
-    assert await db.scalar(select(func.count()).select_from(Case)) == 50 + 34
+    assert await db.scalar(select(func.count()).select_from(Case)) == 50 + 35
 
 
 async def test_demo_data_loads_once_and_every_user_signs_in(
@@ -80,10 +80,12 @@ async def test_demo_data_loads_once_and_every_user_signs_in(
     assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)
     assert await db.scalar(select(func.count()).select_from(ConsulateJurisdiction)) >= 4
     kinds = dict((await db.execute(select(Case.kind, func.count()).group_by(Case.kind))).all())
-    assert kinds == {"abuse": 18, "child_return": 8, "trafficking": 8}
+    assert kinds == {"abuse": 19, "child_return": 8, "trafficking": 8}
     owners = set((await db.scalars(select(Case.owner_organization_id))).all())
     assert len(owners) == 4  # Moscow, Yekaterinburg, and routed to Novosibirsk and Almaty
     assert await db.scalar(select(func.count()).select_from(Referral)) == 3
+    shown = await db.scalar(select(AuditEvent).where(AuditEvent.action == "case.duplicates"))
+    assert shown is not None and len(shown.detail["case_ids"]) == 1  # the demo's migrant written twice
     assert await db.scalar(select(func.count()).select_from(Person).where(Person.full_name.like("% %"))) >= 34
     skipped = _ukuk(owner_url, "demo-data", "--if-empty")
     assert "skipped" in skipped.stdout
