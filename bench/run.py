@@ -1,7 +1,7 @@
 """`make bench`: generated data, then API requests timed in process, reported as ratios to a baseline request
 measured in the same run (these machines are shared and noisy; a ratio survives that, a millisecond does not).
 
-    python -m bench.run [--cases 100000] [--persons-per-case 10] [--repeat 20] [--record]
+    python -m bench.run [--cases 100000] [--persons-per-case 10] [--repeat 40] [--record]
 
 Database: BENCH_DATABASE_URL (an owner's URL; the database is used as is) or an embedded PostgreSQL in
 .ukuk/bench-pg (database ukuk_bench, kept between runs so the data is generated once). The baseline is the
@@ -227,7 +227,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--persons-per-case", type=int, default=10, help="10 x 100 000 = 1M persons")
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=40, help="timed requests per scenario (p95 of 40)")
     parser.add_argument("--record", action="store_true", help="write the ratios to bench/baselines.json")
     options = parser.parse_args()
     url = _database()
