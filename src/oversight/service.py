@@ -107,6 +107,9 @@ async def access_log(
         if case is None:
             raise audit.not_found(principal.actor, "case.access_log", "case", case_id)
     elif not (principal.role == "auditor" and AUDIT_READ in principal.scopes):
+        # Like every route naming a row: 404 for a case the caller cannot see, 403 for one it can.
+        if await cases.get_readable(session, principal, case_id) is None:
+            raise audit.not_found(principal.actor, "case.access_log", "case", case_id)
         raise audit.denied(
             principal.actor,
             "case.access_log",

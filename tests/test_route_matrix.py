@@ -1,0 +1,247 @@
+"""Every route of the app, walked from app.routes: each has an entry here saying what guards it, every one
+but the public few answers 401 without a token, and every route that names a row answers 404 (problem+json,
+nothing of the row) to a caller from another organization. A new route without an entry fails."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.config import Settings
+from tests import factories
+from tests.cases.conftest import abuse_body, open_case
+
+# What guards each route. public: no token. self: the caller's own sign-in. reference: codes and workflows
+# for every signed-in caller. directory: organizations, consulates, instruments (not secret). Scoped lists
+# (`*-list`) show only what the caller may see (tested per domain). The rest name a row of one organization:
+# case, referral, redress, delivery, webhook, account -- walked below with callers from another organization.
+ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): "public",
+    ("GET", "/readyz"): "public",
+    ("GET", "/metrics"): "public",
+    ("POST", "/v1/auth/token"): "public",
+    ("GET", "/v1/auth/me"): "self",
+    ("POST", "/v1/auth/logout"): "self",
+    ("POST", "/v1/organizations"): "directory",
+    ("GET", "/v1/organizations"): "directory",
+    ("GET", "/v1/organizations/{organization_id}"): "directory",
+    ("POST", "/v1/users"): "account-list",
+    ("GET", "/v1/users"): "account-list",
+    ("GET", "/v1/users/{user_id}"): "account",
+    ("POST", "/v1/clients"): "account-list",
+    ("GET", "/v1/clients"): "account-list",
+    ("GET", "/v1/clients/{client_id}"): "account",
+    ("POST", "/v1/consulates"): "directory",
+    ("GET", "/v1/consulates"): "directory",
+    ("GET", "/v1/consulates/route"): "directory",
+    ("GET", "/v1/consulates/{consulate_id}"): "directory",
+    ("GET", "/v1/taxonomies"): "reference",
+    ("GET", "/v1/taxonomies/{name}"): "reference",
+    ("GET", "/v1/workflows"): "reference",
+    ("POST", "/v1/cases"): "case-list",
+    ("GET", "/v1/cases"): "case-list",
+    ("GET", "/v1/cases/{case_id}"): "case",
+    ("PATCH", "/v1/cases/{case_id}"): "case",
+    ("POST", "/v1/cases/{case_id}/transitions"): "case",
+    ("POST", "/v1/cases/{case_id}/assign"): "case",
+    ("POST", "/v1/cases/{case_id}/notes"): "case",
+    ("GET", "/v1/cases/{case_id}/notes"): "case",
+    ("GET", "/v1/cases/{case_id}/timeline"): "case",
+    ("GET", "/v1/cases/{case_id}/duplicates"): "case",
+    ("POST", "/v1/cases/{case_id}/links"): "case",
+    ("GET", "/v1/cases/{case_id}/links"): "case",
+    ("PUT", "/v1/cases/{case_id}/legal-hold"): "case",
+    ("POST", "/v1/cases/{case_id}/referrals"): "case",
+    ("GET", "/v1/cases/{case_id}/access-log"): "case",
+    ("POST", "/v1/cases/{case_id}/redress"): "case",
+    ("GET", "/v1/cases/{case_id}/redress"): "case",
+    ("PATCH", "/v1/cases/{case_id}/redress/{redress_id}"): "redress",
+    ("POST", "/v1/referrals"): "referral-list",
+    ("GET", "/v1/referrals"): "referral-list",
+    ("GET", "/v1/referrals/{referral_id}"): "referral",
+    ("POST", "/v1/referrals/{referral_id}/accept"): "referral",
+    ("POST", "/v1/referrals/{referral_id}/decline"): "referral",
+    ("POST", "/v1/referrals/{referral_id}/complete"): "referral",
+    ("POST", "/v1/referrals/{referral_id}/withdraw"): "referral",
+    ("POST", "/v1/referrals/{referral_id}/updates"): "referral",
+    ("GET", "/v1/referrals/{referral_id}/updates"): "referral",
+    ("PUT", "/v1/organizations/{organization_id}/webhook"): "webhook",
+    ("GET", "/v1/organizations/{organization_id}/webhook"): "webhook",
+    ("GET", "/v1/webhook-deliveries"): "delivery-list",
+    ("POST", "/v1/webhook-deliveries/{delivery_id}/retry"): "delivery",
+    ("GET", "/v1/legal-instruments"): "directory",
+    ("GET", "/v1/legal-instruments/{instrument_id}"): "directory",
+    ("POST", "/v1/legal-instruments"): "directory",
+    ("GET", "/v1/audit/events"): "audit",
+    ("GET", "/v1/audit/verify"): "audit",
+    ("GET", "/v1/audit/checkpoint"): "audit",
+    ("GET", "/v1/audit/keys"): "audit",
+    ("GET", "/v1/audit/consistency"): "audit",
+    ("GET", "/v1/reports/cases"): "report",
+    ("GET", "/v1/reports/referrals"): "report",
+    ("GET", "/v1/reports/redress"): "report",
+    ("GET", "/v1/reports/timeliness"): "report",
+}
+CONSENT = {"purposes": ["referral", "partner_data_sharing"], "given_by": "self", "given_on": "2026-11-01"}
+
+
+def app_routes(app: Any) -> set[tuple[str, str]]:
+    found = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            path = getattr(context, "path", None) or route.path
+            found.update((method, path) for method in route.methods if method != "HEAD")
+    return found
+
+
+def test_every_route_has_an_entry(app: Any) -> None:
+    routes = app_routes(app)
+    assert routes - ROUTES.keys() == set(), "new route: say in ROUTES what guards it"
+    assert ROUTES.keys() - routes == set(), "ROUTES names a route the app no longer has"
+
+
+def _fill(path: str, ids: dict[str, str]) -> str:
+    for name, value in ids.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+async def test_every_route_but_the_public_ones_needs_a_token(app: Any, client: httpx.AsyncClient) -> None:
+    some = str(uuid.uuid4())
+    row_ids = ["case_id", "referral_id", "redress_id", "delivery_id", "organization_id", "user_id"]
+    row_ids += ["client_id", "consulate_id", "instrument_id"]
+    ids = {name: some for name in row_ids} | {"name": "violation_type"}
+    for method, path in sorted(app_routes(app)):
+        if ROUTES[(method, path)] == "public":
+            continue
+        answer = await client.request(
+            method, _fill(path, ids), json={} if method in ("POST", "PUT", "PATCH") else None
+        )
+        assert answer.status_code == 401, (method, path, answer.status_code)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+
+
+BODIES: dict[tuple[str, str], Any] = {
+    ("PATCH", "/v1/cases/{case_id}"): {"summary": "x"},
+    ("POST", "/v1/cases/{case_id}/transitions"): {"to": "closed", "reason": "x"},
+    ("POST", "/v1/cases/{case_id}/assign"): {"assignee_id": None},
+    ("POST", "/v1/cases/{case_id}/notes"): {"body": "x"},
+    ("POST", "/v1/cases/{case_id}/links"): {"case_id": "{other_case_id}", "type": "related"},
+    ("PUT", "/v1/cases/{case_id}/legal-hold"): {"hold": False},
+    ("POST", "/v1/cases/{case_id}/referrals"): {
+        "to_organization_id": "{partner_organization_id}",
+        "services": ["legal_aid"],
+        "reason": "x",
+        "share": ["basic"],
+    },
+    ("POST", "/v1/cases/{case_id}/redress"): {"forum": "court"},
+    ("PATCH", "/v1/cases/{case_id}/redress/{redress_id}"): {"status": "filed"},
+    ("POST", "/v1/referrals/{referral_id}/accept"): {},
+    ("POST", "/v1/referrals/{referral_id}/decline"): {"note": "x"},
+    ("POST", "/v1/referrals/{referral_id}/complete"): {},
+    ("POST", "/v1/referrals/{referral_id}/withdraw"): {"note": "x"},
+    ("POST", "/v1/referrals/{referral_id}/updates"): {"body": "x"},
+    ("PUT", "/v1/organizations/{organization_id}/webhook"): {
+        "url": "https://example.org/hook",
+        "events": ["referral.created"],
+    },
+}
+
+
+def _body(method: str, path: str, ids: dict[str, str]) -> Any:
+    body = BODIES.get((method, path))
+    if body is None:
+        return None
+    return {k: (_fill(v, ids) if isinstance(v, str) else v) for k, v in body.items()}
+
+
+@pytest.fixture
+async def world(db: AsyncSession, settings: Settings, client: httpx.AsyncClient) -> dict[str, Any]:
+    """Organization A's rows, and callers from organizations that do not own them."""
+    consulate_a = await factories.organization(db, kind="consulate", country="KG")
+    partner_p = await factories.organization(db, kind="partner", country="RU")
+    officer_a = await factories.account(db, settings, client, "officer", org=consulate_a)
+    supervisor_a = await factories.account(db, settings, client, "supervisor", org=consulate_a)
+    admin_p = await factories.account(db, settings, client, "admin", org=partner_p)
+    subscribed = await client.put(
+        f"/v1/organizations/{partner_p.id}/webhook",
+        json={"url": "http://127.0.0.1:9/hook", "events": ["referral.created"]},
+        headers=admin_p.headers,
+    )
+    assert subscribed.status_code == 200, subscribed.text
+    case = await open_case(client, officer_a, abuse_body(consent=CONSENT))
+    other = await open_case(client, officer_a, abuse_body())
+    referral = await client.post(
+        f"/v1/cases/{case['id']}/referrals",
+        json={
+            "to_organization_id": str(partner_p.id),
+            "services": ["legal_aid"],
+            "reason": "x",
+            "share": ["basic"],
+        },
+        headers=officer_a.headers,
+    )
+    assert referral.status_code == 201, referral.text
+    redress = await client.post(
+        f"/v1/cases/{case['id']}/redress", json={"forum": "court"}, headers=officer_a.headers
+    )
+    assert redress.status_code == 201, redress.text
+    deliveries = await client.get("/v1/webhook-deliveries", headers=admin_p.headers)
+    [delivery] = deliveries.json()["items"]
+    ids = {
+        "case_id": case["id"],
+        "other_case_id": other["id"],
+        "referral_id": referral.json()["id"],
+        "redress_id": redress.json()["id"],
+        "delivery_id": delivery["id"],
+        "organization_id": str(partner_p.id),
+        "partner_organization_id": str(partner_p.id),
+        "user_id": str(officer_a.user.id),
+    }
+    system = await client.post(
+        "/v1/clients",
+        json={"name": "case system", "organization_id": str(partner_p.id), "role": "partner"},
+        headers=admin_p.headers,
+    )
+    assert system.status_code == 201, system.text
+    ids["client_id"] = system.json()["client_id"]
+    foreign_consulate = await factories.organization(db, kind="consulate", country="KG")
+    foreign_partner = await factories.organization(db, kind="partner", country="RU")
+    strangers = {
+        "officer": await factories.account(db, settings, client, "officer", org=foreign_consulate),
+        "supervisor": await factories.account(db, settings, client, "supervisor", org=foreign_consulate),
+        "consulate admin": await factories.account(db, settings, client, "admin", org=foreign_consulate),
+        "partner": await factories.account(db, settings, client, "partner", org=foreign_partner),
+        "partner admin": await factories.account(db, settings, client, "admin", org=foreign_partner),
+    }
+    return {
+        "ids": ids,
+        "strangers": strangers,
+        "secrets": [case["reference"], "Айдаралиев"],
+        "owner": supervisor_a,
+    }
+
+
+async def test_a_row_of_another_organization_is_404_on_every_route_that_names_one(
+    app: Any, client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    ids, strangers = world["ids"], world["strangers"]
+    owned = {"case", "referral", "redress", "delivery", "webhook", "account"}
+    named = sorted(route for route in app_routes(app) if ROUTES[route] in owned)
+    assert len(named) == 28
+    for method, path in named:
+        for who, stranger in strangers.items():
+            headers = {**stranger.headers, "If-Match": '"1"'}
+            answer = await client.request(
+                method, _fill(path, ids), json=_body(method, path, ids), headers=headers
+            )
+            assert answer.status_code == 404, (method, path, who, answer.status_code, answer.text[:200])
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert all(secret not in answer.text for secret in world["secrets"])
