@@ -245,3 +245,16 @@ async def test_a_row_of_another_organization_is_404_on_every_route_that_names_on
             assert answer.status_code == 404, (method, path, who, answer.status_code, answer.text[:200])
             assert answer.headers["content-type"] == "application/problem+json"
             assert all(secret not in answer.text for secret in world["secrets"])
+
+
+async def test_found_by_schemathesis(client: httpx.AsyncClient, world: dict[str, Any]) -> None:
+    """A time given as a number was read as a Unix time; a referral page left out `next_cursor`."""
+    owner = world["owner"]
+    for query in ({"created_to": "0.5"}, {"created_from": "1700000000"}):
+        answer = await client.get("/v1/cases", params=query, headers=owner.headers)
+        assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+    assert (
+        await client.get("/v1/cases", params={"created_to": "2026-11-23"}, headers=owner.headers)
+    ).status_code == 200
+    page = await client.get("/v1/referrals", headers=owner.headers)
+    assert page.status_code == 200 and page.json()["next_cursor"] is None

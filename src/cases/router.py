@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
@@ -40,7 +39,7 @@ from src.db import DbSession
 from src.errors import NotFound, problem_responses
 from src.idempotency import IdempotencyKey
 from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
-from src.schemas import Page
+from src.schemas import IsoDateTime, Page
 
 router = APIRouter(prefix="/v1", responses=problem_responses(401, 422))
 
@@ -160,8 +159,8 @@ async def list_cases(
     status_: Annotated[str | None, Query(alias="status", max_length=32)] = None,
     assignee_id: uuid.UUID | None = None,
     occurred_country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: IsoDateTime | None = None,
+    created_to: IsoDateTime | None = None,
     overdue: bool | None = None,
     q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
     document_number: Annotated[

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -25,7 +24,7 @@ from src.oversight.schemas import (
     VerificationRead,
 )
 from src.pagination import Cursor, Limit, build_page, decode_cursor
-from src.schemas import Page
+from src.schemas import IsoDateTime, Page
 
 router = APIRouter(prefix="/v1", tags=["audit"], responses=problem_responses(401, 403, 422))
 
@@ -66,8 +65,8 @@ async def list_audit_events(
     actor_id: uuid.UUID | None = None,
     resource_id: uuid.UUID | None = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[IsoDateTime | None, Query(alias="from")] = None,
+    to: IsoDateTime | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[AuditEventRead]:

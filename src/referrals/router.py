@@ -88,7 +88,7 @@ async def send_inbound_referral(
     )
 
 
-@router.get("/referrals", response_model=Page[ReferralRead], response_model_exclude_none=True)
+@router.get("/referrals", response_model=Page[ReferralRead])
 async def list_referrals(
     request: Request,
     response: Response,
