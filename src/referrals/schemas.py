@@ -94,7 +94,8 @@ class SharedCase(OutputModel):
 class ReferralRead(OutputModel):
     id: uuid.UUID
     case_id: uuid.UUID | None = Field(
-        description="Only the sender's own case id; recipients work by referral."
+        default=None,
+        description="Only the sender's own case id (absent for recipients: they work by referral).",
     )
     from_organization_id: uuid.UUID
     to_organization_id: uuid.UUID
