@@ -226,6 +226,7 @@ async def world(db: AsyncSession, settings: Settings, client: httpx.AsyncClient)
         "strangers": strangers,
         "secrets": [case["reference"], "Айдаралиев"],
         "owner": supervisor_a,
+        "coordinator": await factories.account(db, settings, client, "coordinator"),
     }
 
 
@@ -248,7 +249,7 @@ async def test_a_row_of_another_organization_is_404_on_every_route_that_names_on
 
 
 async def test_found_by_schemathesis(client: httpx.AsyncClient, world: dict[str, Any]) -> None:
-    """A time given as a number was read as a Unix time; a referral page left out `next_cursor`."""
+    """Times and days given as numbers were read as Unix times; a referral page left out `next_cursor`."""
     owner = world["owner"]
     for query in ({"created_to": "0.5"}, {"created_from": "1700000000"}):
         answer = await client.get("/v1/cases", params=query, headers=owner.headers)
@@ -256,5 +257,8 @@ async def test_found_by_schemathesis(client: httpx.AsyncClient, world: dict[str,
     assert (
         await client.get("/v1/cases", params={"created_to": "2026-11-23"}, headers=owner.headers)
     ).status_code == 200
+    coordinator = world["coordinator"]
+    report = await client.get("/v1/reports/referrals", params={"to": "-3.4e-75"}, headers=coordinator.headers)
+    assert report.status_code == 422
     page = await client.get("/v1/referrals", headers=owner.headers)
     assert page.status_code == 200 and page.json()["next_cursor"] is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 import pydantic_core
@@ -18,6 +17,7 @@ from src.dependencies import AppSettings
 from src.errors import problem_responses
 from src.reports import export, service
 from src.reports.schemas import CASE_DIMENSIONS, CaseReport, RedressReport, ReferralReport, TimelinessReport
+from src.schemas import IsoDate
 
 CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The report."}
@@ -26,8 +26,8 @@ router = APIRouter(
     prefix="/v1/reports", tags=["reports"], responses={**CSV, **problem_responses(401, 403, 422)}
 )
 
-From = Annotated[date | None, Query(alias="from", description="First day (UTC) of creation, included.")]
-To = Annotated[date | None, Query(description="Last day (UTC) of creation, included.")]
+From = Annotated[IsoDate | None, Query(alias="from", description="First day (UTC) of creation, included.")]
+To = Annotated[IsoDate | None, Query(description="Last day (UTC) of creation, included.")]
 Format = Annotated[Literal["json", "csv"], Query(description="`csv`: RFC 4180, UTF-8 with a BOM.")]
 
 ReportT = TypeVar("ReportT", bound=BaseModel | dict[str, Any])
