@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(BIN)/uv)
 SYNCED := $(VENV)/.synced
 
-.PHONY: run test lint typecheck pytest openapi bench clean
+.PHONY: run test lint typecheck pytest fuzz openapi bench clean
 
 $(SYNCED): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ typecheck: $(SYNCED)
 
 pytest: $(SYNCED)
 	$(BIN)/pytest
+
+fuzz: $(SYNCED)  ## schemathesis per role, every phase, 100 examples per operation, a new seed each run
+	UKUK_FUZZ_EXAMPLES=$${UKUK_FUZZ_EXAMPLES:-100} UKUK_FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+	UKUK_FUZZ_SEED=random $(BIN)/pytest tests/test_schemathesis.py
 
 openapi: $(SYNCED)  ## regenerate the committed contract
 	$(BIN)/ukuk openapi --output openapi/openapi.json
