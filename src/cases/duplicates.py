@@ -224,10 +224,15 @@ async def create_link(
         changed_fields=("links",),
         detail={"case_ids": [str(other.id)], "type": body.type},
     )
+    return _link_read(link, other.id, other.reference)
+
+
+def _link_read(link: CaseLink, other_id: uuid.UUID, reference: str) -> LinkRead:
+    """A link as seen from one of its cases: `case_id` is the other end."""
     return LinkRead(
         id=link.id,
-        case_id=other.id,
-        reference=other.reference,
+        case_id=other_id,
+        reference=reference,
         type=link.type,
         created_by=link.created_by,
         created_at=link.created_at,
@@ -253,17 +258,7 @@ async def list_links(session: AsyncSession, principal: Principal, case_id: uuid.
             .order_by(CaseLink.created_at, CaseLink.id)
         )
     ).all()
-    links = [
-        LinkRead(
-            id=link.id,
-            case_id=other,
-            reference=reference,
-            type=link.type,
-            created_by=link.created_by,
-            created_at=link.created_at,
-        )
-        for link, other, reference in rows
-    ]
+    links = [_link_read(link, other, reference) for link, other, reference in rows]
     await audit.record(
         session,
         principal.actor,

@@ -136,12 +136,17 @@ def trigrams(key: str) -> set[str]:
     return found
 
 
-def similarity(a: str, b: str) -> float:
-    """pg_trgm `similarity()` of two names' skeletons: shared trigrams over all trigrams."""
-    left, right = trigrams(skeleton(a)), trigrams(skeleton(b))
+def key_similarity(a: str, b: str) -> float:
+    """pg_trgm `similarity()` of two skeletons (or two name words): shared trigrams over all trigrams."""
+    left, right = trigrams(a), trigrams(b)
     if not left or not right:
         return 0.0
     return len(left & right) / len(left | right)
+
+
+def similarity(a: str, b: str) -> float:
+    """pg_trgm `similarity()` of two names' skeletons."""
+    return key_similarity(skeleton(a), skeleton(b))
 
 
 def _edit_distance(a: str, b: str) -> int:

@@ -148,11 +148,6 @@ def test_the_dictionary_search_finds_every_word_the_score_accepts() -> None:
         for word in left:
             for other in right:
                 if names.token_similarity(word, other) >= 0.7:
-                    accepted.append(_word_similarity(word, other))
+                    accepted.append(names.key_similarity(word, other))
     assert len(accepted) > 300
     assert min(accepted) >= names.WORD_SIMILARITY
-
-
-def _word_similarity(a: str, b: str) -> float:
-    left, right = names.trigrams(a), names.trigrams(b)
-    return len(left & right) / len(left | right)
