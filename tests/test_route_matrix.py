@@ -262,3 +262,198 @@ async def test_found_by_schemathesis(client: httpx.AsyncClient, world: dict[str,
     assert report.status_code == 422
     page = await client.get("/v1/referrals", headers=owner.headers)
     assert page.status_code == 200 and page.json()["next_cursor"] is None
+
+
+# The other half: every route, called by every role from the organizations that own its rows (consulate A
+# owns the case; partner P receives its referral and owns the webhook, delivery and API client), with valid
+# bodies, so that only the guard decides. Columns, in CALLERS order:
+#   officer, supervisor, consulate admin (consulate A), coordinator (ministry), partner, partner admin
+#   (partner P), auditor, oversight admin, platform admin (ministry admin).
+# y: the guard lets the caller through (2xx, or 409/412/422 from the state earlier callers left);
+# F: 403 problem+json (a row the caller may see, an action the role may not take), audited `denied`;
+# N: 404 problem+json (a row the caller may not see). DESIGN.md "Who sees what" is the source of each row.
+CALLERS = (
+    "officer",
+    "supervisor",
+    "c-admin",
+    "coordinator",
+    "partner",
+    "p-admin",
+    "auditor",
+    "o-admin",
+    "platform",
+)
+MATRIX: dict[tuple[str, str], str] = {
+    ("GET", "/v1/auth/me"): "yyyyyyyyy",
+    ("POST", "/v1/organizations"): "FFFFFFFFy",
+    ("GET", "/v1/organizations"): "yyyyyyyyy",
+    ("GET", "/v1/organizations/{organization_id}"): "yyyyyyyyy",
+    ("POST", "/v1/users"): "NNNNFyNNy",
+    ("GET", "/v1/users"): "FFyFFyFyy",
+    ("GET", "/v1/users/{user_id}"): "FFyNNNNNy",
+    ("POST", "/v1/clients"): "NNNNFyNNy",
+    ("GET", "/v1/clients"): "FFyFFyFyy",
+    ("GET", "/v1/clients/{client_id}"): "NNNNFyNNy",
+    ("POST", "/v1/consulates"): "FFFFFFFFy",
+    ("GET", "/v1/consulates"): "yyyyyyyyy",
+    ("GET", "/v1/consulates/route"): "yyyyyyyyy",
+    ("GET", "/v1/consulates/{consulate_id}"): "yyyyyyyyy",
+    ("GET", "/v1/taxonomies"): "yyyyyyyyy",
+    ("GET", "/v1/taxonomies/{name}"): "yyyyyyyyy",
+    ("GET", "/v1/workflows"): "yyyyyyyyy",
+    ("POST", "/v1/cases"): "yyFyFFFFF",
+    ("GET", "/v1/cases"): "yyyyyyyyy",  # scoped: each sees only its own (tests/cases)
+    ("GET", "/v1/cases/{case_id}"): "yyNyNNNNN",
+    ("PATCH", "/v1/cases/{case_id}"): "yyNFNNNNN",
+    ("POST", "/v1/cases/{case_id}/transitions"): "yyNFNNNNN",
+    ("POST", "/v1/cases/{case_id}/assign"): "FyNFNNNNN",
+    ("POST", "/v1/cases/{case_id}/notes"): "yyNFNNNNN",
+    ("GET", "/v1/cases/{case_id}/notes"): "yyNyNNNNN",
+    ("GET", "/v1/cases/{case_id}/timeline"): "yyNyNNNNN",
+    ("GET", "/v1/cases/{case_id}/duplicates"): "yyNyNNNNN",
+    ("POST", "/v1/cases/{case_id}/links"): "yyNFNNNNN",
+    ("GET", "/v1/cases/{case_id}/links"): "yyNyNNNNN",
+    ("PUT", "/v1/cases/{case_id}/legal-hold"): "FyNFNNNNN",
+    ("POST", "/v1/cases/{case_id}/referrals"): "yyNFNNNNN",
+    ("GET", "/v1/cases/{case_id}/access-log"): "FyNFNNyNN",
+    ("POST", "/v1/cases/{case_id}/redress"): "yyNFNNNNN",
+    ("GET", "/v1/cases/{case_id}/redress"): "yyNyNNNNN",
+    ("PATCH", "/v1/cases/{case_id}/redress/{redress_id}"): "yyNFNNNNN",
+    ("POST", "/v1/referrals"): "FFFFyFFFF",  # inbound referrals come from partners
+    ("GET", "/v1/referrals"): "yyyyyyyyy",  # scoped: sent or received by the caller's organization
+    ("GET", "/v1/referrals/{referral_id}"): "yyNNyNNNN",
+    ("POST", "/v1/referrals/{referral_id}/accept"): "FFNNyNNNN",
+    ("POST", "/v1/referrals/{referral_id}/decline"): "FFNNyNNNN",
+    ("POST", "/v1/referrals/{referral_id}/complete"): "FFNNyNNNN",
+    ("POST", "/v1/referrals/{referral_id}/withdraw"): "FyNNFNNNN",
+    ("POST", "/v1/referrals/{referral_id}/updates"): "yyNNyNNNN",
+    ("GET", "/v1/referrals/{referral_id}/updates"): "yyNNyNNNN",
+    ("PUT", "/v1/organizations/{organization_id}/webhook"): "NNNNFyNNy",
+    ("GET", "/v1/organizations/{organization_id}/webhook"): "NNNNFyNNy",
+    ("GET", "/v1/webhook-deliveries"): "yyyyyyyyy",  # scoped: the caller's organization's deliveries
+    ("POST", "/v1/webhook-deliveries/{delivery_id}/retry"): "NNNNFyNNN",
+    ("GET", "/v1/legal-instruments"): "yyyyyyyyy",
+    ("GET", "/v1/legal-instruments/{instrument_id}"): "yyyyyyyyy",
+    ("POST", "/v1/legal-instruments"): "FFFyFFFFF",  # coordinators keep the legal content
+    ("GET", "/v1/audit/events"): "FyFFFFyFF",  # supervisors: their own cases' events
+    ("GET", "/v1/audit/verify"): "FFFFFFyFF",
+    ("GET", "/v1/audit/checkpoint"): "FFFFFFyFF",
+    ("GET", "/v1/audit/keys"): "yyyyyyyyy",  # public keys, for anyone to pin
+    ("GET", "/v1/audit/consistency"): "FFFFFFyFF",
+    ("GET", "/v1/reports/cases"): "FFFyFFyFF",
+    ("GET", "/v1/reports/referrals"): "FFFyFFyFF",
+    ("GET", "/v1/reports/redress"): "FFFyFFyFF",
+    ("GET", "/v1/reports/timeliness"): "FFFyFFyFF",
+}
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/v1/audit/consistency"): {"from_size": "0", "to_size": "0"},
+    ("GET", "/v1/consulates/route"): {"country": "RU", "region": "RU-MOW", "sending_country": "KG"},
+}
+
+
+def _creating_bodies(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
+    """Valid bodies for the routes that create a row from nothing, new names each call."""
+    tag = uuid.uuid4().hex[:8].upper()
+    inbound = abuse_body(occurred={"country": "RU", "region": "RU-MOW"})
+    del inbound["intake_channel"]
+    return {
+        ("POST", "/v1/organizations"): {"name": f"NGO {tag}", "kind": "partner", "country": "RU"},
+        ("POST", "/v1/users"): {
+            "username": f"new.{tag.lower()}",
+            "password": "a-long-pass-phrase",
+            "organization_id": ids["partner_organization_id"],
+            "role": "partner",
+        },
+        ("POST", "/v1/clients"): {
+            "name": f"system {tag}",
+            "organization_id": ids["partner_organization_id"],
+            "role": "partner",
+        },
+        ("POST", "/v1/consulates"): {
+            "name": f"CG {tag}",
+            "country": "KG",
+            "jurisdiction": [{"country": "RU", "region": "RU-SVE"}],
+        },
+        ("POST", "/v1/legal-instruments"): {
+            "code": f"KG-TJ-{tag}",
+            "kind": "bilateral_agreement",
+            "title": {"en": "Agreement on labour migration", "ru": "Соглашение о трудовой миграции"},
+            "parties": ["KG", "TJ"],
+            "signed_on": "2026-03-01",
+            "unverified": True,
+        },
+        ("POST", "/v1/cases"): abuse_body(),
+        ("POST", "/v1/referrals"): inbound | {"services": ["legal_aid"], "urgency": "high"},
+        ("POST", "/v1/referrals/{referral_id}/complete"): {"note": "done"},
+    }
+
+
+def test_the_matrix_names_every_route_but_the_public_ones() -> None:
+    assert set(MATRIX) == {route for route, guard in ROUTES.items() if guard != "public"} - {
+        ("POST", "/v1/auth/logout")  # signs the caller out: tests/auth
+    }
+    assert all(len(row) == len(CALLERS) and set(row) <= set("yFN") for row in MATRIX.values())
+
+
+async def _denials(db: AsyncSession) -> int:
+    from sqlalchemy import func, select
+
+    from src.audit.models import AuditEvent
+
+    return int(await db.scalar(select(func.count()).where(AuditEvent.outcome == "denied")) or 0)
+
+
+async def test_every_role_gets_the_documented_answer_on_every_route(
+    app: Any, client: httpx.AsyncClient, world: dict[str, Any], db: AsyncSession, settings: Settings
+) -> None:
+    ids, owner = dict(world["ids"]), world["owner"]
+    consulate_a = owner.organization
+    partner_p = await db.get(type(consulate_a), uuid.UUID(ids["partner_organization_id"]))
+    platform = await factories.account(db, settings, client, "admin")
+    routed = await client.post(
+        "/v1/consulates",
+        json={"name": "CG Moscow", "country": "KG", "jurisdiction": [{"country": "RU", "region": "RU-MOW"}]},
+        headers=platform.headers,
+    )
+    assert routed.status_code == 201, routed.text
+    instruments = await client.get("/v1/legal-instruments", headers=owner.headers)
+    ids |= {
+        "name": "violation_type",
+        "consulate_id": routed.json()["id"],
+        "instrument_id": instruments.json()["items"][0]["id"],
+    }
+    callers = dict(
+        zip(
+            CALLERS,
+            [
+                await factories.account(db, settings, client, "officer", org=consulate_a),
+                owner,
+                await factories.account(db, settings, client, "admin", org=consulate_a),
+                world["coordinator"],
+                await factories.account(db, settings, client, "partner", org=partner_p),
+                await factories.account(db, settings, client, "admin", org=partner_p),
+                await factories.account(db, settings, client, "auditor"),
+                await factories.account(db, settings, client, "admin", kind="oversight"),
+                platform,
+            ],
+            strict=True,
+        )
+    )
+    wrong = []
+    for (method, path), row in sorted(MATRIX.items()):
+        for (who, caller), expected in zip(callers.items(), row, strict=True):
+            body = _creating_bodies(ids).get((method, path)) or _body(method, path, ids)
+            headers = {**caller.headers, "If-Match": '"1"', "Idempotency-Key": uuid.uuid4().hex}
+            denials = await _denials(db)
+            answer = await client.request(
+                method, _fill(path, ids), params=QUERIES.get((method, path)), json=body, headers=headers
+            )
+            status = answer.status_code
+            got = {403: "F", 404: "N"}.get(status, "y" if status < 300 or status in (409, 412, 422) else "?")
+            if got != expected:
+                wrong.append(f"{method} {path} {who}: expected {expected}, got {status} {answer.text[:120]}")
+            elif got in "FN" and answer.headers["content-type"] != "application/problem+json":
+                wrong.append(f"{method} {path} {who}: {status} is not problem+json")
+            elif got == "F" and await _denials(db) != denials + 1:
+                wrong.append(f"{method} {path} {who}: 403 without a `denied` audit event")
+    assert not wrong, "\n".join(wrong)

@@ -36,6 +36,9 @@ from src.referrals.views import ALL_GROUPS, shared_case
 from src.webhooks import service as webhooks
 
 REQUIRED_CONSENT = frozenset({"referral", "partner_data_sharing"})
+# DESIGN.md "Who sees what": on a consulate's or ministry's side supervisors withdraw (an officer sends, a
+# coordinator sends); a partner withdraws the inbound referrals its organization sent.
+WITHDRAWING_ROLES = frozenset({"supervisor", "partner"})
 # action -> (who: sender | recipient, from statuses, to status, note required)
 ACTIONS: dict[str, tuple[str, frozenset[str], str, bool]] = {
     "accept": ("recipient", frozenset({"pending"}), "accepted", False),
@@ -306,6 +309,8 @@ async def act(
         raise _denied(
             principal, f"referral.{action}", referral.id, f"Only the {who} may {action} this referral."
         )
+    if action == "withdraw" and principal.role not in WITHDRAWING_ROLES:
+        raise _denied(principal, "referral.withdraw", referral.id, "A supervisor withdraws referrals.")
     if note_required and not note:
         raise Unprocessable(
             f"To {action} a referral, say why in `note`.",

@@ -16,7 +16,7 @@ from src.auth import policies as auth_policies
 from src.auth.models import Organization
 from src.auth.principal import Principal
 from src.config import Settings
-from src.errors import Forbidden, NotFound, Unprocessable
+from src.errors import NotFound, Unprocessable
 from src.webhooks import signing
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 from src.webhooks.schemas import WebhookConfig
@@ -157,7 +157,13 @@ async def retry(session: AsyncSession, principal: Principal, delivery_id: uuid.U
     if delivery is None:
         raise audit.not_found(principal.actor, "webhook_delivery.retry", "webhook_delivery", delivery_id)
     if principal.role != "admin":
-        raise Forbidden("Only the organization's admin retries deliveries.")
+        raise audit.denied(
+            principal.actor,
+            "webhook_delivery.retry",
+            "webhook_delivery",
+            delivery.id,
+            "Only the organization's admin retries deliveries.",
+        )
     now = clock.utcnow()
     await session.execute(
         update(WebhookDelivery)
