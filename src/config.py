@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     db_idle_in_transaction_timeout_ms: int = Field(default=30_000, ge=100)
+    # Client-side limits for a network that stops answering (statement_timeout needs a server that hears):
+    # connecting, and any one command; keep the second above the statement timeout.
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    db_command_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # How long a request waits for a pooled connection before it answers 503.
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     jwt_private_key: SecretStr | None = None  # PEM, EC P-256; generated into data_dir outside production
     jwt_issuer: str = "ukuk"

@@ -46,7 +46,11 @@ def connect_args(settings: Settings) -> dict[str, Any]:
     if settings.db_app_role:
         # Act as the restricted role whatever the login role is: audit tables take INSERT only.
         server_settings["role"] = settings.db_app_role
-    return {"server_settings": server_settings}
+    return {
+        "server_settings": server_settings,
+        "timeout": settings.db_connect_timeout_seconds,
+        "command_timeout": settings.db_command_timeout_seconds,
+    }
 
 
 def create_engine(settings: Settings, url: str) -> AsyncEngine:
@@ -54,6 +58,7 @@ def create_engine(settings: Settings, url: str) -> AsyncEngine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args=connect_args(settings),

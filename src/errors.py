@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from src.i18n import negotiate, problem_title
@@ -237,7 +238,7 @@ _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
-    if isinstance(exc, ConnectionError | TimeoutError):
+    if isinstance(exc, OSError | PoolTimeout):
         return True
     if not isinstance(exc, DBAPIError):
         return False
@@ -272,7 +273,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _database_error)
-    app.add_exception_handler(ConnectionError, _database_error)
+    # Raised raw by the driver when it cannot reach the server: refused, timed out, or a socket file missing
+    # while PostgreSQL restarts (FileNotFoundError). ConnectionError and TimeoutError are OSErrors too.
+    app.add_exception_handler(OSError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(Exception, _unhandled)
 
 

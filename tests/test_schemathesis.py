@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.config import Settings
 from tests import factories
+from tests.serving import serve
 
 ROLES = ["officer", "supervisor", "coordinator", "partner", "auditor", "admin"]
 CHECKS = "not_a_server_error,response_schema_conformance,negative_data_rejection,ignored_auth,use_after_free"
@@ -28,53 +27,11 @@ SEED = os.environ.get("UKUK_FUZZ_SEED", "20261123")  # "random": a new one each 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(owner_url: str, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`ukuk serve` as a real process on the test database, with the suite's keys."""
-    assert settings.jwt_private_key is not None
-    port = _free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": owner_url,
-        "UKUK_ENV": "test",
-        "UKUK_DATA_DIR": str(settings.data_dir),
-        "UKUK_JWT_PRIVATE_KEY": settings.jwt_private_key.get_secret_value(),
-        "UKUK_AUDIT_SEQUENCER_ENABLED": "false",
-        "UKUK_WEBHOOK_WORKER_ENABLED": "false",
-        "UKUK_WEBHOOK_ALLOW_PRIVATE": "true",
-        "UKUK_LOG_LEVEL": "WARNING",
-        "UKUK_PASSWORD_HASH_TIME_COST": "1",
-        "UKUK_PASSWORD_HASH_MEMORY_KIB": "1024",
-    }
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "src.cli", "serve", "--port", str(port), "--no-migrate"],
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"ukuk serve did not start:\n{log.read_text()[-2000:]}")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serve(owner_url, settings, tmp_path_factory.mktemp("serve") / "serve.log") as server:
+        yield server.url
 
 
 @pytest.mark.parametrize("role", ROLES)
