@@ -331,6 +331,7 @@ def retention_run(
     typer.echo(f"{verb} {len(done.anonymised)} cases; held: {held}")
     if not dry_run:
         typer.echo(f"removed {done.idempotency_records_removed} idempotency records past their replay window")
+        typer.echo(f"removed {done.rate_counters_removed} search-budget counters older than an hour")
 
 
 @app.command()

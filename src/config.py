@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = Field(default=50, ge=1)
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Name and document searches (GET /v1/cases?q= or ?document_number=, GET /v1/cases/{id}/duplicates) per
+    # caller per minute, shared by every API process: beyond it 429 + Retry-After.
+    search_max_per_minute: int = Field(default=60, ge=1, le=100_000)
 
     audit_sequencer_enabled: bool = True
     audit_sequencer_interval_seconds: float = Field(default=0.2, gt=0)

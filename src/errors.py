@@ -251,12 +251,18 @@ def is_database_unavailable(exc: BaseException) -> bool:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if not is_database_unavailable(exc):
         return await _unhandled(request, exc)
-    log.error("database_unavailable", error_class=type(exc).__name__)
+    sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
+    log.error("database_unavailable", error_class=type(exc).__name__, sqlstate=sqlstate or None)
+    detail = (
+        "The request ran longer than the database allows (statement timeout); retry later or narrow it."
+        if sqlstate == "57014"
+        else "The database is unavailable; retry later."
+    )
     return problem_response(
         503,
         ServiceUnavailable.code,
         ServiceUnavailable.title,
-        "The database is unavailable; retry later.",
+        detail,
         headers={"Retry-After": "1"},
         request=request,
     )

@@ -210,6 +210,31 @@ async def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones(
             assert await asyncio.to_thread(served.process.wait, 30) == 0
 
 
+async def test_a_statement_past_statement_timeout_answers_503_and_writes_nothing(
+    database: Database, owner: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    with serve(database.url, settings, tmp_path / "serve.log", UKUK_DB_STATEMENT_TIMEOUT_MS="300") as served:
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as http:
+            officer = await _officer(owner, settings, http)
+            case = (await http.post("/v1/cases", json=abuse_body(), headers=officer.headers)).json()
+            async with owner.connect() as blocker:
+                await blocker.execute(
+                    text("SELECT 1 FROM case_file WHERE id = :id FOR UPDATE"), {"id": case["id"]}
+                )
+                started = asyncio.get_running_loop().time()
+                answer = await http.patch(
+                    f"/v1/cases/{case['id']}",
+                    json={"summary": "Never written."},
+                    headers={**officer.headers, "If-Match": f'"{case["version"]}"'},
+                )
+                seconds = asyncio.get_running_loop().time() - started
+                await blocker.rollback()
+            assert _is_503_problem(answer) and "statement timeout" in answer.json()["detail"], answer.text
+            assert seconds < 5, seconds
+            read = await http.get(f"/v1/cases/{case['id']}", headers=officer.headers)
+            assert read.json()["summary"] == case["summary"] and read.json()["version"] == case["version"]
+
+
 async def _until_waiting_on_a_lock(engine: AsyncEngine) -> None:
     for _ in range(100):
         async with engine.connect() as conn:

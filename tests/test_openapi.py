@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -52,3 +53,61 @@ def test_contract_paths_of_this_issue_are_served(app: Any) -> None:
 def test_errors_are_declared_as_problem_json(app: Any) -> None:
     operation = app.openapi()["paths"]["/v1/users/{user_id}"]["get"]
     assert "application/problem+json" in operation["responses"]["404"]["content"]
+
+
+_UNBOUNDED_QUANTIFIER = re.compile(r"(?<!\\)[*+]|\{\d+,\}")
+_FIXED_FORMATS = {"uuid", "date", "date-time"}
+
+
+def _bounded_string(schema: dict[str, Any]) -> bool:
+    if any(key in schema for key in ("maxLength", "enum", "const")) or schema.get("format") in _FIXED_FORMATS:
+        return True
+    pattern = schema.get("pattern", "")
+    return pattern.startswith("^") and pattern.endswith("$") and not _UNBOUNDED_QUANTIFIER.search(pattern)
+
+
+def test_every_string_list_and_map_a_caller_sends_is_bounded(app: Any) -> None:
+    """Bodies are capped at 1 MiB, but every input string also has a maxLength (or an anchored pattern of
+    bounded length, an enum, a fixed format), every list a maxItems and every map a maxProperties; every paged list takes at most 200 a page."""
+    spec = app.openapi()
+    components = spec["components"]["schemas"]
+    unbounded: list[str] = []
+    seen: set[str] = set()
+    pages: list[float] = []
+
+    def walk(schema: dict[str, Any], where: str) -> None:
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            if name in seen:
+                return
+            seen.add(name)
+            schema, where = components[name], name
+        for key in ("anyOf", "oneOf", "allOf"):
+            for branch in schema.get(key, []):
+                walk(branch, where)
+        kind = schema.get("type")
+        if kind == "string" and not _bounded_string(schema):
+            unbounded.append(f"{where}: string")
+        if kind == "array":
+            if "maxItems" not in schema:
+                unbounded.append(f"{where}: array")
+            walk(schema.get("items", {}), f"{where}[]")
+        for name, field in schema.get("properties", {}).items():
+            walk(field, f"{where}.{name}")
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            if "maxProperties" not in schema:
+                unbounded.append(f"{where}: map")
+            walk(extra, f"{where}{{*}}")
+
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                walk(parameter["schema"], f"{method} {path} ?{parameter['name']}")
+                if parameter["name"] == "limit":
+                    pages.append(parameter["schema"].get("maximum", float("inf")))
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                walk(content["schema"], f"{method} {path} body")
+    assert len(seen) > 20, "the walk reached the input models"
+    assert unbounded == []
+    assert len(pages) >= 8 and max(pages) <= 200, "every page is capped at 200"

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select, text, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from src import ratelimit
 from src.audit import service as audit
 from src.cases.models import Case, Note, Person, Transition, Violation
 from src.config import Settings
@@ -34,6 +35,7 @@ class RetentionRun:
     held: Counter[str] = field(default_factory=Counter)  # legal_hold | child_under_18 | child_age_unknown
     idempotency_records_removed: int = 0
     name_tokens_removed: int = 0
+    rate_counters_removed: int = 0
 
 
 def _eighteenth_birthday(born: date) -> date:
@@ -185,6 +187,7 @@ async def run(
                 )
             )
             result.idempotency_records_removed = removed.rowcount  # type: ignore[attr-defined]
+            result.rate_counters_removed = await ratelimit.prune(session, now)
     return result
 
 

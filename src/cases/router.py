@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
-from src import clock, i18n, idempotency
+from src import clock, i18n, idempotency, ratelimit
 from src.auth.dependencies import CurrentPrincipal
 from src.cases import duplicates, service, workflow
 from src.cases.schemas import (
@@ -36,10 +36,14 @@ from src.cases.schemas import (
 )
 from src.cases.taxonomies import TAXONOMIES
 from src.db import DbSession
+from src.dependencies import AppSettings
 from src.errors import NotFound, problem_responses
 from src.idempotency import IdempotencyKey
 from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.schemas import IsoDateTime, Page
+
+# The budget name searches spend (and the audit action of a refused one).
+SEARCH = "case.search"
 
 router = APIRouter(prefix="/v1", responses=problem_responses(401, 422))
 
@@ -154,6 +158,7 @@ async def list_cases(
     request: Request,
     response: Response,
     session: DbSession,
+    settings: AppSettings,
     principal: CurrentPrincipal,
     kind: CaseKind | None = None,
     status_: Annotated[str | None, Query(alias="status", max_length=32)] = None,
@@ -187,6 +192,8 @@ async def list_cases(
         "document_number": document_number,
     }
     before = uuid_after(decode_cursor(cursor, 1))
+    if q is not None or document_number is not None:
+        await ratelimit.spend(session, principal, SEARCH, per_window=settings.search_max_per_minute)
     rows = await service.list_cases(session, principal, filters=filters, before=before, limit=limit + 1)
     now = clock.utcnow()
     items = [
@@ -326,9 +333,10 @@ async def read_case_timeline(
     responses=problem_responses(404),
 )
 async def list_case_duplicates(
-    session: DbSession, principal: CurrentPrincipal, case_id: CaseId
+    session: DbSession, settings: AppSettings, principal: CurrentPrincipal, case_id: CaseId
 ) -> DuplicateList:
     """Cases you may see whose people look like this case's subject, best first (at most 20), with reasons."""
+    await ratelimit.spend(session, principal, SEARCH, per_window=settings.search_max_per_minute)
     return DuplicateList(items=await duplicates.list_duplicates(session, principal, case_id))
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from src import clock
 from src.cases.taxonomies import codes
@@ -106,7 +114,31 @@ Code = Annotated[str, StringConstraints(max_length=40)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
-Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)]
+_AMOUNT_TEXT = re.compile(r"^[0-9]{1,13}(\.[0-9]{1,2})?$")
+
+
+def _amount_text(value: Any) -> Any:
+    """A string amount is plain digits (no exponent, sign or padding past the contract's maxLength)."""
+    if isinstance(value, str) and not _AMOUNT_TEXT.fullmatch(value):
+        raise ValueError("an amount is digits with at most two decimals, e.g. 1500.50")
+    return value
+
+
+# As a JSON number or a decimal string (exact); the contract bounds both forms, the validator agrees.
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount_text),
+    Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 1e12},
+                {"type": "string", "pattern": _AMOUNT_TEXT.pattern, "maxLength": 16},
+            ]
+        },
+        mode="validation",
+    ),
+]
 PersonRole = Annotated[Code, member_of("person_role")]
 Sex = Annotated[Code, member_of("sex")]
 ViolationType = Annotated[Code, member_of("violation_type")]

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from src.cases.schemas import CaseCreate, each_member_of
+from src.cases.schemas import CaseCreate, Code, each_member_of
 from src.schemas import InputModel, OutputModel
 
 Urgency = Literal["low", "normal", "high", "emergency"]
@@ -23,10 +23,10 @@ class ConsentException(InputModel):
 
 class ReferralCreate(InputModel):
     to_organization_id: uuid.UUID
-    services: Annotated[list[str], Field(min_length=1, max_length=12), each_member_of("service")]
+    services: Annotated[list[Code], Field(min_length=1, max_length=12), each_member_of("service")]
     urgency: Urgency = "normal"
     reason: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
-    share: Annotated[list[str], Field(min_length=1, max_length=7), each_member_of("share_group")]
+    share: Annotated[list[Code], Field(min_length=1, max_length=7), each_member_of("share_group")]
     due_on: date | None = None
     consent_exception: ConsentException | None = None
 
@@ -35,8 +35,8 @@ class InboundReferralCreate(CaseCreate):
     """A partner's referral of a new case: an intake routed to the consulate of the subject's citizenship that
     covers `occurred`, plus what the partner asks for."""
 
-    intake_channel: str = "partner_referral"
-    services: Annotated[list[str], Field(min_length=1, max_length=12), each_member_of("service")]
+    intake_channel: Code = "partner_referral"
+    services: Annotated[list[Code], Field(min_length=1, max_length=12), each_member_of("service")]
     urgency: Urgency = "normal"
     reason: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
 

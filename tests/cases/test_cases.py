@@ -551,3 +551,49 @@ async def test_assign_needs_a_case_worker_of_the_owner(
     assert [e["assignee_id"] for e in timeline.json() if e["type"] == "assignment"] == [
         str(consulate_a.officer.user.id)
     ]
+
+
+async def test_name_and_document_searches_have_a_budget_per_caller(
+    client: httpx.AsyncClient,
+    consulate_a: Consulate,
+    consulate_b: Consulate,
+    db: AsyncSession,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Searching names is how one would enumerate who is in the system: at most N a minute per caller (in
+    PostgreSQL, so shared by every API process), 429 + Retry-After beyond, audited; plain listing is free."""
+    from src import clock
+    from src.audit.models import AuditEvent
+
+    monkeypatch.setattr(settings, "search_max_per_minute", 3)
+    case = await open_case(client, consulate_a.officer, abuse_body())
+    officer = consulate_a.officer.headers
+    searches = [
+        "/v1/cases?q=Айдаралиев",
+        "/v1/cases?document_number=AC1234567",
+        f"/v1/cases/{case['id']}/duplicates",
+    ]
+    for url in searches:
+        assert (await client.get(url, headers=officer)).status_code == 200
+    refused = await client.get("/v1/cases?q=Медетбек", headers=officer)
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert (await client.get(f"/v1/cases/{case['id']}/duplicates", headers=officer)).status_code == 429
+    throttled = await db.scalar(
+        select(func.count()).where(AuditEvent.action == "case.search", AuditEvent.outcome == "throttled")
+    )
+    assert throttled == 2
+    # Listing without a search term, and another caller's searches, are not held back.
+    assert (await client.get("/v1/cases", headers=officer)).status_code == 200
+    other = await client.get("/v1/cases?q=Айдаралиев", headers=consulate_b.officer.headers)
+    assert other.status_code == 200 and other.json()["items"] == []
+    # A refused or invalid search spends nothing; the next minute has a new budget.
+    assert (await client.get("/v1/cases?q=x", headers=consulate_b.officer.headers)).status_code == 422
+    clock.advance(timedelta(seconds=61))
+    try:
+        again = await client.get("/v1/cases?q=Айдаралиев", headers=officer)
+        assert again.status_code == 200 and [c["id"] for c in again.json()["items"]] == [case["id"]]
+    finally:
+        clock.reset()
