@@ -39,8 +39,9 @@ fuzz: $(SYNCED)  ## schemathesis per role, every phase, 100 examples per operati
 openapi: $(SYNCED)  ## regenerate the committed contract
 	$(BIN)/ukuk openapi --output openapi/openapi.json
 
-bench: $(SYNCED)  ## generated data (100k cases, once), then timed requests as ratios to a baseline
+bench: $(SYNCED)  ## generated data (100k cases, once), timed requests, then load runs with wrk: ratios to baselines
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -285,3 +285,37 @@ async def seed(conn: AsyncConnection, cases: int, *, persons_per_case: int = 1, 
     for table in ("case_file", "case_transition", "referral", "referral_update", "redress_action"):
         await conn.execute(text(f"ANALYZE {table}"))
     return Seeded(cases, transitions.rowcount, referrals.rowcount, redress.rowcount)
+
+
+async def seed_audit_events(conn: AsyncConnection, per_case: int, after: Any, limit: int) -> tuple[int, Any]:
+    """`per_case` generated audit events (reads, lists, updates by the owner) for each of the next `limit`
+    generated cases by id after `after`: an audit table the size a busy year leaves behind, appended like
+    the application's (the sequencer chains them as it would). Answers how many, and the last case id."""
+    bench = "FROM case_file c JOIN organization o ON o.id = c.owner_organization_id AND o.name LIKE :prefix"
+    params = {"prefix": BENCH_ORG_PREFIX + "%", "after": after}
+    last = await conn.scalar(
+        text(
+            f"SELECT max(c.id::text) FROM (SELECT c.id {bench} "  # noqa: S608 (constant fragments)
+            "WHERE c.id > :after ORDER BY c.id LIMIT :limit) c"
+        ),
+        {**params, "limit": limit},
+    )
+    if last is None:
+        return 0, after
+    done = await conn.execute(
+        text(
+            f"""
+            INSERT INTO audit_event (at, actor_type, actor_id, actor_organization_id, action, resource_type,
+                                     resource_id, outcome, request_id, changed_fields, detail)
+            SELECT c.created_at + g * interval '1 hour' * random(), 'user', c.owner_organization_id,
+                   c.owner_organization_id,
+                   (ARRAY['case.read', 'case.read', 'case.read', 'case.list', 'case.update', 'case.timeline'])
+                       [1 + floor(random() * 6)::int],
+                   'case', c.id, 'success', md5(random()::text), '{{}}', '{{}}'
+            {bench} CROSS JOIN generate_series(1, :per_case) g
+            WHERE c.id > :after AND c.id <= CAST(:last AS uuid)
+            """
+        ),
+        {**params, "last": last, "per_case": per_case},
+    )
+    return int(done.rowcount or 0), last

@@ -135,11 +135,16 @@ def seed_bench(
     persons_per_case: Annotated[
         int, typer.Option(min=1, max=50, help="People per case (the subject and others).")
     ] = 1,
+    audit_events_per_case: Annotated[
+        int, typer.Option(min=0, max=1000, help="Audit events to add per generated case (all of them).")
+    ] = 0,
+    batch: Annotated[int, typer.Option(min=1, max=1_000_000, help="Cases per transaction.")] = 50_000,
 ) -> None:
-    """Add generated cases with transitions, referrals and redress actions (benchmarks; not in production)."""
+    """Add generated cases with transitions, referrals, redress actions and audit events (benchmarks; not in
+    production), in batches of one transaction each, with a progress bar."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from src.benchdata import seed
+    from src.benchdata import seed, seed_audit_events
 
     settings = get_settings()
     if settings.is_production:
@@ -149,16 +154,35 @@ def seed_bench(
     async def work(with_url: Settings) -> Any:
         assert with_url.database_url
         engine = create_async_engine(with_url.database_url)
+        totals = [0, 0, 0, 0, 0]
         try:
-            async with engine.begin() as conn:
-                return await seed(conn, cases, persons_per_case=persons_per_case)
+            with typer.progressbar(length=cases, label="cases", file=sys.stderr) as bar:
+                for start in range(0, cases, batch):
+                    size = min(batch, cases - start)
+                    async with engine.begin() as conn:
+                        done = await seed(
+                            conn, size, persons_per_case=persons_per_case, seed=(0.42 + start / 1e8) % 1
+                        )
+                    totals[:4] = [a + b for a, b in zip(totals, done.__dict__.values(), strict=False)]
+                    bar.update(size)
+            if audit_events_per_case:
+                after: Any = "00000000-0000-0000-0000-000000000000"
+                with typer.progressbar(length=cases, label="audit events", file=sys.stderr) as bar:
+                    while True:
+                        async with engine.begin() as conn:
+                            added, after = await seed_audit_events(conn, audit_events_per_case, after, batch)
+                        totals[4] += added
+                        bar.update(added // audit_events_per_case)
+                        if added < batch * audit_events_per_case:
+                            break
         finally:
             await engine.dispose()
+        return totals
 
-    seeded = _with_database(work)
+    added_cases, transitions, referrals, redress, events = _with_database(work)
     typer.echo(
-        f"added {seeded.cases} cases, {seeded.transitions} transitions, {seeded.referrals} referrals, "
-        f"{seeded.redress_actions} redress actions"
+        f"added {added_cases} cases, {transitions} transitions, {referrals} referrals, "
+        f"{redress} redress actions, {events} audit events"
     )
 
 

@@ -64,9 +64,15 @@ async def test_create_admin_then_sign_in(owner_url: str, client: httpx.AsyncClie
 
 
 async def test_benchmark_data_does_not_stop_the_demo_from_loading(owner_url: str, db: AsyncSession) -> None:
-    seeded = _ukuk(owner_url, "seed-bench", "--cases", "50")
+    seeded = _ukuk(owner_url, "seed-bench", "--cases", "50", "--batch", "20", "--audit-events-per-case", "3")
     assert seeded.returncode == 0, seeded.stderr
-    assert "added 50 cases" in seeded.stdout
+    assert "added 50 cases" in seeded.stdout and "150 audit events" in seeded.stdout, seeded.stdout
+    generated = await db.scalar(
+        select(func.count()).where(
+            AuditEvent.action.in_(["case.read", "case.list", "case.update", "case.timeline"])
+        )
+    )
+    assert generated == 150
     demo = _ukuk(owner_url, "demo-data", "--if-empty")
     assert demo.returncode == 0 and "demo data loaded" in demo.stdout, demo.stderr
     assert await db.scalar(select(func.count()).select_from(Case)) == 50 + 35
