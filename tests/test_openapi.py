@@ -68,7 +68,8 @@ def _bounded_string(schema: dict[str, Any]) -> bool:
 
 def test_every_string_list_and_map_a_caller_sends_is_bounded(app: Any) -> None:
     """Bodies are capped at 1 MiB, but every input string also has a maxLength (or an anchored pattern of
-    bounded length, an enum, a fixed format), every list a maxItems and every map a maxProperties; every paged list takes at most 200 a page."""
+    bounded length, an enum, a fixed format), every list a maxItems and every map a maxProperties; every
+    paged list takes at most 200 a page."""
     spec = app.openapi()
     components = spec["components"]["schemas"]
     unbounded: list[str] = []
