@@ -484,8 +484,15 @@ async def run(seconds: int, connections: int, cases: int) -> int:
     ]
     table = "\n".join(lines)
     print(table)
-    RESULTS.write_text(table + "\n")
-    return 0
+    # `make bench` runs bench.run first: its table (same data, same machine, minutes earlier) goes below.
+    in_process = ROOT / "results" / "latest.md"
+    timed = (
+        f"\n\n## Requests in process (`python -m bench.run`)\n\n{in_process.read_text()}"
+        if in_process.exists()
+        else ""
+    )
+    RESULTS.write_text(f"# make bench\n\n## Load (`python -m bench.load`)\n\n{table}\n{timed}")
+    return 0 if all(r.ok for r in rows) else 1
 
 
 if __name__ == "__main__":
