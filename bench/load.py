@@ -34,7 +34,7 @@ import asyncpg
 import httpx
 
 from bench import bare
-from bench.run import ROOT, _database, _generate
+from bench.run import ROOT, _database, _generate, describe_data
 from src import benchnames
 from src.auth.passwords import hash_password
 from src.benchdata import BENCH_ORG_PREFIX
@@ -473,7 +473,8 @@ async def run(seconds: int, connections: int, cases: int) -> int:
         )
     lines = [
         f"`make bench-load` ({seconds} s per wrk run, {connections} connections, one API worker; "
-        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores shared by wrk, server and PostgreSQL)",
+        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores shared by wrk, server and PostgreSQL); "
+        f"{describe_data()}",
         "",
         "| scenario | API | baseline (same run) | ratio | target | met |",
         "|---|---:|---:|---:|---|---|",

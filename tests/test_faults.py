@@ -186,15 +186,9 @@ async def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones(
             case = (await http.post("/v1/cases", json=abuse_body(), headers=officer.headers)).json()
             async with owner.connect() as blocker:
                 # Hold the case's row: the PATCH below waits for it, a request slow for as long as we like.
-                await blocker.execute(
-                    text("SELECT 1 FROM case_file WHERE id = :id FOR UPDATE"), {"id": case["id"]}
-                )
+                await _hold(blocker, case)
                 slow = asyncio.create_task(
-                    http.patch(
-                        f"/v1/cases/{case['id']}",
-                        json={"summary": "Updated while the server stops."},
-                        headers={**officer.headers, "If-Match": f'"{case["version"]}"'},
-                    )
+                    _patch_summary(http, officer, case, "Updated while the server stops.")
                 )
                 await _until_waiting_on_a_lock(owner)
                 served.process.send_signal(signal.SIGTERM)
@@ -218,21 +212,27 @@ async def test_a_statement_past_statement_timeout_answers_503_and_writes_nothing
             officer = await _officer(owner, settings, http)
             case = (await http.post("/v1/cases", json=abuse_body(), headers=officer.headers)).json()
             async with owner.connect() as blocker:
-                await blocker.execute(
-                    text("SELECT 1 FROM case_file WHERE id = :id FOR UPDATE"), {"id": case["id"]}
-                )
+                await _hold(blocker, case)
                 started = asyncio.get_running_loop().time()
-                answer = await http.patch(
-                    f"/v1/cases/{case['id']}",
-                    json={"summary": "Never written."},
-                    headers={**officer.headers, "If-Match": f'"{case["version"]}"'},
-                )
+                answer = await _patch_summary(http, officer, case, "Never written.")
                 seconds = asyncio.get_running_loop().time() - started
                 await blocker.rollback()
             assert _is_503_problem(answer) and "statement timeout" in answer.json()["detail"], answer.text
             assert seconds < 5, seconds
             read = await http.get(f"/v1/cases/{case['id']}", headers=officer.headers)
             assert read.json()["summary"] == case["summary"] and read.json()["version"] == case["version"]
+
+
+async def _hold(conn: Any, case: dict[str, Any]) -> None:
+    """Lock the case's row in `conn`'s transaction: a write to it waits until that transaction ends."""
+    await conn.execute(text("SELECT 1 FROM case_file WHERE id = :id FOR UPDATE"), {"id": case["id"]})
+
+
+async def _patch_summary(
+    http: httpx.AsyncClient, officer: factories.Account, case: dict[str, Any], summary: str
+) -> httpx.Response:
+    headers = {**officer.headers, "If-Match": f'"{case["version"]}"'}
+    return await http.patch(f"/v1/cases/{case['id']}", json={"summary": summary}, headers=headers)
 
 
 async def _until_waiting_on_a_lock(engine: AsyncEngine) -> None:
