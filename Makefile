@@ -40,8 +40,9 @@ openapi: $(SYNCED)  ## regenerate the committed contract
 	$(BIN)/ukuk openapi --output openapi/openapi.json
 
 bench: $(SYNCED)  ## generated data (100k cases, once), timed requests, then load runs with wrk: ratios to baselines
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
-	$(BIN)/python -m bench.load $(LOAD_ARGS)
+	@# Both parts run; the target fails if either missed a target (each prints which).
+	$(BIN)/python -m bench.run $(BENCH_ARGS); run=$$?; $(BIN)/python -m bench.load $(LOAD_ARGS); load=$$?; \
+	test $$run -eq 0 -a $$load -eq 0
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

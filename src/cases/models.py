@@ -72,6 +72,12 @@ class Case(CreatedAt, Base):
         Index("ix_case_file_occurred_country_id", "occurred_country", "id"),
         Index("ix_case_file_created_at", "created_at"),
         Index("ix_case_file_due_at", "due_at", postgresql_where=text("due_at IS NOT NULL")),
+        # Deleting a case checks that none links to it: without this, a scan of every case.
+        Index(
+            "ix_case_file_linked_case_id",
+            "linked_case_id",
+            postgresql_where=text("linked_case_id IS NOT NULL"),
+        ),
         Index(
             "ix_case_file_reference_trgm",
             "reference",
