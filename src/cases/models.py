@@ -151,6 +151,15 @@ class Violation(Base):
     status: Mapped[str] = mapped_column(String(24), nullable=False)
     perpetrator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("case_person.id"))
 
+    # Deleting a person checks that no violation names them: without this, a scan of every violation.
+    __table_args__ = (
+        Index(
+            "ix_case_violation_perpetrator_id",
+            "perpetrator_id",
+            postgresql_where=text("perpetrator_id IS NOT NULL"),
+        ),
+    )
+
 
 class Consent(CreatedAt, Base):
     __tablename__ = "case_consent"
