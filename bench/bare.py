@@ -1,4 +1,4 @@
-"""The baselines the API is measured against in `make bench-load`, doing the same SQL with nothing around it.
+"""The baselines of the load half of `make bench`: the same SQL as the API, with nothing around it.
 
 - `app`: a bare Starlette + asyncpg route, `GET /cases/{id}`: in one transaction the sign-in lookup the API
   makes for every token, the case, its persons and violations, and the audit INSERT; rows as JSON. No JWT,

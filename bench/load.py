@@ -1,5 +1,5 @@
-"""`make bench-load`: the API under load from wrk, each figure side by side with its baseline measured in the
-same run, written to bench/results.md.
+"""The load half of `make bench`: the API under load from wrk, each figure beside its baseline measured in
+the same run, written to bench/results.md.
 
     python -m bench.load [--seconds 10] [--connections 16]
 
@@ -472,8 +472,8 @@ async def run(seconds: int, connections: int, cases: int) -> int:
             loss <= limit,
         )
     lines = [
-        f"`make bench-load` ({seconds} s per wrk run, {connections} connections, one API worker; "
-        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores shared by wrk, server and PostgreSQL); "
+        f"{seconds} s per wrk run, {connections} connections, one API worker; "
+        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores shared by wrk, server and PostgreSQL; "
         f"{describe_data()}",
         "",
         "| scenario | API | baseline (same run) | ratio | target | met |",

@@ -1,6 +1,6 @@
-"""`ukuk serve` for `make bench-load`, optionally with the audit trail switched off (`--no-audit`), to measure
-what auditing costs. The switch exists only here, in the benchmark: the application has no way to turn
-auditing off, and should not have one."""
+"""`ukuk serve` for the load half of `make bench`, optionally with the audit trail switched off
+(`--no-audit`), to measure what auditing costs. The switch exists only here, in the benchmark: the
+application has no way to turn auditing off, and should not have one."""
 
 from __future__ import annotations
 
