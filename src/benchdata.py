@@ -203,10 +203,10 @@ async def seed(conn: AsyncConnection, cases: int, *, persons_per_case: int = 1, 
     transitions = await conn.execute(
         text(
             """
-            INSERT INTO case_transition (case_id, from_status, to_status, actor_id, at)
-            SELECT id, NULL, initial, owner, created_at FROM bench_new
+            INSERT INTO case_transition (case_id, from_status, to_status, actor_id, at, from_entered_at)
+            SELECT id, NULL, initial, owner, created_at, NULL FROM bench_new
             UNION ALL
-            SELECT id, initial, status, owner, created_at + r4 * interval '20 days'
+            SELECT id, initial, status, owner, created_at + r4 * interval '20 days', created_at
             FROM bench_new WHERE status <> initial
             """
         )
@@ -224,9 +224,10 @@ async def seed(conn: AsyncConnection, cases: int, *, persons_per_case: int = 1, 
                 FROM bench_new b CROSS JOIN partners p WHERE random() < 0.3
             )
             INSERT INTO referral (id, case_id, from_organization_id, to_organization_id, services, urgency,
-                                  reason, share, status, created_by, created_at, updated_at)
+                                  reason, share, status, created_by, created_at, updated_at, accepted_at)
             SELECT pg_temp.bench_uuid7(at), case_id, owner, partner, ARRAY['legal_aid'], 'normal',
-                   '', ARRAY['basic'], status, owner, at, at
+                   '', ARRAY['basic'], status, owner, at, at,
+                   CASE WHEN status IN ('accepted', 'completed') THEN at + random() * interval '72 hours' END
             FROM picked
             """
         ),
@@ -243,9 +244,9 @@ async def seed(conn: AsyncConnection, cases: int, *, persons_per_case: int = 1, 
             """
             INSERT INTO referral_update (id, referral_id, author_id, author_organization_id, kind, created_at)
             SELECT pg_temp.bench_uuid7(r.created_at), r.id, r.to_organization_id, r.to_organization_id,
-                   'accepted', r.created_at + random() * interval '72 hours'
+                   'accepted', r.accepted_at
             FROM referral r JOIN bench_new b ON b.id = r.case_id
-            WHERE r.status IN ('accepted', 'completed')
+            WHERE r.accepted_at IS NOT NULL
             """
         )
     )

@@ -49,3 +49,103 @@ async def test_every_foreign_key_has_an_index_so_a_delete_does_not_scan_the_chil
             )
         ).all()
     assert {(table, column) for table, column in missing} <= UNINDEXED_ON_PURPOSE
+
+
+async def test_0013_fills_stays_and_acceptances_from_the_history_already_written(owner_url: str) -> None:
+    """The reports now read `case_transition.from_entered_at` and `referral.accepted_at`; rows written before
+    0013 get them from the history: the previous transition's time (by time, then id) and the first
+    acceptance."""
+    import asyncio
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from src.database import run_migrations
+
+    server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    name = f"{make_url(owner_url).database}_m13"
+    url = make_url(owner_url).set(database=name).render_as_string(hide_password=False)
+    async with server.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0012")
+        t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        consulate, partner, case = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        referrals = [uuid.uuid4(), uuid.uuid4()]
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO organization (id, name, kind, country) "
+                    "VALUES (:c, 'c', 'consulate', 'KG'), (:p, 'p', 'partner', 'RU')"
+                ),
+                {"c": consulate, "p": partner},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO case_file (id, reference, kind, status, summary, details, intake_channel, "
+                    "occurred_country, owner_organization_id, created_by, status_entered_at, created_at, "
+                    "updated_at) VALUES (:id, 'R-1', 'abuse', 'referred', '', '', 'walk_in', 'RU', :c, :c, "
+                    ":t, :t, :t)"
+                ),
+                {"id": case, "c": consulate, "t": t0},
+            )
+            # Ids out of time order: the previous transition is by time (then id), as lead() had it.
+            for number, (source, target, days) in enumerate(
+                [(None, "intake", 0), ("assessment", "referred", 9), ("intake", "assessment", 2)]
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO case_transition (id, case_id, from_status, to_status, actor_id, at) "
+                        "VALUES (:id, :case, :source, :target, :c, :at)"
+                    ),
+                    {
+                        "id": number + 1,
+                        "case": case,
+                        "source": source,
+                        "target": target,
+                        "c": consulate,
+                        "at": t0 + timedelta(days=days),
+                    },
+                )
+            for referral in referrals:
+                await conn.execute(
+                    text(
+                        "INSERT INTO referral (id, case_id, from_organization_id, to_organization_id, "
+                        "services, urgency, reason, share, status, created_by, created_at, updated_at) "
+                        "VALUES (:id, :case, :c, :p, ARRAY['legal_aid'], 'normal', '', ARRAY['basic'], "
+                        "'completed', :c, :t, :t)"
+                    ),
+                    {"id": referral, "case": case, "c": consulate, "p": partner, "t": t0},
+                )
+            for kind, hours in (("created", 0), ("accepted", 7), ("accepted", 3), ("completed", 20)):
+                await conn.execute(
+                    text(
+                        "INSERT INTO referral_update (id, referral_id, author_id, author_organization_id, "
+                        "kind, created_at) VALUES (:id, :r, :p, :p, :kind, :at)"
+                    ),
+                    {
+                        "id": uuid.uuid4(),
+                        "r": referrals[0],
+                        "p": partner,
+                        "kind": kind,
+                        "at": t0 + timedelta(hours=hours),
+                    },
+                )
+        await asyncio.to_thread(run_migrations, url, "ukuk_app")
+        async with engine.connect() as conn:
+            stays = (
+                await conn.execute(text("SELECT id, from_entered_at FROM case_transition ORDER BY id"))
+            ).all()
+            accepted = dict((await conn.execute(text("SELECT id, accepted_at FROM referral"))).all())
+        assert stays == [(1, None), (2, t0 + timedelta(days=2)), (3, t0)]
+        assert accepted == {referrals[0]: t0 + timedelta(hours=3), referrals[1]: None}
+    finally:
+        await engine.dispose()
+        async with server.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await server.dispose()

@@ -186,6 +186,9 @@ class Transition(Base):
     reason = Sealed[str | None]("reason", make_id=False)
     actor_id: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # When the case entered `from_status`: this transition ends that stay, and the timeliness report counts
+    # stays from here (at - from_entered_at) instead of pairing every transition with the next at read time.
+    from_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_case_transition_case_id_at", "case_id", "at"),)
 

@@ -463,6 +463,7 @@ async def transition(
             reason=body.reason,
             actor_id=principal.id,
             at=now,
+            from_entered_at=case.status_entered_at,
         )
     )
     await session.flush()

@@ -48,6 +48,9 @@ class Referral(CreatedAt, Base):
     created_by: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
     status_note_sealed: Mapped[bytes | None] = mapped_column("status_note", LargeBinary)
     status_note = Sealed[str | None]("status_note")
+    # Set once, by the accepting update (a referral is accepted at most once): the referrals report's hours to
+    # acceptance read it instead of searching every referral's updates.
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

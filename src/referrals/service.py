@@ -326,6 +326,7 @@ async def act(
             if note
             else None,
             updated_at=now,
+            **({"accepted_at": now} if target == "accepted" else {}),
         )
         .returning(Referral.id)
     )
@@ -339,7 +340,7 @@ async def act(
     await session.refresh(referral)
     session.add(
         ReferralUpdate(
-            created_at=clock.utcnow(),
+            created_at=now,
             referral_id=referral.id,
             author_id=principal.id,
             author_organization_id=principal.organization_id,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.auth.models import Organization
 from src.cases.models import Case, Transition
 from src.redress.models import LegalInstrument, RedressAction
-from src.referrals.models import Referral, ReferralUpdate
+from src.referrals.models import Referral
 from src.reports.schemas import REDRESS_OUTCOMES, REFERRAL_OUTCOMES
 
 
@@ -90,32 +90,20 @@ async def organization_names(session: AsyncSession, ids: set[str]) -> dict[str, 
     return {row[0]: row[1] for row in rows}
 
 
-def _hours_to_accept() -> Any:
-    accepted = (
-        select(ReferralUpdate.referral_id, func.min(ReferralUpdate.created_at).label("at"))
-        .where(ReferralUpdate.kind == "accepted")
-        .group_by(ReferralUpdate.referral_id)
-        .subquery("accepted")
-    )
-    hours = extract("epoch", accepted.c.at - Referral.created_at) / 3600
-    return accepted, hours
-
-
 async def referral_counts(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
     """Per receiving organization: referrals by current status, and acceptance times; and, in the same scan,
     one more row (`overall` true, organization columns null) with the acceptance times of all of them."""
-    accepted, hours = _hours_to_accept()
+    hours = extract("epoch", Referral.accepted_at - Referral.created_at) / 3600
     keys = (Referral.to_organization_id, Organization.name, Organization.kind)
     query = (
         select(
             *keys,
             *(func.count().filter(Referral.status == status).label(status) for status in REFERRAL_OUTCOMES),
-            func.count(accepted.c.at).label("accepted_n"),
-            func.percentile_cont(0.5).within_group(hours).label("median_hours"),
+            func.count(Referral.accepted_at).label("accepted_n"),
+            func.percentile_cont(0.5).within_group(hours).label("median_hours"),  # nulls ignored
             (func.grouping(*keys) > 0).label("overall"),
         )
         .join(Organization, Organization.id == Referral.to_organization_id)
-        .outerjoin(accepted, accepted.c.referral_id == Referral.id)
         .where(*_bounds(Referral.created_at, start, end))
         .group_by(func.grouping_sets(tuple_(*keys), tuple_()))
         .order_by(Organization.name, Referral.to_organization_id)
@@ -184,30 +172,18 @@ async def state_counts(
 
 
 async def state_durations(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
-    """Per kind and state: how many stays ended, and their median length in days."""
-    left = func.lead(Transition.at).over(
-        partition_by=Transition.case_id, order_by=(Transition.at, Transition.id)
-    )
-    stays = (
-        select(
-            Case.kind,
-            Transition.to_status.label("state"),
-            Transition.at.label("entered"),
-            left.label("left"),
-        )
-        .join(Case, Case.id == Transition.case_id)
-        .where(*_bounds(Case.created_at, start, end))
-        .subquery("stays")
-    )
-    days = extract("epoch", stays.c.left - stays.c.entered) / 86400
+    """Per kind and state: how many stays ended, and their median length in days. Each transition after the
+    first ends the stay in its `from_status`, which began at its `from_entered_at`."""
+    days = extract("epoch", Transition.at - Transition.from_entered_at) / 86400
     query = (
         select(
-            stays.c.kind,
-            stays.c.state,
+            Case.kind,
+            Transition.from_status.label("state"),
             func.count().label("n"),
             func.percentile_cont(0.5).within_group(days).label("median_days"),
         )
-        .where(stays.c.left.is_not(None))
-        .group_by(stays.c.kind, stays.c.state)
+        .join(Case, Case.id == Transition.case_id)
+        .where(Transition.from_entered_at.is_not(None), *_bounds(Case.created_at, start, end))
+        .group_by(Case.kind, Transition.from_status)
     )
     return list((await session.execute(query)).all())
