@@ -60,20 +60,19 @@ async def case_counts(
     session: AsyncSession, group_by: list[str], start: date | None, end: date | None, max_groups: int
 ) -> list[tuple[dict[str, str], int]]:
     """Counted over raw columns (a hash aggregate), then formatted: 100 000 cases by all six dimensions
-    take a third of the time that grouping by the formatted text takes."""
+    take a third of the time that grouping by the formatted text takes. At most `max_groups + 1` groups,
+    any of them, go on to be formatted and sorted: one more than allowed is enough to refuse, and a refused
+    report (74 000 groups at 100 000 cases) no longer formats and sorts them all."""
     columns = [_case_dimension(name).label(name) for name in group_by]
     grouped = (
         select(*columns, func.count().label("n"))
         .where(*_bounds(Case.created_at, start, end))
         .group_by(*columns)
+        .limit(max_groups + 1)
         .subquery("grouped")
     )
     formatted = [_formatted(name, grouped.c[name]).label(name) for name in group_by]
-    query = (
-        select(*formatted, grouped.c.n)
-        .order_by(*(column.collate("C") for column in formatted))
-        .limit(max_groups + 1)
-    )
+    query = select(*formatted, grouped.c.n).order_by(*(column.collate("C") for column in formatted))
     rows = (await (await session.connection()).execute(query)).all()
     if len(rows) > max_groups:
         raise TooManyGroups

@@ -112,6 +112,12 @@ async def test_a_grouping_finer_than_the_limit_is_refused_and_answers_keep_the_s
     refused = await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)
     assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["query", "group_by"]
     assert await db.scalar(select(func.count()).select_from(AuditEvent)) == before
+    monkeypatch.setattr(settings, "report_max_groups", 2)  # exactly as many groups as allowed: answered
+    exact = await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)
+    assert exact.status_code == 200 and [row["group"]["kind"] for row in exact.json()["rows"]] == [
+        "abuse",
+        "child_return",
+    ]
 
 
 async def test_small_totals_are_hidden_too(
