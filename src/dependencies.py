@@ -10,12 +10,13 @@ from src.auth.tokens import TokenKeys
 from src.config import Settings
 
 
-def _settings(request: Request) -> Settings:
+# async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request for a lookup.
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _token_keys(request: Request) -> TokenKeys:
+async def _token_keys(request: Request) -> TokenKeys:
     keys: TokenKeys = request.app.state.token_keys
     return keys
 

@@ -28,6 +28,11 @@ SYSTEM = Actor("system")
 ANONYMOUS = Actor("anonymous")
 
 
+# Built once and run on the session's connection: building `insert(AuditEvent).values(...)` for every event
+# and sending it through the ORM took twice as long as the INSERT itself (a profile of the case list).
+_INSERT = insert(AuditEvent)
+
+
 async def record(
     session: AsyncSession,
     actor: Actor,
@@ -39,19 +44,20 @@ async def record(
     changed_fields: Iterable[str] = (),
     detail: dict[str, Any] | None = None,
 ) -> None:
-    await session.execute(
-        insert(AuditEvent).values(
-            actor_type=actor.type,
-            actor_id=actor.id,
-            actor_organization_id=actor.organization_id,
-            action=action,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            outcome=outcome,
-            request_id=request_id_var.get(),
-            changed_fields=sorted(set(changed_fields)),
-            detail=detail or {},
-        )
+    await (await session.connection()).execute(
+        _INSERT,
+        {
+            "actor_type": actor.type,
+            "actor_id": actor.id,
+            "actor_organization_id": actor.organization_id,
+            "action": action,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "outcome": outcome,
+            "request_id": request_id_var.get(),
+            "changed_fields": sorted(set(changed_fields)),
+            "detail": detail or {},
+        },
     )
 
 

@@ -39,7 +39,7 @@ class ReportParams:
     format: str
 
 
-def _params(from_: From = None, to: To = None, format: Format = "json") -> ReportParams:
+async def _params(from_: From = None, to: To = None, format: Format = "json") -> ReportParams:
     return ReportParams(service.check_period(from_, to), format)
 
 
