@@ -62,17 +62,22 @@ async def case_counts(
     """Counted over raw columns (a hash aggregate), then formatted: 100 000 cases by all six dimensions
     take a third of the time that grouping by the formatted text takes. At most `max_groups + 1` groups,
     any of them, go on to be formatted and sorted: one more than allowed is enough to refuse, and a refused
-    report (74 000 groups at 100 000 cases) no longer formats and sorts them all."""
+    report (74 000 groups at 100 000 cases) no longer formats and sorts them all.
+
+    The grouping is a MATERIALIZED CTE so that the limit cannot reach its plan: with the limit inside it,
+    the generic plan of the prepared statement (the limit a parameter) chose a fast-start incremental sort
+    over an index and grouping 1M cases by four took 2.5 s instead of 0.4 s."""
     columns = [_case_dimension(name).label(name) for name in group_by]
     grouped = (
         select(*columns, func.count().label("n"))
         .where(*_bounds(Case.created_at, start, end))
         .group_by(*columns)
-        .limit(max_groups + 1)
-        .subquery("grouped")
+        .cte("grouped")
+        .prefix_with("MATERIALIZED")
     )
-    formatted = [_formatted(name, grouped.c[name]).label(name) for name in group_by]
-    query = select(*formatted, grouped.c.n).order_by(*(column.collate("C") for column in formatted))
+    some = select(grouped).limit(max_groups + 1).subquery("some")
+    formatted = [_formatted(name, some.c[name]).label(name) for name in group_by]
+    query = select(*formatted, some.c.n).order_by(*(column.collate("C") for column in formatted))
     rows = (await (await session.connection()).execute(query)).all()
     if len(rows) > max_groups:
         raise TooManyGroups
