@@ -143,6 +143,11 @@ end
 """
 
 
+def _parts(name: benchnames.BenchName) -> dict[str, str]:
+    parts = {"family_name": name.family_name, "given_name": name.given_name, "patronymic": name.patronymic}
+    return {k: v for k, v in parts.items() if v is not None}
+
+
 def _intake_bodies(count: int) -> list[str]:
     """Intakes of five people and ten violations, names from the benchmark's pool (so duplicate search runs
     against the million generated people as it would in production)."""
@@ -157,14 +162,14 @@ def _intake_bodies(count: int) -> list[str]:
             "occurred": {"country": "RU", "region": "RU-MOW", "city": "Москва"},
             "subject": {
                 "role": "victim",
-                "full_name": people[0].full_name,
+                **_parts(people[0]),
                 "birth_date": "1990-05-17",
                 "sex": people[0].sex,
                 "citizenship": "KG",
                 "document": {"type": "passport", "number": f"AC{n:07d}"},
                 "phone": "+996 555 123 456",
             },
-            "persons": [{"role": "witness", "full_name": p.full_name} for p in people[1:]],
+            "persons": [{"role": "witness", **_parts(p)} for p in people[1:]],
             "violations": [
                 {
                     "type": "wage_theft",

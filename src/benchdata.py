@@ -88,11 +88,13 @@ async def _persons(conn: AsyncConnection, per_case: int) -> None:
     await conn.execute(
         text(
             """
-            INSERT INTO case_person (id, case_id, position, role, full_name, name_key, birth_date, sex,
-                                     citizenship)
+            INSERT INTO case_person (id, case_id, position, role, family_name, given_name, patronymic,
+                                     full_name, name_key, birth_date, sex, citizenship)
             SELECT pg_temp.bench_uuid7(p.created_at), p.id, p.pos,
                    CASE WHEN p.pos > 0 THEN (CAST(:roles AS text[]))[1 + floor(random() * :nroles)::int]
                         WHEN p.kind = 'child_return' THEN 'child' ELSE 'victim' END,
+                   (CAST(:families AS text[]))[p.ix], (CAST(:givens AS text[]))[p.ix],
+                   (CAST(:patronymics AS text[]))[p.ix],
                    (CAST(:names AS text[]))[p.ix], (CAST(:keys AS text[]))[p.ix],
                    date '1960-01-01' + floor(random() * 22000)::int, (CAST(:sexes AS text[]))[p.ix],
                    (ARRAY['KG', 'TJ', 'UZ'])[1 + floor(random() * 3)::int]
@@ -103,6 +105,9 @@ async def _persons(conn: AsyncConnection, per_case: int) -> None:
         {
             "roles": PERSON_ROLES,
             "nroles": len(PERSON_ROLES),
+            "families": [n.family_name for n in written],
+            "givens": [n.given_name for n in written],
+            "patronymics": [n.patronymic for n in written],
             "names": [n.full_name for n in written],
             "keys": [n.name_key for n in written],
             "sexes": [n.sex for n in written],

@@ -35,6 +35,9 @@ FEMALE = """
 
 @dataclass(frozen=True)
 class BenchName:
+    family_name: str | None
+    given_name: str
+    patronymic: str | None
     full_name: str
     name_key: str
     sex: str
@@ -55,16 +58,21 @@ def pool(size: int, seed: int = 7) -> list[BenchName]:
     while len(found) < size:
         female = rng.random() < 0.45
         given = rng.choice(FEMALE if female else MALE)
-        surname = _surname(rng.choice(SURNAME_ROOTS), female)
+        family: str | None = _surname(rng.choice(SURNAME_ROOTS), female)
+        patronymic: str | None = None
         style = rng.random()
         if style < 0.4:
-            written = f"{surname} {given}"
+            pass
         elif style < 0.7:
-            written = anyascii(f"{given} {surname}")
+            family, given = anyascii(family or ""), anyascii(given)
         elif style < 0.85:
-            father = rng.choice(MALE)
-            written = f"{given} {father} {'кызы' if female else 'уулу'}"
+            family, patronymic = None, f"{rng.choice(MALE)} {'кызы' if female else 'уулу'}"
         else:
-            written = anyascii(f"{surname} {given}").replace("y", "i")
-        found.append(BenchName(written, names.skeleton(written), "female" if female else "male"))
+            family, given = anyascii(family or "").replace("y", "i"), anyascii(given).replace("y", "i")
+        written = names.display_name(family, given, patronymic, None, "KG")
+        found.append(
+            BenchName(
+                family, given, patronymic, written, names.skeleton(written), "female" if female else "male"
+            )
+        )
     return found

@@ -149,9 +149,15 @@ PLACES = (
 )
 
 
-def _name(rng: random.Random, female: bool) -> str:
-    surname = rng.choice(SURNAMES) + ("а" if female else "")
-    return f"{surname} {rng.choice(GIVEN_FEMALE if female else GIVEN_MALE)}"
+def _name(rng: random.Random, female: bool) -> dict[str, str]:
+    """Name parts; about half with the Kyrgyz patronymic (Бакыт уулу, Бакыт кызы)."""
+    parts = {
+        "family_name": rng.choice(SURNAMES) + ("а" if female else ""),
+        "given_name": rng.choice(GIVEN_FEMALE if female else GIVEN_MALE),
+    }
+    if rng.random() < 0.5:
+        parts["patronymic"] = f"{rng.choice(GIVEN_MALE)} {'кызы' if female else 'уулу'}"
+    return parts
 
 
 def _demo_case(
@@ -175,7 +181,7 @@ def _demo_case(
             "occurred": occurred,
             "subject": {
                 "role": "child",
-                "full_name": _name(rng, female),
+                **_name(rng, female),
                 "birth_date": birth.isoformat(),
                 "sex": "female" if female else "male",
                 "citizenship": "KG",
@@ -194,7 +200,7 @@ def _demo_case(
     birth = date(today.year - rng.randint(19, 48), rng.randint(1, 12), rng.randint(1, 28))
     subject = {
         "role": "victim",
-        "full_name": _name(rng, female),
+        **_name(rng, female),
         "birth_date": birth.isoformat(),
         "sex": "female" if female else "male",
         "citizenship": "KG",
@@ -211,7 +217,7 @@ def _demo_case(
             "summary": f"Не выплачена зарплата за {months} мес.; работодатель {employer}.",
             "occurred": occurred,
             "subject": subject,
-            "persons": [{"role": "employer", "full_name": employer}],
+            "persons": [{"role": "employer", "organization_name": employer}],
             "violations": [{"type": "wage_theft", "indicators": ["withholding_wages"], "perpetrator": 0}]
             + (
                 [{"type": "passport_confiscation", "indicators": ["retention_of_documents"]}]
@@ -303,15 +309,20 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
                 ),
             )
             referred += 1
-    # The same migrant again, as a diaspora volunteer typed the name in Latin, surname last: intake shows
-    # the first case under possible_duplicates.
+    # The same migrant again, as a diaspora volunteer typed the name in Latin: intake shows the first case
+    # under possible_duplicates.
     assert first is not None
-    given_first = " ".join(reversed(anyascii(first.subject.full_name).split()))
+    subject = first.subject
+    latin = {
+        part: anyascii(value)
+        for part in ("family_name", "given_name", "patronymic")
+        if (value := getattr(subject, part)) is not None
+    }
     again = first.model_copy(
         update={
             "intake_channel": "diaspora",
             "summary": "Called again from another phone about the same unpaid wages.",
-            "subject": first.subject.model_copy(update={"full_name": given_first, "document": None}),
+            "subject": subject.model_copy(update={**latin, "document": None}),
         }
     )
     await cases.create_case(session, openers["moscow"], again)

@@ -149,3 +149,99 @@ async def test_0013_fills_stays_and_acceptances_from_the_history_already_written
         async with server.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await server.dispose()
+
+
+async def test_0014_splits_whole_names_into_parts_and_marks_them_inferred(owner_url: str) -> None:
+    """Names written before 0014 are split by the rule the partner view used to guess with, improved by the
+    patronymics it missed, and marked for an officer to check; what retention removed stays removed."""
+    import asyncio
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from src.database import run_migrations
+
+    server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    name = f"{make_url(owner_url).database}_m14"
+    url = make_url(owner_url).set(database=name).render_as_string(hide_password=False)
+    async with server.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_async_engine(url, poolclass=NullPool)
+    written = {
+        "Айдаралиев Медетбек": ("Айдаралиев", "Медетбек", None),
+        "Асанов Бакыт Жумабекович": ("Асанов", "Бакыт", "Жумабекович"),
+        "Бакыт уулу Азамат": (None, "Азамат", "Бакыт уулу"),
+        "Азамат Бакыт уулу": (None, "Азамат", "Бакыт уулу"),
+        "Садыкова Айгерим Бакыт кызы": ("Садыкова", "Айгерим", "Бакыт кызы"),
+        "Медетбек": (None, "Медетбек", None),
+        "[removed under retention]": (None, None, None),
+    }
+    try:
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0013")
+        t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        consulate, case = uuid.uuid4(), uuid.uuid4()
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO organization (id, name, kind, country) VALUES (:c, 'c', 'consulate', 'KG')"
+                ),
+                {"c": consulate},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO case_file (id, reference, kind, status, summary, details, intake_channel, "
+                    "occurred_country, owner_organization_id, created_by, status_entered_at, created_at, "
+                    "updated_at) VALUES (:id, 'R-1', 'abuse', 'intake', '', '', 'walk_in', 'RU', :c, :c, "
+                    ":t, :t, :t)"
+                ),
+                {"id": case, "c": consulate, "t": t0},
+            )
+            for position, full_name in enumerate(written):
+                await conn.execute(
+                    text(
+                        "INSERT INTO case_person (id, case_id, position, role, full_name) "
+                        "VALUES (:id, :case, :position, 'victim', :name)"
+                    ),
+                    {"id": uuid.uuid4(), "case": case, "position": position, "name": full_name},
+                )
+        await asyncio.to_thread(run_migrations, url, "ukuk_app")
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT full_name, family_name, given_name, patronymic, name_parts_inferred "
+                        "FROM case_person ORDER BY position"
+                    )
+                )
+            ).all()
+        assert {row[0]: tuple(row[1:4]) for row in rows} == written
+        assert [row[4] for row in rows] == [True] * 6 + [False]
+    finally:
+        await engine.dispose()
+        async with server.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await server.dispose()
+
+
+def test_no_migration_imports_live_application_code() -> None:
+    """A migration that imports `src` changes what it does when that code changes. 0008 is older than this
+    rule (it imports the name skeleton and the field sealing); every later migration stands alone."""
+    import ast
+    from pathlib import Path
+
+    grandfathered = {"0008_identity_protection.py"}
+    for path in sorted(Path(__file__).parents[1].joinpath("migrations", "versions").glob("*.py")):
+        if path.name in grandfathered:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            assert not any(m == "src" or m.startswith("src.") for m in modules), path.name

@@ -32,10 +32,17 @@ from src.errors import Unprocessable
 
 # People in these roles are not the migrant of another case (perpetrators are linked by hand).
 _NOT_A_MIGRANT = ("perpetrator", "employer", "recruiter", "escort")
+# For ordering candidates only; which band a candidate is in is decided part by part (`band`).
 WEIGHTS = {"name": 0.55, "birth": 0.3, "citizenship": 0.1, "sex": 0.05}
-# Shown at or above this. An identical name with nothing else known scores 0.55 + 0.3*0.4 + 0.05 + 0.025.
-SHOWN = 0.7
-# Names under this are not the same person whatever else agrees.
+# Each part of the name must reach its floor on its own: a birth date cannot carry a different given name.
+GIVEN_FLOOR = 0.8
+FAMILY_FLOOR = 0.8
+# Two recorded patronymics this far apart are two fathers: siblings' cousins, namesakes.
+PATRONYMIC_FLOOR = 0.6
+# `likely` needs both parts this close (a spelling, not a typo) and the same birth date.
+LIKELY_PART = 0.9
+LIKELY, POSSIBLE = "likely", "possible"
+# Word spellings kept for the candidate query: at or above this (the edit score), or one known name.
 NAME_FLOOR = 0.7
 CANDIDATES = 2000
 _MAX_WORDS = 5
@@ -45,6 +52,7 @@ SHOWN_AT_MOST = 20
 @dataclass(frozen=True)
 class Someone:
     name_key: str
+    parts: names.NameParts
     birth_date: date | None
     citizenship: str | None
     sex: str | None
@@ -56,33 +64,62 @@ def _birth(a: date | None, b: date | None) -> tuple[float, str | None]:
     if a == b:
         return 1.0, "birth_date exact"
     if abs(a.year - b.year) <= 1:
-        return 0.5, "birth_year within 1"
+        return 0.5, "birth_year within 1"  # a found child's age is often estimated; a digit slips
     return 0.0, "birth_date differs"
 
 
 def _same(a: str | None, b: str | None, what: str) -> tuple[float, str | None]:
-    if a is None or b is None:
+    if a is None or b is None or a == "unknown" or b == "unknown":
         return 0.5, None
     return (1.0, f"{what} same") if a == b else (0.0, f"{what} differs")
 
 
-def score(subject: Someone, other: Someone) -> tuple[float, list[str]]:
-    name = names.score_keys(subject.name_key, other.name_key)
-    if name < NAME_FLOOR:
-        return 0.0, []
-    birth, birth_reason = _birth(subject.birth_date, other.birth_date)
-    citizenship, citizenship_reason = _same(subject.citizenship, other.citizenship, "citizenship")
+def score(subject: Someone, other: Someone) -> tuple[float, str | None, list[str]]:
+    """(score for ordering, band or None, reasons). A band is given only when every part of the name passes
+    its own floor; birth date, citizenship and sex then decide between `likely` and `possible`."""
     sex, sex_reason = _same(subject.sex, other.sex, "sex")
     if sex == 0.0:
-        return 0.0, []  # recorded sex differs: another person (a sibling, a parent)
+        return 0.0, None, []  # recorded sex differs: another person (a sibling, a parent)
+    parts = names.score_parts(subject.parts, other.parts)
+    if parts.given < GIVEN_FLOOR or (parts.family is not None and parts.family < FAMILY_FLOOR):
+        return 0.0, None, []
+    if parts.patronymic is not None and parts.patronymic < PATRONYMIC_FLOOR:
+        return 0.0, None, []
+    birth, birth_reason = _birth(subject.birth_date, other.birth_date)
+    if birth == 0.0:
+        return 0.0, None, []
+    citizenship, citizenship_reason = _same(subject.citizenship, other.citizenship, "citizenship")
+    likely = (
+        parts.family is not None
+        and min(parts.given, parts.family) >= LIKELY_PART
+        and not parts.swapped
+        and birth == 1.0
+        and citizenship != 0.0
+    )
     total = (
-        WEIGHTS["name"] * name
+        WEIGHTS["name"] * parts.name
         + WEIGHTS["birth"] * birth
         + WEIGHTS["citizenship"] * citizenship
         + WEIGHTS["sex"] * sex
     )
-    reasons = [f"name {name:.2f}"] + [r for r in (birth_reason, citizenship_reason, sex_reason) if r]
-    return round(total, 3), reasons
+    reasons = [f"given_name {parts.given:.2f}"]
+    if parts.family is not None:
+        reasons.append(f"family_name {parts.family:.2f}")
+    if parts.swapped:
+        reasons.append("name parts swapped")
+    reasons += [r for r in (birth_reason, citizenship_reason, sex_reason) if r]
+    return round(total, 3), LIKELY if likely else POSSIBLE, reasons
+
+
+def someone(row: Any) -> Someone:
+    """A person row (or a row with the same columns) as the score reads it."""
+    return Someone(
+        row.name_key,
+        names.parts_of(row.family_name, row.given_name, row.patronymic),
+        row.birth_date,
+        row.citizenship,
+        row.sex,
+    )
 
 
 async def spellings(session: AsyncSession, words: list[str]) -> dict[str, list[str]]:
@@ -95,9 +132,11 @@ async def spellings(session: AsyncSession, words: list[str]) -> dict[str, list[s
         ),
         {"words": words},
     )
-    found: dict[str, list[str]] = {word: [word] for word in words}
+    found: dict[str, list[str]] = {
+        word: [word, *sorted(names.known_spellings(word) - {word})] for word in words
+    }
     for word, token in rows.all():
-        if token != word and names.token_similarity(word, token) >= NAME_FLOOR:
+        if token not in found[word] and names.token_similarity(word, token) >= NAME_FLOOR:
             found[word].append(token)
     return found
 
@@ -136,6 +175,9 @@ async def candidates(session: AsyncSession, principal: Principal, case: Case) ->
                 Person.role,
                 Person.position,
                 Person.name_key,
+                Person.family_name,
+                Person.given_name,
+                Person.patronymic,
                 Person.birth_date,
                 Person.citizenship,
                 Person.sex,
@@ -153,19 +195,20 @@ async def candidates(session: AsyncSession, principal: Principal, case: Case) ->
             .limit(CANDIDATES)
         )
     ).all()
-    mine = Someone(subject.name_key, subject.birth_date, subject.citizenship, subject.sex)
+    mine = someone(subject)
     best: dict[uuid.UUID, DuplicateCandidate] = {}
     for row in rows:
-        value, reasons = score(mine, Someone(row.name_key, row.birth_date, row.citizenship, row.sex))
-        if value < SHOWN:
+        value, band, reasons = score(mine, someone(row))
+        if band is None:
             continue
         if row.position != 0:
             reasons.append(f"as {row.role}")
         if row.case_id not in best or best[row.case_id].score < value:
             best[row.case_id] = DuplicateCandidate(
-                case_id=row.case_id, reference=row.reference, score=value, reasons=reasons
+                case_id=row.case_id, reference=row.reference, score=value, band=band, reasons=reasons
             )
-    return sorted(best.values(), key=lambda c: (-c.score, c.reference))[:SHOWN_AT_MOST]
+    ordered = sorted(best.values(), key=lambda c: (c.band != LIKELY, -c.score, c.reference))
+    return ordered[:SHOWN_AT_MOST]
 
 
 async def record_shown(

@@ -94,6 +94,14 @@ class Person(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False)
     position: Mapped[int] = mapped_column(SmallInteger, nullable=False)  # 0 is the subject
     role: Mapped[str] = mapped_column(String(16), nullable=False)
+    # A natural person's name in parts (family_name may be absent when the patronymic stands in its place);
+    # a legal person (employer, agency) has organization_name instead. full_name is derived for display.
+    family_name: Mapped[str | None] = mapped_column(String(100))
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    patronymic: Mapped[str | None] = mapped_column(String(100))
+    organization_name: Mapped[str | None] = mapped_column(String(200))
+    # Parts split from a whole name by migration 0014, not entered: to be checked by an officer.
+    name_parts_inferred: Mapped[bool] = mapped_column(nullable=False, server_default=text("false"))
     full_name: Mapped[str] = mapped_column(String(200), nullable=False)
     # names.skeleton(full_name): the same person across scripts and spellings, searched with pg_trgm.
     name_key: Mapped[str] = mapped_column(String(400), nullable=False, server_default=text("''"))

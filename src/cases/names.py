@@ -20,6 +20,9 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from anyascii import anyascii
 
@@ -210,3 +213,162 @@ def score(a: str, b: str) -> float:
 def score_keys(a: str, b: str) -> float:
     """`score` of two stored skeletons."""
     return score_tokens(a.split(), b.split())
+
+
+# ---- structured names ----------------------------------------------------------------------------------
+
+# States whose documents write the family name first (Асанов Бакыт Жумабекович; Chinese, Korean,
+# Hungarian and Vietnamese names too); elsewhere the given name comes first.
+FAMILY_FIRST = frozenset("KG KZ UZ TJ TM RU BY UA MD AM AZ GE MN CN TW HK MO JP KR KP VN HU".split())  # noqa: SIM905
+
+
+def display_name(
+    family_name: str | None,
+    given_name: str | None,
+    patronymic: str | None,
+    organization_name: str | None,
+    citizenship: str | None,
+) -> str:
+    """`full_name` for display, derived from the parts in the order the person's country writes them."""
+    if organization_name is not None:
+        return organization_name
+    if citizenship is None or citizenship in FAMILY_FIRST:
+        parts = (family_name, given_name, patronymic)
+    else:
+        parts = (given_name, patronymic, family_name)
+    return " ".join(p for p in parts if p)
+
+
+_GIVEN_NAMES_FILE = Path(__file__).with_name("given_names.txt")
+
+
+@functools.cache
+def known_given_names() -> dict[str, int]:
+    """Folded spelling -> the number of the name it spells, from given_names.txt (one name a line, its
+    spellings in every script). Two spellings of one name share a number; two different names that differ
+    by a letter or two (Alina, Alena; Marat, Murat) have different numbers, which edit distance cannot
+    tell. A folded spelling that two names share spells neither for certain and is left out."""
+    found: dict[str, int] = {}
+    clashes: set[str] = set()
+    for number, line in enumerate(_GIVEN_NAMES_FILE.read_text(encoding="utf-8").splitlines()):
+        if not line.strip() or line.startswith("#"):
+            continue
+        _, _, spellings = line.partition("\t")
+        for spelling in spellings.split(","):
+            for word in {fold_token(t) for t in latin_tokens(spelling)}:
+                if found.setdefault(word, number) != number:
+                    clashes.add(word)
+    for word in clashes:
+        del found[word]
+    return found
+
+
+@functools.cache
+def _spellings_by_name() -> dict[int, frozenset[str]]:
+    by_name: dict[int, set[str]] = {}
+    for word, number in known_given_names().items():
+        by_name.setdefault(number, set()).add(word)
+    return {number: frozenset(words) for number, words in by_name.items()}
+
+
+def known_spellings(word: str) -> frozenset[str]:
+    """The folded spellings of the known name `word` spells (empty when it spells none): looked up directly,
+    since two spellings of one name can share few trigrams (Muhammad, Magomed)."""
+    number = known_given_names().get(word)
+    return _spellings_by_name()[number] if number is not None else frozenset()
+
+
+def _fold_part(part: str | None) -> tuple[str, ...]:
+    """A part's folded words; a patronymic form (Бакыт уулу, Бакытович) as its marked stem."""
+    return tuple(tokens(part)) if part else ()
+
+
+@functools.lru_cache(maxsize=65_536)
+def given_similarity(a: str, b: str) -> float:
+    """Two folded given-name words: 1 for spellings of one name, 0 for two different known names however
+    close their letters, else the edit score."""
+    if a == b:
+        return 1.0
+    known = known_given_names()
+    left, right = known.get(a), known.get(b)
+    if left is not None and right is not None:
+        return 1.0 if left == right else 0.0
+    return token_similarity(a, b)
+
+
+@functools.lru_cache(maxsize=65_536)
+def family_similarity(a: str, b: str) -> float:
+    """Two folded family-name words. Surnames that share an ending but differ in a leading syllable
+    (Bekmuratov, Muratov; Tashmatov, Eshmatov; Abdukarimov, Karimov; Aliev, Valiev) are other families, not
+    spellings."""
+    if a == b:
+        return 1.0
+    common = 0
+    while common < min(len(a), len(b)) and a[-1 - common] == b[-1 - common]:
+        common += 1
+    lead = _edit_distance(a[: len(a) - common], b[: len(b) - common])
+    # Another leading syllable, or letters put before the whole of the other (Aliev, Valiev; Asanov, Jasanov).
+    if common >= 4 and (lead >= 2 or common == min(len(a), len(b))):
+        return 0.5
+    return token_similarity(a, b)
+
+
+def _part_score(
+    left: tuple[str, ...], right: tuple[str, ...], words: Callable[[str, str], float]
+) -> float | None:
+    """Words of one part against the same part: each word of the shorter matched to a distinct word of the
+    longer, the weakest match counting. None when either side is unknown."""
+    if not left or not right:
+        return None
+    shorter, longer = sorted((left[:_MAX_ALIGNED], right[:_MAX_ALIGNED]), key=len)
+    return max(
+        min(words(a, b) for a, b in zip(shorter, chosen, strict=True))
+        for chosen in itertools.permutations(longer, len(shorter))
+    )
+
+
+@dataclass(frozen=True)
+class NameParts:
+    """A natural person's name, folded part by part (see `parts_of`)."""
+
+    family: tuple[str, ...]
+    given: tuple[str, ...]
+    patronymic: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=65_536)
+def parts_of(family_name: str | None, given_name: str | None, patronymic: str | None) -> NameParts:
+    return NameParts(_fold_part(family_name), _fold_part(given_name), _fold_part(patronymic))
+
+
+@dataclass(frozen=True)
+class PartScores:
+    given: float
+    family: float | None
+    patronymic: float | None
+    swapped: bool = False
+
+    @property
+    def name(self) -> float:
+        """One figure for ordering: the weaker of the parts both sides have."""
+        known = [s for s in (self.given, self.family) if s is not None]
+        return min(known)
+
+
+def score_parts(a: NameParts, b: NameParts) -> PartScores:
+    """Given name against given name, family against family, patronymic against patronymic. The parts
+    entered in each other's fields on one side (a data-entry slip) are tried too, and said so."""
+    # Without a family name, the patronymic stands in its place (Azamat Bakyt uulu).
+    a_family, b_family = a.family or a.patronymic, b.family or b.patronymic
+    both_full = bool(a.family and b.family)
+    straight = PartScores(
+        given=_part_score(a.given, b.given, given_similarity) or 0.0,
+        family=_part_score(a_family, b_family, family_similarity),
+        patronymic=_part_score(a.patronymic, b.patronymic, token_similarity) if both_full else None,
+    )
+    if a_family and b_family:
+        crossed_given = _part_score(a.given, b_family, given_similarity) or 0.0
+        crossed_family = _part_score(a_family, b.given, family_similarity) or 0.0
+        if min(crossed_given, crossed_family) > min(straight.given, straight.family or 0.0):
+            return PartScores(crossed_given, crossed_family, straight.patronymic, swapped=True)
+    return straight

@@ -100,6 +100,10 @@ async def anonymise(session: AsyncSession, case: Case, now: datetime, retention_
         .where(Person.case_id == case_id)
         .values(
             full_name=REMOVED,
+            family_name=None,
+            given_name=None,
+            patronymic=None,
+            organization_name=None,
             name_key="",
             birth_date=None,
             document_number_sealed=None,
@@ -122,6 +126,7 @@ async def anonymise(session: AsyncSession, case: Case, now: datetime, retention_
             .values(
                 reason_sealed=fields.seal_value("referral", "reason", referral_id, REMOVED),
                 status_note_sealed=None,
+                submitted_view_sealed=None,
             )
         )
     if referral_ids:

@@ -184,15 +184,70 @@ class Document(InputModel):
     number: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+# Three parts of at most 60 fit the 200 characters of the derived full_name.
+NamePart = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+# Roles a legal person may hold (an employer, a recruiting agency): named by `organization_name`.
+LEGAL_PERSON_ROLES = frozenset({"employer", "recruiter", "perpetrator"})
+_NAME_PARTS_NEEDED = (
+    "a person's name is given in parts: family_name and given_name, and patronymic when there is one "
+    "(`full_name` is derived for display); an employer or agency takes organization_name instead"
+)
+
+
 class PersonIn(InputModel):
     role: PersonRole
-    full_name: ShortText
+    family_name: NamePart | None = Field(
+        default=None,
+        description="Surname as in the person's documents. May be absent when the patronymic stands in "
+        "its place (Azamat Bakyt uulu).",
+        examples=["Асанов"],
+    )
+    given_name: NamePart | None = Field(
+        default=None,
+        description="The only part of the name a partner's `basic` share may disclose.",
+        examples=["Бакыт"],
+    )
+    patronymic: NamePart | None = Field(
+        default=None,
+        description="Father's name form: Жумабекович, Бакыт уулу, Bakyt kyzy, Alisher o'g'li.",
+        examples=["Жумабекович"],
+    )
+    organization_name: ShortText | None = Field(
+        default=None,
+        description="For a legal person (roles employer, recruiter, perpetrator) instead of name parts.",
+    )
     birth_date: PastDate | None = None
     sex: Sex | None = None
     citizenship: CountryCode | None = None
     document: Document | None = None
     phone: Phone | None = None
     language: Language | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_whole_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "full_name" in data:
+            raise ValueError(_NAME_PARTS_NEEDED)
+        return data
+
+    @model_validator(mode="after")
+    def _natural_or_legal(self) -> PersonIn:
+        parts = (self.family_name, self.given_name, self.patronymic)
+        if self.organization_name is not None:
+            if self.role not in LEGAL_PERSON_ROLES:
+                raise ValueError(f"only an {', '.join(sorted(LEGAL_PERSON_ROLES))} may be an organization")
+            if any(p is not None for p in parts):
+                raise ValueError("an organization has organization_name and no name parts")
+            return self
+        if self.given_name is None:
+            raise ValueError(_NAME_PARTS_NEEDED)
+        if self.family_name is None and self.patronymic is None:
+            raise ValueError("a person needs a family_name (or a patronymic standing in its place)")
+        return self
+
+    @property
+    def is_organization(self) -> bool:
+        return self.organization_name is not None
 
 
 class ViolationIn(InputModel):
@@ -309,6 +364,8 @@ class CaseCreate(InputModel):
         for violation in self.violations:
             if violation.perpetrator is not None and violation.perpetrator >= len(self.persons):
                 raise ValueError("violation perpetrator points past the persons list")
+        if self.subject.is_organization:
+            raise ValueError("the subject of a case is a natural person, with name parts")
         child = self.kind == "child_return" or is_minor(self.subject.birth_date, clock.utcnow().date())
         if self.kind == "child_return" and self.subject.role != "child":
             raise ValueError("a child_return case's subject has the role 'child'")
@@ -355,7 +412,16 @@ class NoteIn(InputModel):
 class PersonRead(OutputModel):
     id: uuid.UUID
     role: str
-    full_name: str
+    full_name: str = Field(description="Derived for display, in the order the person's country writes it.")
+    family_name: str | None = None
+    given_name: str | None = None
+    patronymic: str | None = None
+    organization_name: str | None = None
+    name_parts_inferred: bool = Field(
+        default=False,
+        description="The parts were split from a whole name by a migration: an officer should check them. "
+        "A partner's `basic` share shows no given name while this is true.",
+    )
     birth_date: date | None
     sex: str | None
     citizenship: str | None
@@ -385,10 +451,18 @@ class ConsentRead(OutputModel):
 class DuplicateCandidate(OutputModel):
     case_id: uuid.UUID
     reference: str
-    score: float = Field(description="0..1: name (across scripts), birth date, citizenship and sex together.")
+    score: float = Field(
+        description="0..1, for ordering: name (across scripts), birth date, citizenship and sex together."
+    )
+    band: Literal["likely", "possible"] = Field(
+        description="`likely`: given and family names are spellings of the same names and the birth date is "
+        "the same; check and link. `possible`: every name part is close (a typo, a missing birth date, a "
+        "close birth date, parts entered in each other's fields); look before linking."
+    )
     reasons: list[str] = Field(
-        description="What matched or differed: `name 0.93`, `birth_date exact`, `birth_year within 1`, "
-        "`birth_date differs`, `citizenship same`, `sex same`, `as <role>` when not the other case's subject."
+        description="What matched or differed: `given_name 0.93`, `family_name 1.00`, `birth_date exact`, "
+        "`birth_date close`, `citizenship same`, `sex same`, `name parts swapped`, `as <role>` when not "
+        "the other case's subject."
     )
 
 

@@ -101,12 +101,23 @@ async def _owner_for(session: AsyncSession, principal: Principal, body: CaseCrea
 
 
 def _person(case_id: uuid.UUID, position: int, person: PersonIn) -> Person:
+    full_name = names.display_name(
+        person.family_name,
+        person.given_name,
+        person.patronymic,
+        person.organization_name,
+        person.citizenship,
+    )
     return Person(
         case_id=case_id,
         position=position,
         role=person.role,
-        full_name=person.full_name,
-        name_key=names.skeleton(person.full_name),
+        family_name=person.family_name,
+        given_name=person.given_name,
+        patronymic=person.patronymic,
+        organization_name=person.organization_name,
+        full_name=full_name,
+        name_key=names.skeleton(full_name),
         birth_date=person.birth_date,
         sex=person.sex,
         citizenship=person.citizenship,
@@ -238,6 +249,11 @@ async def _read_model(session: AsyncSession, case: Case, now: datetime) -> CaseR
             id=p.id,
             role=p.role,
             full_name=p.full_name,
+            family_name=p.family_name,
+            given_name=p.given_name,
+            patronymic=p.patronymic,
+            organization_name=p.organization_name,
+            name_parts_inferred=p.name_parts_inferred,
             birth_date=p.birth_date,
             sex=p.sex,
             citizenship=p.citizenship,

@@ -38,6 +38,7 @@ SEALED_COLUMNS = (
     SealedColumn("case_transition", "reason"),
     SealedColumn("referral", "reason"),
     SealedColumn("referral", "status_note"),
+    SealedColumn("referral", "submitted_view"),
     SealedColumn("referral_update", "body"),
     SealedColumn("webhook_endpoint", "secret", "organization_id::text", "organization_id"),
     SealedColumn("webhook_endpoint", "previous_secret", "organization_id::text", "organization_id"),

@@ -51,6 +51,10 @@ class Referral(CreatedAt, Base):
     # Set once, by the accepting update (a referral is accepted at most once): the referrals report's hours to
     # acceptance read it instead of searching every referral's updates.
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An inbound referral's sender (a partner) sees what it submitted, as it submitted it: never the owner's
+    # later edits (the case is the consulate's from the moment it is routed).
+    submitted_view_sealed: Mapped[bytes | None] = mapped_column("submitted_view", LargeBinary)
+    submitted_view = Sealed[dict[str, Any] | None]("submitted_view", codec="json")
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

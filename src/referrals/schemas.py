@@ -60,12 +60,16 @@ class ReferralUpdateIn(InputModel):
 
 
 class SharedPerson(OutputModel):
-    given_name: str | None = None
+    given_name: str | None = Field(
+        default=None, description="`basic`: the given name as entered (never another part of the name)."
+    )
     age_band: str | None = None
     sex: str | None = None
     citizenship: str | None = None
     language: str | None = None
     full_name: str | None = None
+    family_name: str | None = None
+    patronymic: str | None = None
     birth_date: date | None = None
     phone: str | None = None
     document: dict[str, str] | None = None

@@ -4,6 +4,7 @@ consent-scoped case, exchange progress updates. Never commits."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -201,6 +202,9 @@ async def create_inbound(
         created_at=now,
         updated_at=now,
     )
+    persons, violations, _ = await cases.children(session, case.id)
+    submitted = shared_case(case, persons, violations, ALL_GROUPS, now.date())
+    referral.submitted_view = submitted.model_dump(mode="json", exclude_none=True)
     session.add(referral)
     await session.flush()
     session.add(
@@ -226,20 +230,31 @@ async def create_inbound(
 
 
 async def _read(session: AsyncSession, principal: Principal, referral: Referral) -> ReferralRead:
+    """The case as each side may see it. The sender of an inbound referral (a partner) sees only the snapshot
+    of what it submitted, whatever the status; the sender of an outgoing referral owns the case and sees it
+    whole; the recipient sees the `share` groups while the referral is open, and nothing after."""
     sender = referral.from_organization_id == principal.organization_id
     view = None
-    if sender or referral.status in OPEN_STATUSES:
+    detail: dict[str, Any] = {"via_referral": str(referral.id)}
+    if sender and referral.submitted_view is not None:
+        view = SharedCase.model_validate(referral.submitted_view)
+        detail["submitted"] = True
+    elif sender or referral.status in OPEN_STATUSES:
         case = await cases.get_case_row(session, referral.case_id)
-        persons, violations, _ = await cases.children(session, referral.case_id)
-        groups = ALL_GROUPS if sender else frozenset(referral.share)
-        view = shared_case(case, persons, violations, groups, clock.utcnow().date())
+        # A sender that does not own the case (an inbound referral from before snapshots) sees nothing of it.
+        if not sender or case.owner_organization_id == principal.organization_id:
+            persons, violations, _ = await cases.children(session, referral.case_id)
+            groups = ALL_GROUPS if sender else frozenset(referral.share)
+            view = shared_case(case, persons, violations, groups, clock.utcnow().date())
+            detail["share"] = sorted(groups)
+    if view is not None:
         await audit.record(
             session,
             principal.actor,
             "case.read",
             resource_type="case",
-            resource_id=case.id,
-            detail={"via_referral": str(referral.id), "share": sorted(groups)},
+            resource_id=referral.case_id,
+            detail=detail,
         )
     return referral_read(referral, principal, view)
 

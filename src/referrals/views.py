@@ -12,15 +12,7 @@ from src.referrals.schemas import SharedCase, SharedPerson, SharedViolation
 ALL_GROUPS = frozenset(
     {"basic", "identity", "contact", "document", "narrative", "violations", "child_details"}
 )
-PATRONYMIC_MARKERS = frozenset({"уулу", "кызы", "uulu", "kyzy", "ugli", "угли", "kizi", "кизи"})
 AGE_BANDS = ((0, 4), (5, 9), (10, 14), (15, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
-
-
-def given_name(full_name: str) -> str:
-    """Names here are written surname first ("Айдаралиев Медетбек", "Бакыт уулу Азамат"): the last word that
-    is not a patronymic marker. A guess by design: `basic` must not disclose the surname."""
-    words = [w for w in full_name.split() if w.lower() not in PATRONYMIC_MARKERS]
-    return words[-1] if words else ""
 
 
 def age_band(birth_date: date | None, today: date) -> str | None:
@@ -45,14 +37,22 @@ def shared_case(
     person: dict[str, Any] = {}
     if "basic" in groups:
         person.update(
-            given_name=given_name(subject.full_name),
+            # From the field only, never a word of another part; not at all while the parts are a migration's
+            # guess (an officer has not checked which word is the given name).
+            given_name=None if subject.name_parts_inferred else subject.given_name,
             age_band=age_band(subject.birth_date, today),
             sex=subject.sex,
             citizenship=subject.citizenship,
             language=subject.language,
         )
     if "identity" in groups:
-        person.update(full_name=subject.full_name, birth_date=subject.birth_date)
+        person.update(
+            full_name=subject.full_name,
+            family_name=subject.family_name,
+            given_name=subject.given_name,
+            patronymic=subject.patronymic,
+            birth_date=subject.birth_date,
+        )
     if "contact" in groups:
         person.update(phone=subject.phone)
     if "document" in groups and subject.document_type and subject.document_number:

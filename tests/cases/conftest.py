@@ -45,7 +45,8 @@ def abuse_body(**overrides: Any) -> dict[str, Any]:
         "occurred": {"country": "RU", "region": "RU-MOW", "city": "Москва"},
         "subject": {
             "role": "victim",
-            "full_name": "Айдаралиев Медетбек",
+            "family_name": "Айдаралиев",
+            "given_name": "Медетбек",
             "birth_date": "1994-03-12",
             "sex": "male",
             "citizenship": "KG",
@@ -53,7 +54,7 @@ def abuse_body(**overrides: Any) -> dict[str, Any]:
             "phone": "+996 555 123 456",
             "language": "ky",
         },
-        "persons": [{"role": "employer", "full_name": "ООО СтройМонтаж"}],
+        "persons": [{"role": "employer", "organization_name": "ООО СтройМонтаж"}],
         "violations": [
             {
                 "type": "wage_theft",
@@ -87,7 +88,8 @@ def child_body(**overrides: Any) -> dict[str, Any]:
         "occurred": {"country": "RU", "region": "RU-SVE", "city": "Екатеринбург"},
         "subject": {
             "role": "child",
-            "full_name": "Бакыт уулу Азамат",
+            "given_name": "Азамат",
+            "patronymic": "Бакыт уулу",
             "birth_date": "2013-06-02",
             "sex": "male",
             "citizenship": "KG",
@@ -115,7 +117,8 @@ def trafficking_body(**overrides: Any) -> dict[str, Any]:
         "occurred": {"country": "KZ", "city": "Алматы"},
         "subject": {
             "role": "victim",
-            "full_name": "Садыкова Айгерим",
+            "family_name": "Садыкова",
+            "given_name": "Айгерим",
             "birth_date": "2001-09-15",
             "sex": "female",
             "citizenship": "KG",

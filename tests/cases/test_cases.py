@@ -86,7 +86,12 @@ async def test_trafficking_indicator_on_a_child_case_opens_a_linked_case(
         (abuse_body(details={"wages_owed": {"amount": "10", "currency": "XYZ"}}), "body"),
         (abuse_body(details={"wages_owed": {"amount": "10", "currency": "rub"}}), "body"),
         (abuse_body(details={"wages_owed": {"amount": "-1", "currency": "RUB"}}), "body"),
-        (abuse_body(subject={"role": "victim", "full_name": "X", "birth_date": "2999-01-01"}), "birth_date"),
+        (
+            abuse_body(
+                subject={"role": "victim", "family_name": "X", "given_name": "Y", "birth_date": "2999-01-01"}
+            ),
+            "birth_date",
+        ),
         (
             child_body(
                 consent={"purposes": ["case_management"], "given_by": "self", "given_on": "2026-11-01"}
@@ -95,12 +100,17 @@ async def test_trafficking_indicator_on_a_child_case_opens_a_linked_case(
         ),
         (
             abuse_body(
-                subject={"role": "victim", "full_name": "Child", "birth_date": "2015-01-01"},
+                subject={
+                    "role": "victim",
+                    "family_name": "C",
+                    "given_name": "Child",
+                    "birth_date": "2015-01-01",
+                },
                 consent={"purposes": ["referral"], "given_by": "self", "given_on": "2026-11-01"},
             ),
             "body",
         ),
-        (child_body(subject={"role": "victim", "full_name": "X"}), "body"),
+        (child_body(subject={"role": "victim", "family_name": "X", "given_name": "Y"}), "body"),
         (abuse_body(favourite_colour="blue"), "favourite_colour"),
         (abuse_body(details={"employer": {"name": "X"}, "salary": 5}), "body"),
         (abuse_body(occurred={"country": "RU", "region": "KZ-ALA"}), "occurred"),

@@ -15,8 +15,10 @@ from tests.cases.conftest import Consulate, abuse_body, child_body, open_case
 from tests.unit.test_names import labelled_pairs
 
 
-def _subject(full_name: str, **overrides: Any) -> dict[str, Any]:
-    subject = dict(abuse_body()["subject"], full_name=full_name)
+def _subject(
+    family: str | None, given: str, patronymic: str | None = None, **overrides: Any
+) -> dict[str, Any]:
+    subject = dict(abuse_body()["subject"], family_name=family, given_name=given, patronymic=patronymic)
     subject.pop("document")
     subject.update(overrides)
     return subject
@@ -29,18 +31,19 @@ async def test_intake_finds_the_same_person_written_in_another_script(
     brother = await open_case(
         client,
         consulate_a.officer,
-        abuse_body(subject=_subject("Айдаралиев Нурбек", birth_date="1996-01-05")),
+        abuse_body(subject=_subject("Айдаралиев", "Нурбек", birth_date="1996-01-05")),
     )
     elsewhere = await open_case(client, consulate_b.officer, abuse_body())
     assert [d["case_id"] for d in elsewhere["possible_duplicates"]] == []  # consulate A's cases are not B's
 
     again = await open_case(
-        client, consulate_a.officer, abuse_body(subject=_subject("Aydaraliyev Medetbek", language="ru"))
+        client, consulate_a.officer, abuse_body(subject=_subject("Aydaraliyev", "Medetbek", language="ru"))
     )
     found = again["possible_duplicates"]
     assert [d["case_id"] for d in found] == [first["id"]]
     assert found[0]["reference"] == first["reference"] and found[0]["score"] >= 0.95
-    assert found[0]["reasons"][:2] == ["name 1.00", "birth_date exact"]
+    assert found[0]["reasons"][:3] == ["given_name 1.00", "family_name 1.00", "birth_date exact"]
+    assert found[0]["band"] == "likely"
     assert brother["id"] not in {d["case_id"] for d in found}
     shown = await db.scalar(
         select(AuditEvent).where(
@@ -57,17 +60,24 @@ async def test_duplicates_weigh_birth_date_and_sex_and_find_people_in_other_role
     older = await open_case(
         client,
         consulate_a.officer,
-        abuse_body(subject=_subject("Azamat Bakytuulu", birth_date="2012-11-30"), consent=None),
+        abuse_body(subject=_subject(None, "Azamat", "Bakytuulu", birth_date="2012-11-30"), consent=None),
     )
     sister = await open_case(
-        client, consulate_a.officer, abuse_body(subject=_subject("Азамат Бакыт уулу", sex="female"))
+        client, consulate_a.officer, abuse_body(subject=_subject(None, "Азамат", "Бакыт уулу", sex="female"))
     )
     mentioned = await open_case(
         client,
         consulate_a.officer,
         abuse_body(
-            subject=_subject("Жумабеков Эрмек"),
-            persons=[{"role": "witness", "full_name": "Azamat Bakyt uulu", "birth_date": "2013-06-02"}],
+            subject=_subject("Жумабеков", "Эрмек"),
+            persons=[
+                {
+                    "role": "witness",
+                    "given_name": "Azamat",
+                    "patronymic": "Bakyt uulu",
+                    "birth_date": "2013-06-02",
+                }
+            ],
         ),
     )
     answer = await client.get(f"/v1/cases/{child['id']}/duplicates", headers=consulate_a.officer.headers)
@@ -106,7 +116,9 @@ async def test_linking_confirms_a_duplicate_and_it_stops_being_suggested(
     client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate, consulate_b: Consulate
 ) -> None:
     first = await open_case(client, consulate_a.officer, abuse_body())
-    second = await open_case(client, consulate_a.officer, abuse_body(subject=_subject("Aidaraliev Medetbek")))
+    second = await open_case(
+        client, consulate_a.officer, abuse_body(subject=_subject("Aidaraliev", "Medetbek"))
+    )
     foreign = await open_case(client, consulate_b.officer, abuse_body())
     assert [d["case_id"] for d in second["possible_duplicates"]] == [first["id"]]
     url = f"/v1/cases/{second['id']}/links"
@@ -169,7 +181,7 @@ async def test_search_by_name_finds_every_script_and_spelling(
     client: httpx.AsyncClient, consulate_a: Consulate
 ) -> None:
     case = await open_case(client, consulate_a.officer, abuse_body())  # Айдаралиев Медетбек
-    other = await open_case(client, consulate_a.officer, abuse_body(subject=_subject("Жумабеков Эрмек")))
+    other = await open_case(client, consulate_a.officer, abuse_body(subject=_subject("Жумабеков", "Эрмек")))
     for q in ("Айдаралиев", "Aydaraliyev", "medetbek aidaraliev", "Айдар"):
         found = await client.get("/v1/cases", params={"q": q}, headers=consulate_a.officer.headers)
         assert [c["id"] for c in found.json()["items"]] == [case["id"]], q
