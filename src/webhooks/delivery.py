@@ -4,6 +4,9 @@ work), sends them signed outside any transaction, then records the outcome.
 At-least-once: a worker that dies between sending and recording leaves the lease to expire, and the same
 event goes again with the same `webhook-id`, which receivers use to drop duplicates. Events of one referral
 go in order: only the oldest pending event of each ordering key (the head) may be claimed.
+
+Sending goes through `http_client`, whose transport (`transport.py`) checks every address the endpoint's host
+resolves to and connects only to a checked one; redirects are not followed (a 3xx is a failed attempt).
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import asyncio
 import contextlib
 import json
 import random
+import ssl
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpcore
 import httpx
 import structlog
 from sqlalchemy import text, update
@@ -29,7 +35,8 @@ from src.crypto import fields
 from src.webhooks import signing
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 from src.webhooks.service import webhook_id
-from src.webhooks.urls import UrlRefused, check_url
+from src.webhooks.transport import GuardedTransport
+from src.webhooks.urls import Resolver, UrlRefused, parse_url, system_resolver
 
 log = structlog.get_logger("ukuk.webhooks")
 
@@ -74,8 +81,14 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 (jitter, not a secret)
 
 
+# Clients built by `http_client`: the only ones whose transport checks the addresses it connects to.
+_GUARDED_CLIENTS: weakref.WeakSet[httpx.AsyncClient] = weakref.WeakSet()
+
+
 class DeliveryWorker:
     def __init__(self, engine: AsyncEngine, settings: Settings, http: httpx.AsyncClient):
+        if http not in _GUARDED_CLIENTS:
+            raise ValueError("the delivery worker sends only through a client from delivery.http_client")
         self.engine = engine
         self.settings = settings
         self.http = http
@@ -157,16 +170,21 @@ class DeliveryWorker:
         status_code: int | None = None
         error: str | None = None
         try:
-            await check_url(endpoint["url"], allow_private=self.settings.webhook_allow_private)
-            async with self.http.stream("POST", endpoint["url"], content=body, headers=headers) as response:
+            # The form here; the addresses in the transport, on the very ones it connects to.
+            parse_url(endpoint["url"], allow_private=self.settings.webhook_allow_private)
+            async with self.http.stream(
+                "POST", endpoint["url"], content=body, headers=headers, follow_redirects=False
+            ) as response:
                 status_code = response.status_code
+                if 300 <= status_code < 400:
+                    error = f"HTTP {status_code}: redirects are not followed"
                 received = 0
                 async for chunk in response.aiter_bytes():  # read at most the cap, then hang up
                     received += len(chunk)
                     if received > self.settings.webhook_max_response_bytes:
                         break
         except UrlRefused as exc:
-            error = str(exc)
+            error = str(exc)[:200]
         except httpx.HTTPError as exc:
             error = type(exc).__name__
         if after_send is not None:
@@ -234,10 +252,26 @@ class DeliveryWorker:
             )
 
 
-def http_client(settings: Settings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+def http_client(
+    settings: Settings,
+    *,
+    resolve: Resolver = system_resolver,
+    network_backend: httpcore.AsyncNetworkBackend | None = None,
+    verify: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """The client deliveries go through. `resolve`, `network_backend` and `verify` are for tests: a resolver
+    they control, sockets they fake, a CA they made."""
+    client = httpx.AsyncClient(
         timeout=settings.webhook_timeout_seconds,
         follow_redirects=False,
-        limits=httpx.Limits(max_connections=50),
         trust_env=False,
+        transport=GuardedTransport(
+            allow_private=settings.webhook_allow_private,
+            limits=httpx.Limits(max_connections=50),
+            resolve=resolve,
+            network_backend=network_backend,
+            verify=verify,
+        ),
     )
+    _GUARDED_CLIENTS.add(client)
+    return client
