@@ -21,4 +21,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status == 200 else 1)"]
 # Migrations run as a separate step (`ukuk migrate`) with the owner's DATABASE_URL; serve does not migrate.
-CMD ["sh", "-c", "test -n \"$DATABASE_URL\" || { echo 'DATABASE_URL is required' >&2; exit 2; }; exec ukuk serve --host 0.0.0.0 --port 8000 --no-migrate"]
+# UKUK_PUBLIC_URL (the address clients use) is required too: Link headers and the trusted-host check read it.
+CMD ["sh", "-c", "test -n \"$DATABASE_URL\" || { echo 'DATABASE_URL is required' >&2; exit 2; }; test -n \"$UKUK_PUBLIC_URL\" || { echo 'UKUK_PUBLIC_URL is required' >&2; exit 2; }; exec ukuk serve --host 0.0.0.0 --port 8000 --no-migrate"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def to_async_url(url: str) -> str:
@@ -18,11 +19,23 @@ def to_async_url(url: str) -> str:
     raise ValueError("DATABASE_URL must start with postgresql:// or postgresql+asyncpg://")
 
 
+def host_of(url: str) -> str:
+    """The host of an http(s) URL, lowercased, without port or brackets."""
+    return (urlsplit(url).hostname or "").lower()
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="UKUK_", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path(".ukuk")
+
+    # The scheme://host[:port][/prefix] clients reach the API at: Link headers are built from it plus the
+    # request's path and query, never from the request's Host. Unset: the address the server is bound to
+    # (development); required in production, where only its host (and allowed_hosts) may be named in Host.
+    public_url: str | None = None
+    # More hosts a request may name in Host in production (comma-separated; `*.example.org` for subdomains).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Unset: an embedded PostgreSQL is started in data_dir/pg (development only).
     database_url: str | None = Field(
@@ -103,6 +116,38 @@ class Settings(BaseSettings):
     @classmethod
     def _normalise_database_url(cls, value: str | None) -> str | None:
         return to_async_url(value) if value else None
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value.strip())
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.username is not None
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError("UKUK_PUBLIC_URL must be http(s)://host[:port][/prefix], without query or user")
+        _ = parts.port  # raises ValueError on a port that is not a number or out of range
+        return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
+    def trusted_hosts(self) -> frozenset[str] | None:
+        """The hosts a request may name (production); None: any (development and test)."""
+        if not self.is_production:
+            return None
+        if not self.public_url:
+            raise RuntimeError("UKUK_PUBLIC_URL is required in production")
+        return frozenset({host_of(self.public_url), *(host.lower() for host in self.allowed_hosts)})
 
     def retention_days(self, kind: str) -> int:
         return int(getattr(self, f"retention_days_{kind}"))

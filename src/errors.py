@@ -248,7 +248,35 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return str(sqlstate)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
 
 
+# SQLSTATEs of a value the database will not take: a NUL or a character outside the encoding, a number or a
+# date-time out of range, text too long, a string that does not read as its type.
+_REFUSED_VALUE_SQLSTATES = frozenset({"22021", "22P05", "22003", "22008", "22001", "22007", "22P02"})
+
+
+def is_refused_value(exc: BaseException) -> bool:
+    """The database (or its driver, encoding an argument) refused a value of the request: the shared input
+    types should have refused it first, so this is the backstop that keeps it a 4xx."""
+    if not isinstance(exc, DBAPIError) or isinstance(exc, OperationalError | InterfaceError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if sqlstate in _REFUSED_VALUE_SQLSTATES:
+        return True
+    # asyncpg's client-side DataError (a ValueError): "invalid input for query argument $1 ... out of range".
+    cause = getattr(exc.orig, "__cause__", None)
+    return isinstance(cause, ValueError) and type(cause).__module__.startswith("asyncpg")
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_refused_value(exc):
+        sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        log.warning("database_refused_value", error_class=type(exc).__name__, sqlstate=sqlstate)
+        return problem_response(
+            422,
+            Unprocessable.code,
+            Unprocessable.title,
+            "A value of the request is outside what can be stored.",
+            request=request,
+        )
     if not is_database_unavailable(exc):
         return await _unhandled(request, exc)
     sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")

@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         form_paths=frozenset({"/v1/auth/token"}),
+        # Production: only UKUK_PUBLIC_URL's host and UKUK_ALLOWED_HOSTS (required there; raises without).
+        trusted_hosts=settings.trusted_hosts(),
     )
     return app
 

@@ -1,4 +1,5 @@
-"""One pure ASGI middleware: request id, body cap, media type, headers, metrics, access log."""
+"""One pure ASGI middleware: request id, trusted hosts, control characters in the path and query, body cap,
+media type, headers, metrics, access log."""
 
 from __future__ import annotations
 
@@ -7,19 +8,24 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from src import pagination
 from src.context import request_id_var
-from src.errors import PayloadTooLarge, UnsupportedMediaType, problem_body
+from src.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType, problem_body
 from src.observability import HTTP_DURATION, HTTP_REQUESTS
+from src.schemas import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 log = structlog.get_logger("ukuk.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Probes answer whatever Host the orchestrator sends (a pod address, 127.0.0.1): they build no links.
+_ANY_HOST_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def _is_json(content_type: str) -> bool:
@@ -27,11 +33,50 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+def host_allowed(host_header: str | None, trusted: frozenset[str]) -> bool:
+    """Host (without its port) is one of `trusted`, or under a `*.domain` of it."""
+    if not host_header:
+        return False
+    host = host_header.strip().lower()
+    if host.startswith("["):  # [IPv6]:port
+        host = host[1 : host.find("]")] if "]" in host else ""
+    else:
+        host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if not host:
+        return False
+    return any(
+        host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])) for pattern in trusted
+    )
+
+
+def control_character_errors(scope: Scope) -> list[dict[str, Any]]:
+    """Where the decoded path or query string holds a refused character (see src/schemas.py)."""
+    errors: list[dict[str, Any]] = []
+    if has_control_characters(scope["path"]):
+        errors.append({"loc": ["path"], "msg": CONTROL_CHARACTERS_MESSAGE})
+    # Decoded as Starlette does for request.query_params (percent-decoding as UTF-8, bad bytes replaced).
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if has_control_characters(name):
+            errors.append({"loc": ["query"], "msg": CONTROL_CHARACTERS_MESSAGE})  # the name is not echoed
+        elif has_control_characters(value):
+            errors.append({"loc": ["query", name], "msg": CONTROL_CHARACTERS_MESSAGE})
+    return errors
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, form_paths: frozenset[str]):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        form_paths: frozenset[str],
+        trusted_hosts: frozenset[str] | None = None,
+    ):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.form_paths = form_paths
+        self.trusted_hosts = trusted_hosts  # None: any Host (development, test)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,11 +104,14 @@ class RequestContextMiddleware:
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
+        list_token = pagination.bind_list(path)
         try:
-            checked_receive = await self._check_body(scope, headers, receive, send_with_headers, api_path)
-            if checked_receive is not None:
-                await self.app(scope, checked_receive, send_with_headers)
+            if await self._check_request(scope, headers, send_with_headers):
+                checked_receive = await self._check_body(scope, headers, receive, send_with_headers, api_path)
+                if checked_receive is not None:
+                    await self.app(scope, checked_receive, send_with_headers)
         finally:
+            pagination.unbind_list(list_token)
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
@@ -78,6 +126,31 @@ class RequestContextMiddleware:
                 duration_ms=round(elapsed * 1000, 2),
             )
             request_id_var.reset(token)
+
+    async def _check_request(self, scope: Scope, headers: dict[str, str], send: Send) -> bool:
+        """False when this middleware already answered: an unknown Host (400), a control character in the
+        path or query (422), before any route reads them."""
+        if (
+            self.trusted_hosts is not None
+            and scope["path"] not in _ANY_HOST_PATHS
+            and not host_allowed(headers.get("host"), self.trusted_hosts)
+        ):
+            await _problem(
+                send, 400, BadRequest.code, BadRequest.title, "The Host header names no host this API serves."
+            )
+            return False
+        errors = control_character_errors(scope)
+        if errors:
+            await _problem(
+                send,
+                422,
+                Unprocessable.code,
+                Unprocessable.title,
+                "The request does not match the schema.",
+                errors=errors,
+            )
+            return False
+        return True
 
     async def _check_body(
         self, scope: Scope, headers: dict[str, str], receive: Receive, send: Send, api_path: bool
@@ -150,8 +223,16 @@ class RequestContextMiddleware:
         )
 
 
-async def _problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
-    body: dict[str, Any] = problem_body(status, code, title, detail)
+async def _problem(
+    send: Send,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+) -> None:
+    body: dict[str, Any] = problem_body(status, code, title, detail, errors=errors)
     payload = json.dumps(body).encode()
     await send(
         {

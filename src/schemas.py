@@ -3,18 +3,107 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 T = TypeVar("T")
 
+# What no field of this API takes: C0 control characters but tab, newline and carriage return, DEL, and UTF-16
+# surrogates (a lone `\ud800` decodes from JSON but has no UTF-8 form). PostgreSQL refuses NUL in text (22021)
+# and the driver cannot encode a surrogate: refused at the edge, they never reach it.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+CONTROL_CHARACTERS_MESSAGE = (
+    "Control characters (but tab, newline, carriage return) and lone surrogates are refused."
+)
+_MAX_REPORTED = 20
+
+
+def has_control_characters(value: str) -> bool:
+    return CONTROL_CHARACTERS.search(value) is not None
+
+
+def contains_control_characters(value: Any) -> bool:
+    """Whether decoded JSON (dicts, lists, strings; keys too) holds a refused character anywhere: the quick
+    look every body gets (a stack, not recursion: a body nested a thousand deep must not overflow it)."""
+    search = CONTROL_CHARACTERS.search
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if search(item):
+                return True
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and search(key):
+                    return True
+                stack.append(child)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
+def control_character_locations(value: Any) -> Iterator[tuple[str | int, ...]]:
+    """Where in decoded JSON a refused character is, in document order (once the quick look found one)."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    while stack:
+        loc, item = stack.pop()
+        if isinstance(item, str):
+            if CONTROL_CHARACTERS.search(item):
+                yield loc
+        elif isinstance(item, dict):
+            children: list[tuple[tuple[str | int, ...], Any]] = []
+            for key, child in item.items():
+                if isinstance(key, str) and CONTROL_CHARACTERS.search(key):
+                    children.append((loc, key))  # reported at the parent: a key is never echoed
+                else:
+                    children.append(((*loc, key), child))
+            stack.extend(reversed(children))
+        elif isinstance(item, list | tuple):
+            stack.extend(((*loc, index), child) for index, child in reversed(list(enumerate(item))))
+
+
+_REFUSED = PydanticCustomError("control_character", CONTROL_CHARACTERS_MESSAGE)
+
+
+# True while a model's walked input is validated: the models nested in it need not walk it again.
+_walked: ContextVar[bool] = ContextVar("ukuk_input_walked", default=False)
+
 
 class InputModel(BaseModel):
-    """Every request body: unknown fields refused, surrounding whitespace stripped."""
+    """Every request body: unknown fields refused, surrounding whitespace stripped, control characters refused
+    in every string at any depth (`dict[str, Any]` details too), each named by its location."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _refuse_control_characters(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if not _walked.get() and contains_control_characters(data):
+            found = [
+                InitErrorDetails(type=_REFUSED, loc=loc, input=None)
+                for loc, _ in zip(control_character_locations(data), range(_MAX_REPORTED), strict=False)
+            ]
+            # Raised inside a validator, pydantic merges these into the request's errors under its location.
+            raise ValidationError.from_exception_data(cls.__name__, found)
+        token = _walked.set(True)  # the models nested in this input were walked with it
+        try:
+            return handler(data)
+        finally:
+            _walked.reset(token)
 
 
 class OutputModel(BaseModel):
@@ -36,8 +125,29 @@ def _iso_8601(value: object) -> object:
     return value
 
 
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601)]
-IsoDate = Annotated[date, BeforeValidator(_iso_8601)]
+# A day inside Python's date range at each end: 9999-12-31T23:59:59-23:59 parses but is past year 9999 in UTC
+# (the driver cannot send it), and a route's `to + 1 day` must not overflow either.
+_FIRST_DAY, _LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+_OUT_OF_RANGE = f"a date between {_FIRST_DAY.isoformat()} and {_LAST_DAY.isoformat()}"
+
+
+def _date_in_range(value: date) -> date:
+    if not _FIRST_DAY <= value <= _LAST_DAY:
+        raise ValueError(_OUT_OF_RANGE)
+    return value
+
+
+def _datetime_in_range(value: datetime) -> datetime:
+    try:
+        day = (value.astimezone(UTC) if value.tzinfo is not None else value).date()
+    except OverflowError as exc:
+        raise ValueError(_OUT_OF_RANGE) from exc
+    _date_in_range(day)
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_datetime_in_range)]
+IsoDate = Annotated[date, BeforeValidator(_iso_8601), AfterValidator(_date_in_range)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", min_length=2, max_length=2)]
 # ISO 3166-2 subdivision code, e.g. RU-SVE, KZ-75.
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$", max_length=6)]

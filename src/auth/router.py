@@ -28,7 +28,7 @@ from src.dependencies import AppSettings, AppTokenKeys
 from src.errors import problem_responses
 from src.idempotency import IdempotencyKey, idempotent
 from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
-from src.schemas import Page
+from src.schemas import Page, has_control_characters
 
 router = APIRouter(prefix="/v1", responses=problem_responses(401, 422))
 
@@ -70,6 +70,29 @@ async def issue_token(
 ) -> TokenResponse:
     response.headers["Cache-Control"] = "no-store"
     ip = request.client.host if request.client else None
+    basic = _basic_credentials(authorization) if grant_type == "client_credentials" else None
+    if basic is not None:
+        client_id, client_secret = basic
+    fields = {
+        "grant_type": grant_type,
+        "username": username,
+        "password": password,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "refresh_token": refresh_token,
+        "scope": scope,
+    }
+    refused = [name for name, value in fields.items() if value is not None and has_control_characters(value)]
+    if refused:
+        # Before any look-up (PostgreSQL refuses NUL), yet counted toward the failed sign-in throttle.
+        await service.refuse_malformed_sign_in(
+            session,
+            settings,
+            fields=refused,
+            username=username,
+            client_id=client_id if grant_type == "client_credentials" else None,
+            ip=ip,
+        )
     if grant_type == "password":
         if not username or not password:
             raise service.OAuthError("invalid_request", "username and password are required.")
@@ -77,9 +100,6 @@ async def issue_token(
             session, keys, settings, username=username, password=password, scope=scope, ip=ip
         )
     elif grant_type == "client_credentials":
-        basic = _basic_credentials(authorization)
-        if basic is not None:
-            client_id, client_secret = basic
         if not client_id or not client_secret:
             raise service.OAuthError("invalid_request", "client_id and client_secret are required.")
         issued = await service.client_credentials_grant(

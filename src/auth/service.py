@@ -10,7 +10,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,11 +31,11 @@ from src.errors import (
     AfterRollback,
     BadRequest,
     Forbidden,
-    NotFound,
     TooManyRequests,
     Unauthorized,
     Unprocessable,
 )
+from src.schemas import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,28 @@ def _failed(
             ANONYMOUS, "auth.token", resource_type=resource_type, resource_id=resource_id, outcome="failure"
         ),
     ]
+
+
+async def refuse_malformed_sign_in(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    fields: list[str],
+    username: str | None,
+    client_id: str | None,
+    ip: str | None,
+) -> NoReturn:
+    """A sign-in whose `fields` hold control characters: 422 before any account is looked up, throttled and
+    counted like a wrong password, against the account named once they are removed (`admin\\x00` spends
+    admin's budget) and the caller's address."""
+    named = CONTROL_CHARACTERS.sub("", (client_id if client_id is not None else username) or "")
+    account_key = "client:" + named[:64] if client_id is not None else "user:" + named.lower()[:64]
+    await _throttle(session, settings, account_key, ip)
+    raise Unprocessable(
+        "Sign-in fields may not hold control characters.",
+        extra={"errors": [{"loc": ["body", name], "msg": CONTROL_CHARACTERS_MESSAGE} for name in fields]},
+        after_rollback=_failed(account_key, ip, settings, None),
+    )
 
 
 async def _start_session(
@@ -335,6 +357,8 @@ async def resolve_principal(session: AsyncSession, claims: AccessClaims) -> tupl
 
 # ---- administration ------------------------------------------------------------------------------------
 
+ORGANIZATION_NAME_TAKEN = "An organization with this name, or one that looks like it, exists."
+
 
 def _denied(
     principal: Principal, action: str, resource_type: str, resource_id: uuid.UUID | None
@@ -347,9 +371,10 @@ async def create_organization(
 ) -> Organization:
     if not policies.may_manage_organizations(principal):
         raise _denied(principal, "organization.create", "organization", None)
+    # The name's look-alike keys are set with it (Organization._set_name_keys) and unique, like the name.
     organization = Organization(name=body.name, kind=body.kind, country=body.country)
     session.add(organization)
-    await flush_or_conflict(session, "An organization with this name exists.")
+    await flush_or_conflict(session, ORGANIZATION_NAME_TAKEN)
     await audit.record(
         session,
         principal.actor,
@@ -366,7 +391,7 @@ async def get_organization(
 ) -> Organization:
     organization = await repository.get_organization(session, organization_id)
     if organization is None:
-        raise NotFound("No such organization.")
+        raise audit.not_found(principal.actor, "organization.read", "organization", organization_id)
     return organization
 
 
@@ -388,7 +413,8 @@ async def _organization_for_accounts(
         principal.is_platform_admin or organization.id == principal.organization_id
     )
     if not visible:
-        raise NotFound("No such organization.")
+        # The same answer (and audit event) whether it does not exist or belongs to another organization.
+        raise audit.not_found(principal.actor, action, "organization", organization_id)
     assert organization is not None
     if not policies.may_manage_accounts_of(principal, organization.id):
         raise _denied(principal, action, resource_type, None)

@@ -13,7 +13,7 @@ from src.audit.models import AuditEvent
 from src.auth.dependencies import CurrentPrincipal
 from src.db import DbSession
 from src.dependencies import AppSettings
-from src.errors import Unprocessable, problem_responses
+from src.errors import problem_responses
 from src.oversight import service
 from src.oversight.schemas import (
     AuditEventRead,
@@ -23,7 +23,7 @@ from src.oversight.schemas import (
     PublicKeys,
     VerificationRead,
 )
-from src.pagination import Cursor, Limit, build_page, decode_cursor
+from src.pagination import Cursor, Limit, build_page, decode_cursor, int_after
 from src.schemas import IsoDateTime, Page
 
 router = APIRouter(prefix="/v1", tags=["audit"], responses=problem_responses(401, 403, 422))
@@ -48,12 +48,8 @@ def _event(event: AuditEvent, seq: int | None) -> AuditEventRead:
 
 
 def _before(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor, 1)
-    if key is None:
-        return None
-    if not isinstance(key[0], int):
-        raise Unprocessable("The cursor is not valid.")
-    return key[0]
+    """The event id a page continues before: signed by us for this list, and a bigint (not a bool)."""
+    return int_after(decode_cursor(cursor, 1))
 
 
 @router.get("/audit/events", response_model=Page[AuditEventRead])
