@@ -10,8 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.audit.models import AuditEvent
 from src.config import Settings
 from tests import factories
 from tests.cases.conftest import abuse_body, open_case
@@ -231,21 +233,26 @@ async def world(db: AsyncSession, settings: Settings, client: httpx.AsyncClient)
 
 
 async def test_a_row_of_another_organization_is_404_on_every_route_that_names_one(
-    app: Any, client: httpx.AsyncClient, world: dict[str, Any]
+    app: Any, client: httpx.AsyncClient, world: dict[str, Any], db: AsyncSession
 ) -> None:
     ids, strangers = world["ids"], world["strangers"]
     owned = {"case", "referral", "redress", "delivery", "webhook", "account"}
     named = sorted(route for route in app_routes(app) if ROUTES[route] in owned)
     assert len(named) == 28
+    # And the routes whose body names the organization: accounts created in partner P's.
+    named += [("POST", "/v1/clients"), ("POST", "/v1/users")]
+    unaudited = []
     for method, path in named:
         for who, stranger in strangers.items():
             headers = {**stranger.headers, "If-Match": '"1"'}
-            answer = await client.request(
-                method, _fill(path, ids), json=_body(method, path, ids), headers=headers
-            )
+            body = _creating_bodies(ids).get((method, path)) or _body(method, path, ids)
+            answer = await client.request(method, _fill(path, ids), json=body, headers=headers)
             assert answer.status_code == 404, (method, path, who, answer.status_code, answer.text[:200])
             assert answer.headers["content-type"] == "application/problem+json"
             assert all(secret not in answer.text for secret in world["secrets"])
+            if not await _refusal_audited(db, answer):
+                unaudited.append(f"{method} {path} {who}")
+    assert not unaudited, "404 without an audit event of its request id:\n" + "\n".join(unaudited)
 
 
 async def test_found_by_schemathesis(client: httpx.AsyncClient, world: dict[str, Any]) -> None:
@@ -396,11 +403,17 @@ def test_the_matrix_names_every_route_but_the_public_ones() -> None:
 
 
 async def _denials(db: AsyncSession) -> int:
-    from sqlalchemy import func, select
-
-    from src.audit.models import AuditEvent
-
     return int(await db.scalar(select(func.count()).where(AuditEvent.outcome == "denied")) or 0)
+
+
+async def _refusal_audited(db: AsyncSession, answer: httpx.Response) -> bool:
+    """Every refusal is audited: the request's id (X-Request-Id) is on an event `denied` or `not_found`.
+
+    A refused request rolls back, and its event is written after the rollback and committed before the answer
+    goes out (`AuditEvent` rows, chained later by the sequencer: unchained ones are in the same table)."""
+    request_id = answer.headers["x-request-id"]
+    outcomes = await db.scalars(select(AuditEvent.outcome).where(AuditEvent.request_id == request_id))
+    return bool(set(outcomes.all()) & {"denied", "not_found"})
 
 
 async def test_every_role_gets_the_documented_answer_on_every_route(
@@ -456,4 +469,6 @@ async def test_every_role_gets_the_documented_answer_on_every_route(
                 wrong.append(f"{method} {path} {who}: {status} is not problem+json")
             elif got == "F" and await _denials(db) != denials + 1:
                 wrong.append(f"{method} {path} {who}: 403 without a `denied` audit event")
+            elif got in "FN" and not await _refusal_audited(db, answer):
+                wrong.append(f"{method} {path} {who}: {status} without an audit event of its request id")
     assert not wrong, "\n".join(wrong)

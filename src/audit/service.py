@@ -104,10 +104,16 @@ def denied(
     )
 
 
-def not_found(actor: Actor, action: str, resource_type: str, resource_id: uuid.UUID) -> NotFound:
+def not_found(
+    actor: Actor,
+    action: str,
+    resource_type: str,
+    resource_id: uuid.UUID | None,
+    detail: str | None = None,
+) -> NotFound:
     """A 404 for a row the caller may not see (or that does not exist), audited as `not_found`."""
     return NotFound(
-        f"No such {resource_type.replace('_', ' ')}.",
+        detail or f"No such {resource_type.replace('_', ' ')}.",
         after_rollback=[
             record_after_rollback(
                 actor, action, resource_type=resource_type, resource_id=resource_id, outcome="not_found"

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from src import clock, i18n, idempotency, ratelimit
+from src.audit import service as audit
 from src.auth.dependencies import CurrentPrincipal
 from src.cases import duplicates, service, workflow
 from src.cases.schemas import (
@@ -37,7 +38,7 @@ from src.cases.schemas import (
 from src.cases.taxonomies import TAXONOMIES
 from src.db import DbSession
 from src.dependencies import AppSettings
-from src.errors import NotFound, problem_responses
+from src.errors import problem_responses
 from src.idempotency import IdempotencyKey
 from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.schemas import IsoDateTime, Page
@@ -83,7 +84,7 @@ async def read_taxonomy(
     accept_language: AcceptLanguage = None,
 ) -> Taxonomy:
     if name not in TAXONOMIES:
-        raise NotFound("No such taxonomy.")
+        raise audit.not_found(principal.actor, "taxonomy.read", "taxonomy", None, "No such taxonomy.")
     language = i18n.negotiate(accept_language)
     _localized(response, language)
     return _taxonomy(name, language)

@@ -10,11 +10,12 @@ from src.audit import service as audit
 from src.auth import policies
 from src.auth.models import Organization
 from src.auth.principal import Principal
+from src.auth.service import ORGANIZATION_NAME_TAKEN
 from src.consulates import repository
 from src.consulates.models import ConsulateJurisdiction
 from src.consulates.schemas import ConsulateCreate, ConsulateRead, JurisdictionRead
 from src.db import flush_or_conflict
-from src.errors import NotFound, Unprocessable
+from src.errors import Unprocessable
 
 
 def _read(organization: Organization, places: list[ConsulateJurisdiction]) -> ConsulateRead:
@@ -41,7 +42,7 @@ async def create_consulate(
         )
     organization = Organization(name=body.name, kind="consulate", country=body.country)
     session.add(organization)
-    await flush_or_conflict(session, "An organization with this name exists.")
+    await flush_or_conflict(session, ORGANIZATION_NAME_TAKEN)
     places = [
         ConsulateJurisdiction(
             consulate_id=organization.id, sending_country=body.country, country=j.country, region=j.region
@@ -74,7 +75,9 @@ async def get_consulate(
 ) -> ConsulateRead:
     consulate = await repository.get_consulate(session, consulate_id)
     if consulate is None:
-        raise NotFound("No such consulate.")
+        raise audit.not_found(
+            principal.actor, "consulate.read", "organization", consulate_id, "No such consulate."
+        )
     places = await repository.jurisdictions_of(session, [consulate.id])
     return _read(consulate, places.get(consulate.id, []))
 
@@ -100,6 +103,8 @@ async def route(
         session, sending_country=sending_country, country=country, region=region
     )
     if consulate is None:
-        raise NotFound("No consulate covers this place.")
+        raise audit.not_found(
+            principal.actor, "consulate.route", "organization", None, "No consulate covers this place."
+        )
     places = await repository.jurisdictions_of(session, [consulate.id])
     return _read(consulate, places.get(consulate.id, []))

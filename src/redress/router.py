@@ -64,7 +64,7 @@ async def read_legal_instrument(
 ) -> LegalInstrumentRead:
     language = i18n.negotiate(accept_language)
     response.headers["Content-Language"] = language
-    return service.to_read(await service.get_instrument(session, instrument_id), language)
+    return service.to_read(await service.get_instrument(session, principal, instrument_id), language)
 
 
 @router.post(

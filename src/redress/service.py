@@ -18,7 +18,7 @@ from src.cases import service as cases_service
 from src.cases.models import Case
 from src.cases.schemas import TimelineEntry
 from src.db import flush_or_conflict
-from src.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
+from src.errors import Conflict, PreconditionFailed, Unprocessable
 from src.redress.models import LegalInstrument, RedressAction
 from src.redress.schemas import (
     REDRESS_MOVES,
@@ -61,10 +61,12 @@ async def list_instruments(
     return list((await session.scalars(query)).all())
 
 
-async def get_instrument(session: AsyncSession, instrument_id: uuid.UUID) -> LegalInstrument:
+async def get_instrument(
+    session: AsyncSession, principal: Principal, instrument_id: uuid.UUID
+) -> LegalInstrument:
     instrument = await session.get(LegalInstrument, instrument_id)
     if instrument is None:
-        raise NotFound("No such legal instrument.")
+        raise audit.not_found(principal.actor, "legal_instrument.read", "legal_instrument", instrument_id)
     return instrument
 
 

@@ -16,7 +16,7 @@ from src.auth import policies as auth_policies
 from src.auth.models import Organization
 from src.auth.principal import Principal
 from src.config import Settings
-from src.errors import NotFound, Unprocessable
+from src.errors import Unprocessable
 from src.webhooks import signing
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 from src.webhooks.schemas import WebhookConfig
@@ -93,7 +93,9 @@ async def read(session: AsyncSession, principal: Principal, organization_id: uui
     organization = await _own_organization(session, principal, organization_id, "webhook.read")
     endpoint = await session.get(WebhookEndpoint, organization.id)
     if endpoint is None:
-        raise NotFound("No webhook is configured.")
+        raise audit.not_found(
+            principal.actor, "webhook.read", "organization", organization.id, "No webhook is configured."
+        )
     await audit.record(
         session, principal.actor, "webhook.read", resource_type="organization", resource_id=organization.id
     )
