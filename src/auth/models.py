@@ -5,10 +5,22 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import INET, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from src.auth.confusables import name_keys
 from src.db import Base, CreatedAt
 from src.ids import uuid7
 
@@ -23,12 +35,26 @@ class Organization(CreatedAt, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     country: Mapped[str] = mapped_column(String(2), nullable=False)
+    # The name's look-alike keys (src/auth/confusables.py), set with the name: no two organizations share one,
+    # so a name that looks like another's is refused, by the database, even when two are created at once.
+    # NULL for a row written outside the ORM, or one that 0015 found looking like an older one.
+    name_skeleton_upper: Mapped[str | None] = mapped_column(Text)
+    name_skeleton_lower: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint(f"kind IN {ORGANIZATION_KINDS}", name="kind"),
         CheckConstraint("country ~ '^[A-Z]{2}$'", name="country"),
         Index("uq_organization_lower_name", func.lower(text("name")), unique=True),
+        # Over md5: a key can be many times its name (a Hangul syllable is 7 code points), past what a
+        # B-tree entry holds.
+        Index("uq_organization_name_skeleton_upper", func.md5(text("name_skeleton_upper")), unique=True),
+        Index("uq_organization_name_skeleton_lower", func.md5(text("name_skeleton_lower")), unique=True),
     )
+
+    @validates("name")
+    def _set_name_keys(self, _key: str, name: str) -> str:
+        self.name_skeleton_upper, self.name_skeleton_lower = name_keys(name)
+        return name
 
 
 class User(CreatedAt, Base):

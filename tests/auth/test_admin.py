@@ -278,3 +278,246 @@ async def test_organization_directory_is_readable_by_every_signed_in_caller(
     assert [o["id"] for o in listed.json()["items"]] == [str(consulate.id)]
     assert (await client.get(f"/v1/organizations/{consulate.id}", headers=partner.headers)).status_code == 200
     assert (await client.get("/v1/organizations")).status_code == 401
+
+
+async def _refusals(db: AsyncSession, response: httpx.Response) -> list[tuple[str, str]]:
+    """The (action, outcome) of the audit events written for this response's request id."""
+    rows = await db.execute(
+        select(AuditEvent.action, AuditEvent.outcome).where(
+            AuditEvent.request_id == response.headers["x-request-id"]
+        )
+    )
+    return [(action, outcome) for action, outcome in rows.all()]
+
+
+async def test_accounts_for_another_or_no_organization_are_404_and_audited(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    """`POST /v1/users` and `/v1/clients` naming an organization the caller may not see answered 404 without
+    an audit event; every other refusal had one."""
+    org_a = await factories.organization(db, kind="partner", country="RU")
+    org_b = await factories.organization(db, kind="partner", country="RU")
+    admin_a = await factories.account(db, settings, client, "admin", org=org_a)
+    platform = await factories.account(db, settings, client, "admin")
+    users_before, clients_before = await _count(db, User), await _count(db, ApiClient)
+    calls = [
+        (admin_a, org_b.id, "user.create"),
+        (admin_a, uuid.uuid4(), "user.create"),
+        (platform, uuid.uuid4(), "user.create"),
+        (admin_a, org_b.id, "api_client.create"),
+        (admin_a, uuid.uuid4(), "api_client.create"),
+        (platform, uuid.uuid4(), "api_client.create"),
+    ]
+    for caller, organization_id, action in calls:
+        if action == "user.create":
+            body: dict[str, str] = {
+                "username": f"intruder.{uuid.uuid4().hex[:6]}",
+                "password": "a-long-pass-phrase",
+                "organization_id": str(organization_id),
+                "role": "partner",
+            }
+            response = await client.post("/v1/users", json=body, headers=caller.headers)
+        else:
+            body = {"name": "intruder", "organization_id": str(organization_id), "role": "partner"}
+            response = await client.post("/v1/clients", json=body, headers=caller.headers)
+        assert response.status_code == 404, (action, organization_id, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert str(organization_id) not in response.text
+        assert await _refusals(db, response) == [(action, "not_found")], (action, organization_id)
+    event = await db.scalar(
+        select(AuditEvent).where(AuditEvent.outcome == "not_found", AuditEvent.resource_id == org_b.id)
+    )
+    assert event is not None and event.resource_type == "organization"
+    assert event.actor_id == admin_a.user.id
+    assert (await _count(db, User), await _count(db, ApiClient)) == (users_before, clients_before)
+    unknown = await client.get(f"/v1/organizations/{uuid.uuid4()}", headers=admin_a.headers)
+    assert unknown.status_code == 404
+    assert await _refusals(db, unknown) == [("organization.read", "not_found")]
+
+
+# Cyrillic letters are written as escapes: in this file they would look exactly like the Latin ones.
+LOOK_ALIKES = [
+    pytest.param("Caritas Moscow", "\u0421aritas Moscow", id="latin-then-cyrillic-es"),
+    pytest.param(
+        "Caritas Moscow", "C\u0430rit\u0430s M\u043esc\u043ew", id="latin-then-cyrillic-small-letters"
+    ),
+    pytest.param(
+        "\u041c\u0438\u0433\u0440\u0430\u043d\u0442 \u041f\u043e\u043c\u043e\u0449\u044c",  # Мигрант Помощь
+        "M\u0438\u0433pa\u043d\u0442 \u041fo\u043c\u043e\u0449\u044c",  # with Latin M, p, a, o
+        id="cyrillic-then-latin",
+    ),
+    pytest.param("Caritas Moscow", "C\u0410RITAS MOSCOW", id="upper-case-with-cyrillic-a"),
+    pytest.param("caritas moscow", "\u0421aritas Moscow", id="title-case-with-cyrillic-es"),
+    pytest.param("UNHCR Office", "UN\u041dCR office", id="cyrillic-capital-en-for-h"),
+    pytest.param("\u041d\u0410\u0422\u041e", "hato", id="cyrillic-capitals-then-latin-lower-case"),
+    pytest.param("Help Centre", "\u04bbelp Centre", id="cyrillic-shha-for-h"),
+    pytest.param("Caritas Moscow", "Cari\u200btas\u00a0Moscow", id="zero-width-and-no-break-spaces"),
+    pytest.param("Modern Aid", "rnodern aid", id="rn-for-m"),
+]
+
+
+@pytest.mark.parametrize(("existing", "look_alike"), LOOK_ALIKES)
+async def test_an_organization_name_that_looks_like_an_existing_one_is_409(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, existing: str, look_alike: str
+) -> None:
+    admin = await factories.account(db, settings, client, "admin")
+    first = await client.post(
+        "/v1/organizations",
+        json={"name": existing, "kind": "partner", "country": "RU"},
+        headers=admin.headers,
+    )
+    assert first.status_code == 201, first.text
+    before = await _count(db, Organization)
+    again = await client.post(
+        "/v1/organizations",
+        json={"name": look_alike, "kind": "partner", "country": "KZ"},
+        headers=admin.headers,
+    )
+    assert again.status_code == 409, again.text
+    assert again.headers["content-type"] == "application/problem+json"
+    assert again.json()["type"].endswith("/conflict") and "looks like" in again.json()["detail"]
+    # A consulate is an organization too, created by its own route.
+    consulate = await client.post(
+        "/v1/consulates",
+        json={"name": look_alike, "country": "KG", "jurisdiction": [{"country": "RU", "region": "RU-SVE"}]},
+        headers=admin.headers,
+    )
+    assert consulate.status_code == 409, consulate.text
+    assert await _count(db, Organization) == before
+    assert await _outcomes(db, "organization.create") == ["success"]
+
+
+async def test_names_that_only_resemble_each_other_are_accepted(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    admin = await factories.account(db, settings, client, "admin")
+    for name in (
+        "Caritas Moscow",
+        "Caritas Almaty",
+        "\u041a\u0430\u0440\u0438\u0442\u0430\u0441 \u041c\u043e\u0441\u043a\u0432\u0430",  # Каритас Москва
+        "Carltas Moscow",  # "I" looks like "l", but "i" does not
+        "Caritas Moscow 2",
+        "Caritas-Moscow",
+    ):
+        response = await client.post(
+            "/v1/organizations",
+            json={"name": name, "kind": "partner", "country": "RU"},
+            headers=admin.headers,
+        )
+        assert response.status_code == 201, (name, response.text)
+        assert response.json()["name"] == name
+        stored = await db.get(Organization, uuid.UUID(response.json()["id"]))
+        assert stored is not None and stored.name_skeleton_upper and stored.name_skeleton_lower
+
+
+async def test_two_look_alikes_created_at_once_one_wins(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    import asyncio
+
+    admin = await factories.account(db, settings, client, "admin")
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/v1/organizations",
+                json={"name": name, "kind": "partner", "country": "RU"},
+                headers=admin.headers,
+            )
+            for name in ("Sunrise Aid", "Sunr\u0456se A\u0456d", "SUNR\u0406SE AID")  # Ukrainian і, І
+        )
+    )
+    assert sorted(answer.status_code for answer in answers) == [201, 409, 409]
+    assert await _count(db, Organization) == 2  # the admin's own ministry and the winner
+
+
+async def test_a_renamed_organization_gets_new_look_alike_keys(db: AsyncSession) -> None:
+    """No route renames organizations; the keys follow the name wherever it is set."""
+    from sqlalchemy.exc import IntegrityError
+
+    from src.auth.confusables import name_keys
+
+    first = await factories.organization(db, kind="partner", name="Open Door")
+    second = await factories.organization(db, kind="partner", name="Closed Door")
+    assert (second.name_skeleton_upper, second.name_skeleton_lower) == name_keys("Closed Door")
+    second.name = "\u041epen Door"  # Cyrillic О
+    assert second.name_skeleton_lower == first.name_skeleton_lower
+    with pytest.raises(IntegrityError):
+        await db.commit()
+    await db.rollback()
+
+
+async def test_0015_gives_existing_organizations_keys_and_leaves_a_later_look_alike_without(
+    owner_url: str,
+) -> None:
+    """Existing rows get their keys, oldest first; a row that looks like an older one keeps NULL keys rather
+    than failing the migration. The migration's frozen copy of the key function agrees with the app's."""
+    import asyncio
+    import importlib.util
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from src.auth import confusables
+    from src.database import run_migrations
+
+    path = Path(__file__).parents[2] / "migrations/versions/0015_organization_name_skeleton.py"
+    spec = importlib.util.spec_from_file_location("migration_0015", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration._PROTOTYPES == confusables._PROTOTYPES
+    assert migration._DEFAULT_IGNORABLE == confusables._DEFAULT_IGNORABLE
+    samples = ["Caritas", "\u0421aritas", "UN\u041dCR", "Cari\u200btas  x", "\u1100\u1161\u11a8" * 30]
+    assert [migration._name_keys(s) for s in samples] == [confusables.name_keys(s) for s in samples]
+
+    server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    name = f"{make_url(owner_url).database}_m15"
+    url = make_url(owner_url).set(database=name).render_as_string(hide_password=False)
+    async with server.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", migration.down_revision)
+        t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        older, later, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO organization (id, name, kind, country, created_at) VALUES "
+                    "(:later, :later_name, 'partner', 'RU', :t1), (:older, 'Caritas', 'partner', 'RU', :t0), "
+                    "(:other, 'Other', 'partner', 'RU', :t0)"
+                ),
+                {"older": older, "later": later, "other": other, "later_name": "\u0421aritas", "t0": t0}
+                | {"t1": t0 + timedelta(days=1)},
+            )
+        await asyncio.to_thread(run_migrations, url, "ukuk_app")
+        async with engine.connect() as conn:
+            keys = {
+                row[0]: (row[1], row[2])
+                for row in await conn.execute(
+                    text("SELECT id, name_skeleton_upper, name_skeleton_lower FROM organization")
+                )
+            }
+        assert keys == {
+            older: confusables.name_keys("Caritas"),
+            later: (None, None),
+            other: confusables.name_keys("Other"),
+        }
+        async with engine.connect() as conn:
+            with pytest.raises(Exception, match="uq_organization_name_skeleton"):
+                await conn.execute(
+                    text(
+                        "INSERT INTO organization (id, name, kind, country, name_skeleton_upper, "
+                        "name_skeleton_lower) VALUES (:id, 'C a r i t a s', 'partner', 'RU', :upper, :lower)"
+                    ),
+                    {"id": uuid.uuid4(), "upper": "CARlTAS", "lower": "x"},
+                )
+    finally:
+        await engine.dispose()
+        async with server.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await server.dispose()
