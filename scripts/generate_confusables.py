@@ -1,4 +1,4 @@
-"""Generate src/auth/confusables_data: the TR39 prototype of every code point, as ICU's spoof checker has it.
+"""Generate the tables of src/auth/confusables.py: the TR39 prototype of every code point, as ICU's spoof checker has it.
 
 Run with ICU's shared libraries present (Debian: libicu72). Prints a Python module body on stdout.
 For each code point c (not a surrogate) it asks uspoof_getSkeletonUTF8 for skeleton(c) = NFD(prototype(NFD(c)))
