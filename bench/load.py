@@ -35,12 +35,12 @@ import httpx
 
 from bench import bare
 from bench.run import ROOT, _database, _generate, describe_data
-from src import benchnames
 from src.auth.passwords import hash_password
-from src.benchdata import BENCH_ORG_PREFIX
-from src.config import Settings
 from src.crypto import keys
-from src.pagination import encode_cursor
+from src.platform.config import Settings
+from src.platform.pagination import encode_cursor
+from src.seed import bench_names
+from src.seed.bench_data import BENCH_ORG_PREFIX
 
 RESULTS = ROOT / "results.md"
 PASSWORD = "bench-password-1"  # noqa: S105 (a generated benchmark account)
@@ -143,7 +143,7 @@ end
 """
 
 
-def _parts(name: benchnames.BenchName) -> dict[str, str]:
+def _parts(name: bench_names.BenchName) -> dict[str, str]:
     parts = {"family_name": name.family_name, "given_name": name.given_name, "patronymic": name.patronymic}
     return {k: v for k, v in parts.items() if v is not None}
 
@@ -151,7 +151,7 @@ def _parts(name: benchnames.BenchName) -> dict[str, str]:
 def _intake_bodies(count: int) -> list[str]:
     """Intakes of five people and ten violations, names from the benchmark's pool (so duplicate search runs
     against the million generated people as it would in production)."""
-    names = benchnames.pool(count * 5)
+    names = bench_names.pool(count * 5)
     bodies = []
     for n in range(count):
         people = names[n * 5 : n * 5 + 5]
@@ -185,7 +185,7 @@ def _intake_bodies(count: int) -> list[str]:
 
 async def _raw_intake(url: str, owner: uuid.UUID, actor: uuid.UUID, seconds: int, clients: int) -> float:
     """The same writes through asyncpg, `clients` connections as fast as they go: intakes per second."""
-    pool = [n for n in benchnames.pool(1000)]
+    pool = [n for n in bench_names.pool(1000)]
     names = [(p.full_name, p.name_key) for p in pool]
     done = 0
     deadline = time.perf_counter() + seconds

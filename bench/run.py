@@ -29,11 +29,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from src.auth.models import Organization, User
 from src.auth.passwords import hash_password
-from src.benchdata import BENCH_ORG_PREFIX, seed, seeded_cases
-from src.config import Settings, to_async_url
 from src.crypto import keys
-from src.database import run_migrations, start_embedded
 from src.main import create_app
+from src.platform.config import Settings, to_async_url
+from src.platform.postgres import run_migrations, start_embedded
+from src.seed.bench_data import BENCH_ORG_PREFIX, seed, seeded_cases
 
 ROOT = Path(__file__).resolve().parent
 BASELINES = ROOT / "baselines.json"

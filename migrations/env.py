@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from src.audit.models import APPEND_ONLY_TABLES
-from src.config import get_settings
 from src.models import Base
+from src.platform.config import get_settings
 
 config = context.config
 target_metadata = Base.metadata

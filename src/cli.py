@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from src.config import Settings, get_settings
+from src.platform.config import Settings, get_settings
 
 app = typer.Typer(help="Ukuk: case management for violations of migrants' rights.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
@@ -35,8 +35,8 @@ def _settings_with(url: str) -> Settings:
 
 
 def _with_database(work: Callable[[Settings], Coroutine[Any, Any, Any]]) -> Any:
-    from src.database import database_url
-    from src.observability import configure_logging
+    from src.platform.observability import configure_logging
+    from src.platform.postgres import database_url
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -54,7 +54,7 @@ def serve(
     """Serve the API (starts the embedded PostgreSQL when DATABASE_URL is unset; stops it on exit)."""
     import uvicorn
 
-    from src.database import database_url, run_migrations
+    from src.platform.postgres import database_url, run_migrations
 
     settings = get_settings()
     with database_url(settings) as url:
@@ -82,7 +82,7 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Apply database migrations up to the newest."""
-    from src.database import database_url, run_migrations
+    from src.platform.postgres import database_url, run_migrations
 
     settings = get_settings()
     with database_url(settings) as url:
@@ -100,7 +100,7 @@ def create_admin(
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 of the ministry.")] = "KG",
 ) -> None:
     """Create the first administrator, and a ministry organization for it when there is none."""
-    from src.bootstrap import create_admin as create
+    from src.seed.bootstrap import create_admin as create
 
     try:
         user_id = _with_database(
@@ -119,7 +119,7 @@ def demo_data(
     if_empty: Annotated[bool, typer.Option(help="Do nothing when user accounts exist already.")] = False,
 ) -> None:
     """Load the demo world: a ministry, four consulates, two NGOs, an oversight body, one user per role."""
-    from src.demo import load_demo_data
+    from src.seed.demo import load_demo_data
 
     settings = get_settings()
     if settings.is_production:
@@ -144,7 +144,7 @@ def seed_bench(
     production), in batches of one transaction each, with a progress bar."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from src.benchdata import seed, seed_audit_events
+    from src.seed.bench_data import seed, seed_audit_events
 
     settings = get_settings()
     if settings.is_production:
@@ -191,7 +191,7 @@ def worker() -> None:
     """Run the background work apart from the API: the audit sequencer (one leads, others stand by), webhook
     delivery (many may run: SKIP LOCKED) and the expiry of pending referrals past due (every minute)."""
     from src.audit.sequencer import Sequencer
-    from src.db import create_engine
+    from src.platform.session import create_engine
 
     async def run(settings: Settings) -> None:
         assert settings.database_url
@@ -233,7 +233,7 @@ def audit_verify(
 ) -> None:
     """Recompute the chain: checked count, first broken seq, late events; exit 1 when not ok."""
     from src.audit.verify import verify_chain
-    from src.db import create_engine
+    from src.platform.session import create_engine
 
     async def run(settings: Settings) -> Any:
         assert settings.database_url
@@ -284,7 +284,7 @@ def keys_add(
 
 
 def _app_engine_work(work: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
-    from src.db import create_engine
+    from src.platform.session import create_engine
 
     async def run(settings: Settings) -> Any:
         assert settings.database_url
@@ -336,9 +336,9 @@ def retention_run(
 ) -> None:
     """Anonymise closed cases past their kind's period (UKUK_RETENTION_DAYS_<KIND>), except under legal hold
     or while a child in them is under 18; each leaves a case.anonymise event in the audit chain."""
-    from src import clock
     from src.cases import retention
-    from src.db import create_sessionmaker
+    from src.platform import clock
+    from src.platform.session import create_sessionmaker
 
     async def work(engine: Any) -> Any:
         return await retention.run(

@@ -19,14 +19,14 @@ from src.audit.sequencer import Sequencer
 from src.auth.router import router as auth_router
 from src.auth.tokens import load_keys
 from src.cases.router import router as cases_router
-from src.config import Settings, get_settings
 from src.consulates.router import router as consulates_router
 from src.crypto import keys
-from src.db import create_engine, create_sessionmaker
-from src.errors import install_error_handlers, problem_response
-from src.middleware import RequestContextMiddleware
-from src.observability import configure_logging
 from src.oversight.router import router as oversight_router
+from src.platform.config import Settings, get_settings
+from src.platform.errors import install_error_handlers, problem_response
+from src.platform.middleware import RequestContextMiddleware
+from src.platform.observability import configure_logging
+from src.platform.session import create_engine, create_sessionmaker
 from src.redress.router import router as redress_router
 from src.referrals.expiry import ReferralExpirer
 from src.referrals.router import router as referrals_router

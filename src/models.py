@@ -4,8 +4,8 @@ from src.audit.models import AuditChain, AuditEvent
 from src.auth.models import ApiClient, LoginFailure, Organization, RefreshToken, TokenFamily, User
 from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
 from src.consulates.models import ConsulateJurisdiction
-from src.db import Base
-from src.idempotency import IdempotencyRecord
+from src.platform.idempotency import IdempotencyRecord
+from src.platform.session import Base
 from src.redress.models import LegalInstrument, RedressAction
 from src.referrals.models import Referral, ReferralUpdate
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint

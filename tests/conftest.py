@@ -24,12 +24,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from src import clock
 from src.auth.tokens import generate_private_pem
-from src.config import Settings, to_async_url
-from src.database import run_migrations, start_embedded
 from src.main import create_app
 from src.models import Base
+from src.platform import clock
+from src.platform.config import Settings, to_async_url
+from src.platform.postgres import run_migrations, start_embedded
 
 # Kept across tests: the migration's reference data (tests' own rows are deleted instead).
 KEEP_TABLES = {"alembic_version", "legal_instrument"}
@@ -100,7 +100,7 @@ async def owner_engine(owner_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="session")
 async def app_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     """Connections as the application role, like the API's own."""
-    from src.db import create_engine
+    from src.platform.session import create_engine
 
     assert settings.database_url
     engine = create_engine(settings, settings.database_url)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.auth.models import Organization, User
 from src.auth.passwords import hash_password
-from src.config import Settings
+from src.platform.config import Settings
 
 PASSWORD = "correct-horse-battery-staple"
 

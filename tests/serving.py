@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from src.config import Settings
+from src.platform.config import Settings
 
 
 def free_port() -> int:

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.audit.models import AuditEvent
 from src.auth.models import Organization, User
 from src.cases.models import Case, Person
-from src.config import Settings
 from src.consulates.models import ConsulateJurisdiction
-from src.demo import ORGANIZATIONS, USERS
+from src.platform.config import Settings
 from src.referrals.models import Referral
+from src.seed.demo import ORGANIZATIONS, USERS
 from tests import factories
 
 

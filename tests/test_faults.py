@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from src.config import Settings
-from src.database import run_migrations, start_embedded
+from src.platform.config import Settings
+from src.platform.postgres import run_migrations, start_embedded
 from tests import factories
 from tests.cases.conftest import abuse_body
 from tests.serving import serve

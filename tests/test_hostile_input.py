@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.config import Settings
+from src.platform.config import Settings
 from tests import factories
 from tests.test_route_matrix import (
     CALLERS,

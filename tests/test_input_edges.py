@@ -20,14 +20,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from src import pagination
 from src.auth.models import LoginFailure, Organization
 from src.cases.models import Case
-from src.config import Settings
 from src.crypto import keys
-from src.errors import is_refused_value
 from src.main import create_app
-from src.schemas import InputModel
+from src.platform import pagination
+from src.platform.config import Settings
+from src.platform.errors import is_refused_value
+from src.platform.schemas import InputModel
 from tests import factories
 from tests.cases.conftest import Consulate, abuse_body, consulate_a, open_case
 

@@ -64,7 +64,7 @@ async def test_0013_fills_stays_and_acceptances_from_the_history_already_written
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 
-    from src.database import run_migrations
+    from src.platform.postgres import run_migrations
 
     server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     name = f"{make_url(owner_url).database}_m13"
@@ -163,7 +163,7 @@ async def test_0014_splits_whole_names_into_parts_and_marks_them_inferred(owner_
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 
-    from src.database import run_migrations
+    from src.platform.postgres import run_migrations
 
     server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     name = f"{make_url(owner_url).database}_m14"

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
-from src.config import Settings
+from src.platform.config import Settings
 from tests import factories
 from tests.cases.conftest import abuse_body, open_case
 

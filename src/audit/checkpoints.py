@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from src import keyfiles
 from src.audit.chain import canonical_document
-from src.config import Settings
+from src.platform import keyfiles
+from src.platform.config import Settings
 
 MAX_CONSISTENCY_SPAN = 10_000
 

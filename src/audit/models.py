@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import UserDefinedType
 
-from src.db import Base
+from src.platform.session import Base
 
 
 class Xid8(UserDefinedType[int]):

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from src.audit.chain import GENESIS_HASH, link_hash
-from src.observability import AUDIT_CHAINED
+from src.platform.observability import AUDIT_CHAINED
 
 log = structlog.get_logger("ukuk.audit.sequencer")
 

@@ -11,8 +11,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
-from src.context import request_id_var
-from src.errors import AfterRollback, Forbidden, NotFound
+from src.platform.context import request_id_var
+from src.platform.errors import AfterRollback, Forbidden, NotFound
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from src.auth import service
 from src.auth.principal import Principal
 from src.auth.tokens import InvalidToken, decode_access_token
-from src.context import actor_var
-from src.db import DbSession
-from src.dependencies import AppSettings, AppTokenKeys
-from src.errors import Unauthorized
+from src.platform.context import actor_var
+from src.platform.dependencies import AppSettings, AppTokenKeys
+from src.platform.errors import Unauthorized
+from src.platform.session import DbSession
 
 log = structlog.get_logger("ukuk.auth")
 

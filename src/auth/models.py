@@ -21,8 +21,8 @@ from sqlalchemy.dialects.postgresql import INET, UUID
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from src.auth.confusables import name_keys
-from src.db import Base, CreatedAt
-from src.ids import uuid7
+from src.platform.ids import uuid7
+from src.platform.session import Base, CreatedAt
 
 ORGANIZATION_KINDS = ("ministry", "consulate", "partner", "oversight")
 ROLES = ("admin", "coordinator", "supervisor", "officer", "partner", "auditor")

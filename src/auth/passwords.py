@@ -10,7 +10,7 @@ from functools import lru_cache
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from src.config import Settings
+from src.platform.config import Settings
 
 
 @lru_cache(maxsize=4)

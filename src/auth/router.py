@@ -23,12 +23,12 @@ from src.auth.schemas import (
     UserCreate,
     UserRead,
 )
-from src.db import DbSession
-from src.dependencies import AppSettings, AppTokenKeys
-from src.errors import problem_responses
-from src.idempotency import IdempotencyKey, idempotent
-from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
-from src.schemas import Page, has_control_characters
+from src.platform.dependencies import AppSettings, AppTokenKeys
+from src.platform.errors import problem_responses
+from src.platform.idempotency import IdempotencyKey, idempotent
+from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.schemas import Page, has_control_characters
+from src.platform.session import DbSession
 
 router = APIRouter(prefix="/v1", responses=problem_responses(401, 422))
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, StringConstraints, field_validator
 
-from src.schemas import CountryCode, InputModel, Name, OutputModel
+from src.platform.schemas import CountryCode, InputModel, Name, OutputModel
 
 OrganizationKind = Literal["ministry", "consulate", "partner", "oversight"]
 Role = Literal["admin", "coordinator", "supervisor", "officer", "partner", "auditor"]

@@ -15,7 +15,6 @@ from typing import Any, ClassVar, NoReturn
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import clock
 from src.audit import service as audit
 from src.audit.service import ANONYMOUS, Actor
 from src.auth import policies, repository
@@ -25,9 +24,9 @@ from src.auth.principal import Principal
 from src.auth.schemas import ClientCreate, OrganizationCreate, UserCreate
 from src.auth.scopes import CLIENT_ROLES, ROLE_SCOPES, granted_scopes
 from src.auth.tokens import AccessClaims, TokenKeys, TokenSubject, issue_access_token, refresh_expiry
-from src.config import Settings
-from src.db import flush_or_conflict
-from src.errors import (
+from src.platform import clock
+from src.platform.config import Settings
+from src.platform.errors import (
     AfterRollback,
     BadRequest,
     Forbidden,
@@ -35,7 +34,8 @@ from src.errors import (
     Unauthorized,
     Unprocessable,
 )
-from src.schemas import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
+from src.platform.schemas import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
+from src.platform.session import flush_or_conflict
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwk, jwt
 from jose.exceptions import JOSEError
 
-from src import clock, keyfiles
-from src.config import Settings
+from src.platform import clock, keyfiles
+from src.platform.config import Settings
 
 ALGORITHM = "ES256"
 MAX_LIFETIME_SECONDS = 900

@@ -21,14 +21,14 @@ from sqlalchemy import Text, and_, cast, func, literal_column, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import clock
 from src.audit import service as audit
 from src.auth.principal import Principal
 from src.cases import names, policies, repository
 from src.cases.models import Case, CaseLink, Person
 from src.cases.schemas import DuplicateCandidate, LinkIn, LinkRead
-from src.db import flush_or_conflict
-from src.errors import Unprocessable
+from src.platform import clock
+from src.platform.errors import Unprocessable
+from src.platform.session import flush_or_conflict
 
 # People in these roles are not the migrant of another case (perpetrators are linked by hand).
 _NOT_A_MIGRANT = ("perpetrator", "employer", "recruiter", "escort")

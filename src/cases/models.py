@@ -25,8 +25,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.crypto.fields import Sealed
-from src.db import Base, CreatedAt
-from src.ids import uuid7
+from src.platform.ids import uuid7
+from src.platform.session import Base, CreatedAt
 
 CASE_KINDS = ("abuse", "child_return", "trafficking")
 

@@ -17,12 +17,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select, text, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from src import ratelimit
 from src.audit import service as audit
 from src.cases.models import Case, Note, Person, Transition, Violation
-from src.config import Settings
 from src.crypto import fields
-from src.idempotency import IdempotencyRecord
+from src.platform import ratelimit
+from src.platform.config import Settings
+from src.platform.idempotency import IdempotencyRecord
 from src.referrals.models import Referral, ReferralUpdate
 
 REMOVED = "[removed under retention]"

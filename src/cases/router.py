@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
-from src import clock, i18n, idempotency, ratelimit
 from src.audit import service as audit
 from src.auth.dependencies import CurrentPrincipal
 from src.cases import duplicates, service, workflow
@@ -36,12 +35,13 @@ from src.cases.schemas import (
     WorkflowTransition,
 )
 from src.cases.taxonomies import TAXONOMIES
-from src.db import DbSession
-from src.dependencies import AppSettings
-from src.errors import problem_responses
-from src.idempotency import IdempotencyKey
-from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
-from src.schemas import IsoDateTime, Page
+from src.platform import clock, i18n, idempotency, ratelimit
+from src.platform.dependencies import AppSettings
+from src.platform.errors import problem_responses
+from src.platform.idempotency import IdempotencyKey
+from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.schemas import IsoDateTime, Page
+from src.platform.session import DbSession
 
 # The budget name searches spend (and the audit action of a refused one).
 SEARCH = "case.search"

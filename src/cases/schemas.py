@@ -17,9 +17,9 @@ from pydantic import (
     model_validator,
 )
 
-from src import clock
 from src.cases.taxonomies import codes
-from src.schemas import CountryCode, InputModel, OutputModel, RegionCode
+from src.platform import clock
+from src.platform.schemas import CountryCode, InputModel, OutputModel, RegionCode
 
 
 class TaxonomyItem(OutputModel):

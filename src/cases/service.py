@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import clock
 from src.audit import service as audit
 from src.auth.models import Organization, User
 from src.auth.principal import Principal
@@ -39,7 +38,15 @@ from src.cases.schemas import (
 )
 from src.consulates import repository as consulates
 from src.crypto import fields
-from src.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unprocessable
+from src.platform import clock
+from src.platform.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unprocessable,
+)
 
 # Violation types and any ILO indicator that, on a child_return case, open a linked trafficking case.
 TRAFFICKING_VIOLATIONS = frozenset(

@@ -8,8 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from src.db import Base
-from src.ids import uuid7
+from src.platform.ids import uuid7
+from src.platform.session import Base
 
 
 class ConsulateJurisdiction(Base):

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Query, Request, Response, status
 from src.auth.dependencies import CurrentPrincipal
 from src.consulates import service
 from src.consulates.schemas import ConsulateCreate, ConsulateRead
-from src.db import DbSession
-from src.errors import problem_responses
-from src.idempotency import IdempotencyKey, idempotent
-from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
-from src.schemas import Page
+from src.platform.errors import problem_responses
+from src.platform.idempotency import IdempotencyKey, idempotent
+from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.schemas import Page
+from src.platform.session import DbSession
 
 router = APIRouter(prefix="/v1/consulates", tags=["consulates"], responses=problem_responses(401, 422))
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from src.schemas import CountryCode, InputModel, Name, OutputModel, RegionCode
+from src.platform.schemas import CountryCode, InputModel, Name, OutputModel, RegionCode
 
 
 class Jurisdiction(InputModel):

@@ -14,8 +14,8 @@ from src.auth.service import ORGANIZATION_NAME_TAKEN
 from src.consulates import repository
 from src.consulates.models import ConsulateJurisdiction
 from src.consulates.schemas import ConsulateCreate, ConsulateRead, JurisdictionRead
-from src.db import flush_or_conflict
-from src.errors import Unprocessable
+from src.platform.errors import Unprocessable
+from src.platform.session import flush_or_conflict
 
 
 def _read(organization: Organization, places: list[ConsulateJurisdiction]) -> ConsulateRead:

@@ -22,10 +22,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from src.audit import service as audit
-from src.context import actor_var
 from src.crypto import keys
-from src.errors import AppError
-from src.ids import uuid7
+from src.platform.context import actor_var
+from src.platform.errors import AppError
+from src.platform.ids import uuid7
 
 VERSION = 1
 NONCE_BYTES = 12

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from src import keyfiles
-from src.config import Settings
+from src.platform import keyfiles
+from src.platform.config import Settings
 
 KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 KEY_BYTES = 32
@@ -133,7 +133,7 @@ def install(keyring: Keyring) -> None:
 def current() -> Keyring:
     global _installed
     if _installed is None:
-        from src.config import get_settings
+        from src.platform.config import get_settings
 
         _installed = load_keyring(get_settings())
     return _installed

@@ -11,9 +11,6 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from src.audit.checkpoints import CheckpointKey
 from src.audit.models import AuditEvent
 from src.auth.dependencies import CurrentPrincipal
-from src.db import DbSession
-from src.dependencies import AppSettings
-from src.errors import problem_responses
 from src.oversight import service
 from src.oversight.schemas import (
     AuditEventRead,
@@ -23,8 +20,11 @@ from src.oversight.schemas import (
     PublicKeys,
     VerificationRead,
 )
-from src.pagination import Cursor, Limit, build_page, decode_cursor, int_after
-from src.schemas import IsoDateTime, Page
+from src.platform.dependencies import AppSettings
+from src.platform.errors import problem_responses
+from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, int_after
+from src.platform.schemas import IsoDateTime, Page
+from src.platform.session import DbSession
 
 router = APIRouter(prefix="/v1", tags=["audit"], responses=problem_responses(401, 403, 422))
 

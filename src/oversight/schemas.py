@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from src.schemas import OutputModel
+from src.platform.schemas import OutputModel
 
 
 class AuditEventRead(OutputModel):

@@ -10,7 +10,6 @@ from sqlalchemy import and_, cast, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import clock
 from src.audit import service as audit
 from src.audit.checkpoints import (
     MAX_CONSISTENCY_SPAN,
@@ -24,8 +23,9 @@ from src.audit.verify import Verification, verify_chain
 from src.auth.principal import Principal
 from src.auth.scopes import AUDIT_READ
 from src.cases import repository as cases
-from src.config import Settings
-from src.errors import Unprocessable
+from src.platform import clock
+from src.platform.config import Settings
+from src.platform.errors import Unprocessable
 
 
 def _readable(principal: Principal, action: str) -> Any:

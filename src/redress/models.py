@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from src.db import Base, CreatedAt
-from src.ids import uuid7
+from src.platform.ids import uuid7
+from src.platform.session import Base, CreatedAt
 
 INSTRUMENT_KINDS = ("multilateral_agreement", "bilateral_agreement", "convention", "national_law")
 

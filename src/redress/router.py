@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
-from src import i18n, idempotency
 from src.auth.dependencies import CurrentPrincipal
-from src.db import DbSession
-from src.errors import problem_responses
-from src.idempotency import IdempotencyKey
-from src.pagination import Cursor, Limit, build_page, decode_cursor
+from src.platform import i18n, idempotency
+from src.platform.errors import problem_responses
+from src.platform.idempotency import IdempotencyKey
+from src.platform.pagination import Cursor, Limit, build_page, decode_cursor
+from src.platform.schemas import Page
+from src.platform.session import DbSession
 from src.redress import service
 from src.redress.schemas import (
     InstrumentKind,
@@ -22,7 +23,6 @@ from src.redress.schemas import (
     RedressPatch,
     RedressRead,
 )
-from src.schemas import Page
 
 router = APIRouter(prefix="/v1", tags=["redress"], responses=problem_responses(401, 422))
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from src.cases.schemas import Money, member_of
-from src.schemas import InputModel, OutputModel
+from src.platform.schemas import InputModel, OutputModel
 
 InstrumentKind = Literal["multilateral_agreement", "bilateral_agreement", "convention", "national_law"]
 Party = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,5}$")]

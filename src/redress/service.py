@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import clock, i18n
 from src.audit import service as audit
 from src.auth.principal import Principal
 from src.cases import policies as case_policies
@@ -17,8 +16,9 @@ from src.cases import repository as cases
 from src.cases import service as cases_service
 from src.cases.models import Case
 from src.cases.schemas import TimelineEntry
-from src.db import flush_or_conflict
-from src.errors import Conflict, PreconditionFailed, Unprocessable
+from src.platform import clock, i18n
+from src.platform.errors import Conflict, PreconditionFailed, Unprocessable
+from src.platform.session import flush_or_conflict
 from src.redress.models import LegalInstrument, RedressAction
 from src.redress.schemas import (
     REDRESS_MOVES,

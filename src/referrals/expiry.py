@@ -8,7 +8,7 @@ import contextlib
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from src.db import create_sessionmaker
+from src.platform.session import create_sessionmaker
 from src.referrals.service import expire_overdue
 
 log = structlog.get_logger("ukuk.referrals.expiry")

@@ -7,12 +7,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from src import idempotency
 from src.auth.dependencies import CurrentPrincipal
-from src.db import DbSession
-from src.errors import Unprocessable, problem_responses
-from src.idempotency import IdempotencyKey
-from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform import idempotency
+from src.platform.errors import Unprocessable, problem_responses
+from src.platform.idempotency import IdempotencyKey
+from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.schemas import Page
+from src.platform.session import DbSession
 from src.referrals import service
 from src.referrals.models import REFERRAL_STATUSES
 from src.referrals.schemas import (
@@ -23,7 +24,6 @@ from src.referrals.schemas import (
     ReferralUpdateIn,
     ReferralUpdateRead,
 )
-from src.schemas import Page
 
 router = APIRouter(prefix="/v1", tags=["referrals"], responses=problem_responses(401, 422))
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from src.cases.schemas import CaseCreate, Code, each_member_of
-from src.schemas import InputModel, OutputModel
+from src.platform.schemas import InputModel, OutputModel
 
 Urgency = Literal["low", "normal", "high", "emergency"]
 Note = Annotated[str, StringConstraints(min_length=1, max_length=5000)]

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import clock
 from src.audit import service as audit
 from src.auth.models import Organization
 from src.auth.principal import Principal
@@ -21,8 +20,9 @@ from src.cases.models import Consent
 from src.cases.schemas import CaseCreate, TimelineEntry
 from src.consulates import repository as consulates
 from src.crypto import fields
-from src.db import flush_or_conflict
-from src.errors import Conflict, Forbidden, NotFound, Unprocessable
+from src.platform import clock
+from src.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
+from src.platform.session import flush_or_conflict
 from src.referrals import repository
 from src.referrals.models import OPEN_STATUSES, Referral, ReferralUpdate
 from src.referrals.schemas import (

@@ -10,14 +10,14 @@ import pydantic_core
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
-from src import clock
 from src.auth.dependencies import CurrentPrincipal
-from src.db import DbSession
-from src.dependencies import AppSettings
-from src.errors import problem_responses
+from src.platform import clock
+from src.platform.dependencies import AppSettings
+from src.platform.errors import problem_responses
+from src.platform.schemas import IsoDate
+from src.platform.session import DbSession
 from src.reports import export, service
 from src.reports.schemas import CASE_DIMENSIONS, CaseReport, RedressReport, ReferralReport, TimelinessReport
-from src.schemas import IsoDate
 
 CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The report."}

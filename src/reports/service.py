@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import clock
 from src.audit import service as audit
 from src.auth.principal import Principal
 from src.auth.scopes import REPORTS_READ
 from src.cases.workflow import WORKFLOWS
-from src.config import Settings
-from src.errors import Unprocessable
+from src.platform import clock
+from src.platform.config import Settings
+from src.platform.errors import Unprocessable
 from src.reports import repository
 from src.reports.schemas import (
     CASE_DIMENSIONS,

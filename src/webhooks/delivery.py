@@ -27,11 +27,11 @@ import structlog
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from src import clock
 from src.audit import service as audit
-from src.config import Settings
-from src.context import actor_var
 from src.crypto import fields
+from src.platform import clock
+from src.platform.config import Settings
+from src.platform.context import actor_var
 from src.webhooks import signing
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 from src.webhooks.service import webhook_id

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from src.auth.dependencies import CurrentPrincipal
-from src.db import DbSession
-from src.dependencies import AppSettings
-from src.errors import problem_responses
-from src.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
-from src.schemas import Page
+from src.platform.dependencies import AppSettings
+from src.platform.errors import problem_responses
+from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.schemas import Page
+from src.platform.session import DbSession
 from src.webhooks import service
 from src.webhooks.models import WebhookDelivery
 from src.webhooks.schemas import DeliveryRead, WebhookConfig, WebhookCreated, WebhookRead

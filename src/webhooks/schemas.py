@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from src.schemas import InputModel, OutputModel
+from src.platform.schemas import InputModel, OutputModel
 
 EVENTS = (
     "referral.created",

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import clock
 from src.audit import service as audit
 from src.auth import policies as auth_policies
 from src.auth.models import Organization
 from src.auth.principal import Principal
-from src.config import Settings
-from src.errors import Unprocessable
+from src.platform import clock
+from src.platform.config import Settings
+from src.platform.errors import Unprocessable
 from src.webhooks import signing
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 from src.webhooks.schemas import WebhookConfig

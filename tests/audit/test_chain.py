@@ -20,7 +20,7 @@ from src.audit import service as audit
 from src.audit.models import AuditChain, AuditEvent
 from src.audit.sequencer import Sequencer, sequence_all
 from src.audit.verify import verify_chain
-from src.config import Settings
+from src.platform.config import Settings
 from tests import factories
 
 
@@ -264,7 +264,7 @@ async def test_verify_reports_events_left_unsequenced(app_engine: AsyncEngine) -
 async def test_background_sequencer_chains_within_a_second_and_only_one_leads(
     settings: Settings, app_engine: AsyncEngine, db: AsyncSession
 ) -> None:
-    from src.observability import AUDIT_CHAINED
+    from src.platform.observability import AUDIT_CHAINED
 
     chained_before = AUDIT_CHAINED._value.get()
     first = Sequencer(app_engine, interval=0.05, batch_size=100, retry_seconds=0.05)
@@ -301,7 +301,7 @@ def test_cli_verify_names_the_first_broken_seq(owner_url: str, settings: Setting
     """`ukuk audit verify` against a database with a rewritten event (run as a real process)."""
 
     async def arrange(engine_url: str) -> None:
-        from src.db import create_engine
+        from src.platform.session import create_engine
 
         app_engine = create_engine(settings, engine_url)
         owner_engine = __import__(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
 from src.auth.models import ApiClient, Organization, User
-from src.config import Settings
+from src.platform.config import Settings
 from tests import factories
 
 
@@ -462,7 +462,7 @@ async def test_0015_gives_existing_organizations_keys_and_leaves_a_later_look_al
     from sqlalchemy.pool import NullPool
 
     from src.auth import confusables
-    from src.database import run_migrations
+    from src.platform.postgres import run_migrations
 
     path = Path(__file__).parents[2] / "migrations/versions/0015_organization_name_skeleton.py"
     spec = importlib.util.spec_from_file_location("migration_0015", path)

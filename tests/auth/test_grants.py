@@ -10,10 +10,10 @@ import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import clock
 from src.audit.models import AuditEvent
 from src.auth.models import LoginFailure, TokenFamily, User
-from src.config import Settings
+from src.platform import clock
+from src.platform.config import Settings
 from tests import factories
 
 TOKEN = "/v1/auth/token"

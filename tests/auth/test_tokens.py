@@ -17,7 +17,7 @@ from jose import jwt as jose_jwt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.auth.tokens import generate_private_pem
-from src.config import Settings
+from src.platform.config import Settings
 from tests import factories
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.config import Settings
+from src.platform.config import Settings
 from tests import factories
 
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import clock
 from src.audit.models import AuditEvent
 from src.cases.models import Case, Person, Violation
-from src.config import Settings
+from src.platform import clock
+from src.platform.config import Settings
 from tests import factories
 from tests.cases.conftest import Consulate, abuse_body, child_body, open_case, trafficking_body
 
@@ -573,8 +573,8 @@ async def test_name_and_document_searches_have_a_budget_per_caller(
 ) -> None:
     """Searching names is how one would enumerate who is in the system: at most N a minute per caller (in
     PostgreSQL, so shared by every API process), 429 + Retry-After beyond, audited; plain listing is free."""
-    from src import clock
     from src.audit.models import AuditEvent
+    from src.platform import clock
 
     monkeypatch.setattr(settings, "search_max_per_minute", 3)
     case = await open_case(client, consulate_a.officer, abuse_body())

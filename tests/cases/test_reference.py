@@ -6,8 +6,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src import i18n
-from src.config import Settings
+from src.platform import i18n
+from src.platform.config import Settings
 from tests import factories
 
 

@@ -10,13 +10,13 @@ import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from src import clock
 from src.audit.models import AuditEvent
 from src.cases import retention
 from src.cases.models import Case, Note, Person, Transition, Violation
-from src.config import Settings
-from src.db import create_sessionmaker
-from src.idempotency import IdempotencyRecord
+from src.platform import clock
+from src.platform.config import Settings
+from src.platform.idempotency import IdempotencyRecord
+from src.platform.session import create_sessionmaker
 from tests.cases.conftest import Consulate, abuse_body, child_body, open_case
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.auth.models import Organization
-from src.config import Settings
 from src.consulates.models import ConsulateJurisdiction
+from src.platform.config import Settings
 from tests import factories
 
 

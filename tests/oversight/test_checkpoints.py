@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from src.audit.chain import GENESIS_HASH, link_hash
 from src.audit.checkpoints import verify_checkpoint
 from src.audit.sequencer import sequence_all
-from src.config import Settings
+from src.platform.config import Settings
 from tests import factories
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "oversight.md"

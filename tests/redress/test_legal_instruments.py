@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
-from src.config import Settings
+from src.platform.config import Settings
 from src.redress.models import LegalInstrument
 from tests import factories
 

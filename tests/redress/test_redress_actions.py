@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
-from src.config import Settings
+from src.platform.config import Settings
 from src.redress.models import LegalInstrument, RedressAction
 from tests import factories
 from tests.cases.conftest import Consulate, abuse_body, child_body, open_case

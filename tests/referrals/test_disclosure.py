@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
 from src.cases.models import Person
-from src.config import Settings
+from src.platform.config import Settings
 from tests import factories
 from tests.cases.conftest import Consulate, abuse_body, open_case
 from tests.referrals.test_referrals import _consented_case, _refer, referral_body

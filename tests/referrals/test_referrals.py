@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
-from src.config import Settings
+from src.platform.config import Settings
 from src.referrals.models import Referral
 from tests import factories
 from tests.cases.conftest import Consulate, abuse_body, open_case
@@ -308,7 +308,7 @@ async def test_pending_referrals_past_due_expire(
 
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from src import clock
+    from src.platform import clock
     from src.referrals.service import expire_overdue
 
     case = await _consented_case(client, consulate_a.officer)

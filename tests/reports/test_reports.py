@@ -12,15 +12,16 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from src import benchdata, clock
 from src.audit.models import AuditEvent
 from src.auth.models import Organization
 from src.cases import names
 from src.cases.models import Case, Person
-from src.config import Settings
+from src.platform import clock
+from src.platform.config import Settings
 from src.redress.models import LegalInstrument
 from src.referrals.models import Referral
 from src.reports.schemas import CaseReport
+from src.seed import bench_data
 from tests import factories
 from tests.cases.conftest import Consulate, abuse_body, child_body, open_case, trafficking_body
 
@@ -428,7 +429,7 @@ async def test_benchmark_data_is_what_the_reports_count(
 ) -> None:
     """`make bench` runs on this generator: its rows must be ones the application understands."""
     async with owner_engine.begin() as conn:
-        seeded = await benchdata.seed(conn, 400, persons_per_case=3)
+        seeded = await bench_data.seed(conn, 400, persons_per_case=3)
     assert seeded.cases == 400 and seeded.transitions >= 400 and seeded.referrals > 0
     auditor = await factories.account(db, settings, client, "auditor")
     by_kind = (await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)).json()

@@ -12,8 +12,8 @@ from src.audit.chain import GENESIS_HASH, canonical_bytes, link_hash
 from src.auth.policies import may_manage_accounts_of, may_manage_organizations, role_fits_organization
 from src.auth.principal import Principal
 from src.auth.scopes import ROLE_SCOPES, granted_scopes
-from src.config import to_async_url
-from src.ids import uuid7
+from src.platform.config import to_async_url
+from src.platform.ids import uuid7
 
 
 def _principal(role: str, kind: str, org: uuid.UUID | None = None) -> Principal:

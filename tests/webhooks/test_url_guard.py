@@ -24,7 +24,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from src.config import Settings
+from src.platform.config import Settings
 from src.webhooks import service
 from src.webhooks.delivery import DeliveryWorker, http_client
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from src import clock
 from src.audit.models import AuditEvent
 from src.auth.principal import Principal
 from src.auth.scopes import ROLE_SCOPES
-from src.config import Settings
+from src.platform import clock
+from src.platform.config import Settings
 from src.referrals import service as referrals
 from src.referrals.schemas import ReferralCreate, ReferralUpdateIn
 from src.webhooks.delivery import DeliveryWorker, http_client

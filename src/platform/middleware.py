@@ -13,11 +13,11 @@ from urllib.parse import parse_qsl
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from src import pagination
-from src.context import request_id_var
-from src.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType, problem_body
-from src.observability import HTTP_DURATION, HTTP_REQUESTS
-from src.schemas import CONTROL_CHARACTERS_MESSAGE, has_control_characters
+from src.platform import pagination
+from src.platform.context import request_id_var
+from src.platform.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType, problem_body
+from src.platform.observability import HTTP_DURATION, HTTP_REQUESTS
+from src.platform.schemas import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 log = structlog.get_logger("ukuk.access")
 
@@ -50,7 +50,7 @@ def host_allowed(host_header: str | None, trusted: frozenset[str]) -> bool:
 
 
 def control_character_errors(scope: Scope) -> list[dict[str, Any]]:
-    """Where the decoded path or query string holds a refused character (see src/schemas.py)."""
+    """Where the decoded path or query string holds a refused character (see src/platform/schemas.py)."""
     errors: list[dict[str, Any]] = []
     if has_control_characters(scope["path"]):
         errors.append({"loc": ["path"], "msg": CONTROL_CHARACTERS_MESSAGE})

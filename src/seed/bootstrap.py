@@ -10,8 +10,8 @@ from src.audit import service as audit
 from src.auth.models import Organization, User
 from src.auth.passwords import hash_password
 from src.auth.schemas import UserCreate
-from src.config import Settings
-from src.db import create_engine, create_sessionmaker
+from src.platform.config import Settings
+from src.platform.session import create_engine, create_sessionmaker
 
 
 async def create_admin(

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.audit import service as audit
 from src.auth.models import Organization, User
 from src.auth.passwords import hash_password
-from src.config import Settings
 from src.consulates.models import ConsulateJurisdiction
-from src.db import create_engine, create_sessionmaker
-from src.ids import uuid7
+from src.platform.config import Settings
+from src.platform.ids import uuid7
+from src.platform.session import create_engine, create_sessionmaker
 
 
 @dataclass(frozen=True)

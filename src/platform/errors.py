@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from src.i18n import negotiate, problem_title
+from src.platform.i18n import negotiate, problem_title
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from src.audit import service as audit
 from src.auth.principal import Principal
 from src.crypto.fields import Sealed
-from src.db import Base, CreatedAt, flush_or_conflict
-from src.errors import Unprocessable
+from src.platform.errors import Unprocessable
+from src.platform.session import Base, CreatedAt, flush_or_conflict
 
 
 class IdempotencyRecord(CreatedAt, Base):

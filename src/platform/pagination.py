@@ -24,8 +24,8 @@ from urllib.parse import quote, urlencode
 from fastapi import Query, Request, Response
 
 from src.crypto import keys
-from src.errors import Unprocessable
-from src.schemas import Page
+from src.platform.errors import Unprocessable
+from src.platform.schemas import Page
 
 T = TypeVar("T")
 

@@ -11,11 +11,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from src import clock
 from src.audit import service as audit
 from src.auth.principal import Principal
-from src.db import Base
-from src.errors import TooManyRequests
+from src.platform import clock
+from src.platform.errors import TooManyRequests
+from src.platform.session import Base
 
 
 class RateCounter(Base):

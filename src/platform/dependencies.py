@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from src.auth.tokens import TokenKeys
-from src.config import Settings
+from src.platform.config import Settings
 
 
 # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request for a lookup.

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from src import benchnames
 from src.cases.workflow import WORKFLOWS
 from src.crypto import fields
+from src.seed import bench_names
 
 BENCH_ORG_PREFIX = "bench:"
 SEAL_BATCH = 10_000
@@ -83,8 +83,8 @@ NAME_POOL = 40_000
 
 
 async def _persons(conn: AsyncConnection, per_case: int) -> None:
-    """A subject per case (position 0) and `per_case - 1` more people, named from benchnames' pool."""
-    written = benchnames.pool(NAME_POOL)
+    """A subject per case (position 0) and `per_case - 1` more people, named from bench_names' pool."""
+    written = bench_names.pool(NAME_POOL)
     await conn.execute(
         text(
             """

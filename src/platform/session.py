@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from src.config import Settings
-from src.errors import AppError, Conflict
+from src.platform.config import Settings
+from src.platform.errors import AppError, Conflict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import structlog
 
-from src.config import Settings, to_async_url
+from src.platform.config import Settings, to_async_url
 
 log = structlog.get_logger("ukuk.database")
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EMBEDDED_DATABASE = "ukuk"
 
 
