@@ -336,7 +336,7 @@ def retention_run(
 ) -> None:
     """Anonymise closed cases past their kind's period (UKUK_RETENTION_DAYS_<KIND>), except under legal hold
     or while a child in them is under 18; each leaves a case.anonymise event in the audit chain."""
-    from src.cases import retention
+    from src import retention
     from src.platform import clock
     from src.platform.session import create_sessionmaker
 

@@ -15,13 +15,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from src.audit.checkpoints import load_checkpoint_key
+from src.audit.router import router as audit_router
 from src.audit.sequencer import Sequencer
 from src.auth.router import router as auth_router
 from src.auth.tokens import load_keys
 from src.cases.router import router as cases_router
 from src.consulates.router import router as consulates_router
 from src.crypto import keys
-from src.oversight.router import router as oversight_router
 from src.platform.config import Settings, get_settings
 from src.platform.errors import install_error_handlers, problem_response
 from src.platform.middleware import RequestContextMiddleware
@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(referrals_router)
     app.include_router(webhooks_router)
     app.include_router(redress_router)
-    app.include_router(oversight_router)
+    app.include_router(audit_router)
     app.include_router(reports_router)
     _add_ops_routes(app)
     app.add_middleware(

@@ -451,16 +451,16 @@ async def create_user(
 
 
 def _role_misfit(role: str, kind: str) -> Unprocessable:
-    return Unprocessable(
+    return Unprocessable.at(
+        ["body", "role"],
+        "role does not fit the organization's kind",
         f"The role '{role}' does not fit an organization of kind '{kind}'.",
-        extra={"errors": [{"loc": ["body", "role"], "msg": "role does not fit the organization's kind"}]},
     )
 
 
 def _password_equals_username() -> Unprocessable:
-    return Unprocessable(
-        "The password must differ from the username.",
-        extra={"errors": [{"loc": ["body", "password"], "msg": "password equals username"}]},
+    return Unprocessable.at(
+        ["body", "password"], "password equals username", "The password must differ from the username."
     )
 
 

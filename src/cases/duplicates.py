@@ -251,7 +251,7 @@ async def create_link(
     other = await repository.get_readable(session, principal, body.case_id)
     if other is None or other.id == case.id:
         msg = "a case cannot be linked to itself" if body.case_id == case.id else "no such case"
-        raise Unprocessable(msg, extra={"errors": [{"loc": ["body", "case_id"], "msg": msg}]})
+        raise Unprocessable.at(["body", "case_id"], msg)
     low, high = sorted((case.id, other.id))
     link = CaseLink(
         case_id=low, other_case_id=high, type=body.type, created_by=principal.id, created_at=clock.utcnow()

@@ -83,7 +83,7 @@ def _not_found(principal: Principal, action: str, case_id: uuid.UUID) -> NotFoun
 
 
 def _invalid(loc: list[str], msg: str) -> Unprocessable:
-    return Unprocessable(msg, extra={"errors": [{"loc": loc, "msg": msg}]})
+    return Unprocessable.at(loc, msg)
 
 
 # ---- intake --------------------------------------------------------------------------------------------

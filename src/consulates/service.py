@@ -91,9 +91,8 @@ async def route(
     sending_country: str | None,
 ) -> ConsulateRead:
     if region is not None and not region.startswith(country + "-"):
-        raise Unprocessable(
-            "region must be an ISO 3166-2 code of the country.",
-            extra={"errors": [{"loc": ["query", "region"], "msg": "region not in country"}]},
+        raise Unprocessable.at(
+            ["query", "region"], "region not in country", "region must be an ISO 3166-2 code of the country."
         )
     if sending_country is None:
         caller = await session.get(Organization, principal.organization_id)

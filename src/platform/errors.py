@@ -102,6 +102,11 @@ class UnsupportedMediaType(AppError):
 class Unprocessable(AppError):
     status, code, title = 422, "validation-error", "Invalid request"
 
+    @classmethod
+    def at(cls, loc: Sequence[str], msg: str, detail: str | None = None, **kwargs: Any) -> Unprocessable:
+        """A 422 naming the field at fault (`errors: [{loc, msg}]`); `detail` is the message unless given."""
+        return cls(detail or msg, extra={"errors": [{"loc": list(loc), "msg": msg}]}, **kwargs)
+
 
 class PreconditionRequired(AppError):
     status, code, title = 428, "precondition-required", "Precondition required"

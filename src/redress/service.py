@@ -144,10 +144,7 @@ async def _case_for_write(
 
 async def _check_instrument(session: AsyncSession, instrument_id: uuid.UUID | None) -> None:
     if instrument_id is not None and await session.get(LegalInstrument, instrument_id) is None:
-        raise Unprocessable(
-            "No such legal instrument.",
-            extra={"errors": [{"loc": ["body", "instrument_id"], "msg": "unknown instrument"}]},
-        )
+        raise Unprocessable.at(["body", "instrument_id"], "unknown instrument", "No such legal instrument.")
 
 
 async def create_redress(
@@ -235,9 +232,7 @@ async def update_redress(
             )
         values["status"] = patch.status
     if not values:
-        raise Unprocessable(
-            "Nothing to change.", extra={"errors": [{"loc": ["body"], "msg": "nothing to change"}]}
-        )
+        raise Unprocessable.at(["body"], "nothing to change", "Nothing to change.")
     result = await session.execute(
         update(RedressAction)
         .where(RedressAction.id == action.id, RedressAction.version == expected)

@@ -73,9 +73,10 @@ async def send_inbound_referral(
 ) -> Any:
     """A partner refers a new case to the consulate covering `occurred` (Idempotency-Key required)."""
     if idempotency_key is None:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ["header", "Idempotency-Key"],
+            "required",
             "Send an Idempotency-Key: inbound referrals are retried by partner systems.",
-            extra={"errors": [{"loc": ["header", "Idempotency-Key"], "msg": "required"}]},
         )
     return await idempotency.idempotent(
         session,

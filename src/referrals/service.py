@@ -108,15 +108,13 @@ async def create_referral(
         or recipient.kind not in ("partner", "consulate")
         or recipient.id == case.owner_organization_id
     ):
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ["body", "to_organization_id"],
+            "not a recipient",
             "The recipient must be another consulate or a partner organization.",
-            extra={"errors": [{"loc": ["body", "to_organization_id"], "msg": "not a recipient"}]},
         )
     if body.due_on is not None and body.due_on < clock.utcnow().date():
-        raise Unprocessable(
-            "due_on is in the past.",
-            extra={"errors": [{"loc": ["body", "due_on"], "msg": "date is in the past"}]},
-        )
+        raise Unprocessable.at(["body", "due_on"], "date is in the past", "due_on is in the past.")
     consented = set((await session.scalars(select(Consent.purpose).where(Consent.case_id == case.id))).all())
     if not consented >= REQUIRED_CONSENT and body.consent_exception is None:
         missing = sorted(REQUIRED_CONSENT - consented)
@@ -183,9 +181,10 @@ async def create_inbound(
         region=body.occurred.region,
     )
     if consulate is None:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ["body", "occurred"],
+            "no covering consulate",
             "No consulate of the subject's state covers the place where it happened.",
-            extra={"errors": [{"loc": ["body", "occurred"], "msg": "no covering consulate"}]},
         )
     now = clock.utcnow()
     case_body = CaseCreate.model_validate(body.model_dump(include=set(CaseCreate.model_fields)))
@@ -327,10 +326,7 @@ async def act(
     if action == "withdraw" and principal.role not in WITHDRAWING_ROLES:
         raise _denied(principal, "referral.withdraw", referral.id, "A supervisor withdraws referrals.")
     if note_required and not note:
-        raise Unprocessable(
-            f"To {action} a referral, say why in `note`.",
-            extra={"errors": [{"loc": ["body", "note"], "msg": "required"}]},
-        )
+        raise Unprocessable.at(["body", "note"], "required", f"To {action} a referral, say why in `note`.")
     now = clock.utcnow()
     result = await session.execute(
         update(Referral)

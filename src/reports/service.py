@@ -69,10 +69,7 @@ def parse_group_by(value: str) -> list[str]:
 
 def check_period(start: date | None, end: date | None) -> Period:
     if start is not None and end is not None and start > end:
-        raise Unprocessable(
-            "`from` must not be after `to`.",
-            extra={"errors": [{"loc": ["query", "to"], "msg": "before from"}]},
-        )
+        raise Unprocessable.at(["query", "to"], "before from", "`from` must not be after `to`.")
     return Period(start, end)
 
 
@@ -145,9 +142,10 @@ async def cases(
             session, group_by, period.start, period.end, settings.report_max_groups
         )
     except repository.TooManyGroups as exc:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ["query", "group_by"],
+            "too many groups",
             f"More than {settings.report_max_groups} groups: use fewer dimensions or a shorter period.",
-            extra={"errors": [{"loc": ["query", "group_by"], "msg": "too many groups"}]},
         ) from exc
     shown = suppress([[n] for _, n in groups], k)
     names = (

@@ -59,7 +59,7 @@ async def configure(
     try:
         await check_url(body.url, allow_private=settings.webhook_allow_private)
     except UrlRefused as exc:
-        raise Unprocessable(str(exc), extra={"errors": [{"loc": ["body", "url"], "msg": str(exc)}]}) from exc
+        raise Unprocessable.at(["body", "url"], str(exc)) from exc
     now = clock.utcnow()
     secret = signing.new_secret()
     endpoint = await session.get(WebhookEndpoint, organization.id, with_for_update=True)

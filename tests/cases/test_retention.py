@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from src import retention
 from src.audit.models import AuditEvent
-from src.cases import retention
 from src.cases.models import Case, Note, Person, Transition, Violation
 from src.platform import clock
 from src.platform.config import Settings

@@ -147,9 +147,10 @@ async def consistency_proof(
     _auditor(principal, "audit.consistency")
     size = await session.scalar(select(func.coalesce(func.max(AuditChain.seq), 0)))
     if not 0 <= from_size <= to_size <= (size or 0) or to_size - from_size > MAX_CONSISTENCY_SPAN:
-        raise Unprocessable(
+        raise Unprocessable.at(
+            ["query", "to_size"],
+            "out of range",
             f"Need 0 <= from_size <= to_size <= {size} and a span of at most {MAX_CONSISTENCY_SPAN}.",
-            extra={"errors": [{"loc": ["query", "to_size"], "msg": "out of range"}]},
         )
     proof = await consistency(await session.connection(), from_size, to_size)
     await audit.record(

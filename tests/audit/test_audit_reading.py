@@ -13,8 +13,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from src.audit.models import AuditEvent
+from src.audit.reading import access_log_query
 from src.audit.sequencer import sequence_all
-from src.oversight.service import access_log_query
 from src.platform.config import Settings
 from tests import factories
 from tests.cases.conftest import Consulate, abuse_body, open_case

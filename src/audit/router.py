@@ -8,11 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from src.audit import reading
 from src.audit.checkpoints import CheckpointKey
 from src.audit.models import AuditEvent
-from src.auth.dependencies import CurrentPrincipal
-from src.oversight import service
-from src.oversight.schemas import (
+from src.audit.schemas import (
     AuditEventRead,
     CheckpointRead,
     ConsistencyRead,
@@ -20,6 +19,7 @@ from src.oversight.schemas import (
     PublicKeys,
     VerificationRead,
 )
+from src.auth.dependencies import CurrentPrincipal
 from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, int_after
@@ -68,7 +68,7 @@ async def list_audit_events(
 ) -> Page[AuditEventRead]:
     """Auditors: every organization's events; supervisors: their organization's. Newest first."""
     filters = {"actor_id": actor_id, "resource_id": resource_id, "action": action, "from": from_, "to": to}
-    rows = await service.list_events(
+    rows = await reading.list_events(
         session, principal, filters=filters, before=_before(cursor), limit=limit + 1
     )
     return build_page(request, response, [_event(e, s) for e, s in rows], limit, lambda item: [item.id])
@@ -79,7 +79,7 @@ async def verify_audit_chain(
     session: DbSession, settings: AppSettings, principal: CurrentPrincipal
 ) -> VerificationRead:
     """Recompute the chain: the first broken seq, and events left unsequenced too long."""
-    return VerificationRead.model_validate((await service.verify(session, principal, settings)).__dict__)
+    return VerificationRead.model_validate((await reading.verify(session, principal, settings)).__dict__)
 
 
 @router.get(
@@ -95,7 +95,7 @@ async def read_case_access_log(
     cursor: Cursor = None,
 ) -> Page[AuditEventRead]:
     """Who read or changed the case (its supervisors and auditors)."""
-    rows = await service.access_log(session, principal, case_id, before=_before(cursor), limit=limit + 1)
+    rows = await reading.access_log(session, principal, case_id, before=_before(cursor), limit=limit + 1)
     return build_page(request, response, [_event(e, s) for e, s in rows], limit, lambda item: [item.id])
 
 
@@ -109,7 +109,7 @@ async def read_audit_checkpoint(
     request: Request, session: DbSession, principal: CurrentPrincipal
 ) -> CheckpointRead:
     """A signed statement of the chain's size and head hash: keep it, later prove the log only grew."""
-    taken = await service.checkpoint(session, principal, _checkpoint_key(request))
+    taken = await reading.checkpoint(session, principal, _checkpoint_key(request))
     return CheckpointRead.model_validate(taken.__dict__)
 
 
@@ -130,5 +130,5 @@ async def read_audit_consistency(
 ) -> ConsistencyRead:
     """The hashes at both sizes and the events between them, to recompute one checkpoint from the other."""
     return ConsistencyRead.model_validate(
-        await service.consistency_proof(session, principal, from_size, to_size)
+        await reading.consistency_proof(session, principal, from_size, to_size)
     )

@@ -1,1 +1,0 @@
-"""What oversight bodies and supervisors read of the audit trail (audit itself imports no domain)."""
