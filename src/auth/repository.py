@@ -31,6 +31,29 @@ async def get_organization(session: AsyncSession, organization_id: uuid.UUID) ->
     return await session.get(Organization, organization_id)
 
 
+def add_organization(session: AsyncSession, *, name: str, kind: str, country: str) -> Organization:
+    """A new organization row (its look-alike keys are set with the name); the caller flushes, mapping a
+    unique violation to 409."""
+    organization = Organization(name=name, kind=kind, country=country)
+    session.add(organization)
+    return organization
+
+
+CASE_WORKER_ROLES = ("officer", "supervisor", "coordinator")
+
+
+async def case_worker(session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID) -> User | None:
+    """An active account of this organization that may be assigned cases."""
+    return await session.scalar(
+        select(User).where(
+            User.id == user_id,
+            User.organization_id == organization_id,
+            User.is_active,
+            User.role.in_(CASE_WORKER_ROLES),
+        )
+    )
+
+
 async def list_organizations(
     session: AsyncSession, *, after: uuid.UUID | None, limit: int, kind: str | None = None
 ) -> list[Organization]:
