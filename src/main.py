@@ -19,6 +19,7 @@ from src.audit.router import router as audit_router
 from src.audit.sequencer import Sequencer
 from src.auth.router import router as auth_router
 from src.auth.tokens import load_keys
+from src.cases import service as cases_service
 from src.cases.router import router as cases_router
 from src.consulates.router import router as consulates_router
 from src.crypto import keys
@@ -27,7 +28,9 @@ from src.platform.errors import install_error_handlers, problem_response
 from src.platform.middleware import RequestContextMiddleware
 from src.platform.observability import configure_logging
 from src.platform.session import create_engine, create_sessionmaker
+from src.redress import service as redress_service
 from src.redress.router import router as redress_router
+from src.referrals import service as referrals_service
 from src.referrals.expiry import ReferralExpirer
 from src.referrals.router import router as referrals_router
 from src.reports.router import router as reports_router
@@ -103,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     keys.install(keys.load_keyring(settings))
     app.state.checkpoint_key = load_checkpoint_key(settings)
     install_error_handlers(app)
+    # A case's timeline shows what later domains record on it; cases imports none of them.
+    cases_service.add_timeline_source(redress_service.timeline_entries)
+    cases_service.add_timeline_source(referrals_service.timeline_entries)
     app.include_router(auth_router)
     app.include_router(consulates_router)
     app.include_router(cases_router)

@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
 from src.auth.principal import Principal
-from src.cases import names, policies, repository
+from src.cases import guards, names, policies, repository
 from src.cases.models import Case, CaseLink, Person
-from src.cases.schemas import DuplicateCandidate, LinkIn, LinkRead
+from src.cases.read_schemas import DuplicateCandidate, LinkRead
+from src.cases.schemas import LinkIn
 from src.platform import clock
 from src.platform.errors import Unprocessable
 from src.platform.session import flush_or_conflict
@@ -227,9 +228,7 @@ async def record_shown(
 async def list_duplicates(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID
 ) -> list[DuplicateCandidate]:
-    case = await repository.get_readable(session, principal, case_id)
-    if case is None:
-        raise audit.not_found(principal.actor, "case.duplicates", "case", case_id)
+    case = await guards.readable_case(session, principal, case_id, "case.duplicates")
     found = await candidates(session, principal, case)
     await record_shown(session, principal, case, found)
     return found
@@ -241,13 +240,9 @@ async def list_duplicates(
 async def create_link(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, body: LinkIn
 ) -> LinkRead:
-    case = await repository.get_readable(session, principal, case_id)
-    if case is None:
-        raise audit.not_found(principal.actor, "case.link.create", "case", case_id)
+    case = await guards.readable_case(session, principal, case_id, "case.link.create")
     if not policies.may_write(principal, case.owner_organization_id, case.assignee_id):
-        raise audit.denied(
-            principal.actor, "case.link.create", "case", case.id, "You may not link this case."
-        )
+        raise guards.denied(principal, "case.link.create", case.id, "You may not link this case.")
     other = await repository.get_readable(session, principal, body.case_id)
     if other is None or other.id == case.id:
         msg = "a case cannot be linked to itself" if body.case_id == case.id else "no such case"
@@ -283,9 +278,7 @@ def _link_read(link: CaseLink, other_id: uuid.UUID, reference: str) -> LinkRead:
 
 
 async def list_links(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> list[LinkRead]:
-    case = await repository.get_readable(session, principal, case_id)
-    if case is None:
-        raise audit.not_found(principal.actor, "case.link.list", "case", case_id)
+    case = await guards.readable_case(session, principal, case_id, "case.link.list")
     other_id = func.coalesce(
         func.nullif(CaseLink.case_id, case.id), CaseLink.other_case_id
     )  # the end of the link that is not this case

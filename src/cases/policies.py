@@ -38,3 +38,8 @@ def may_assign(principal: Principal, owner_id: uuid.UUID) -> bool:
         and principal.role in ("supervisor", "coordinator")
         and owner_id == principal.organization_id
     )
+
+
+def may_name_owner(principal: Principal) -> bool:
+    """A ministry names (or routes to) the consulate that owns a case it opens; others own what they open."""
+    return principal.organization_kind == "ministry"

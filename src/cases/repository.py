@@ -125,6 +125,15 @@ async def list_cases(
     return list((await session.scalars(query.order_by(Case.id.desc()).limit(limit))).all())
 
 
+async def notes_of(session: AsyncSession, case_id: uuid.UUID) -> list[Note]:
+    return list((await session.scalars(select(Note).where(Note.case_id == case_id).order_by(Note.id))).all())
+
+
+async def consented_purposes(session: AsyncSession, case_id: uuid.UUID) -> set[str]:
+    """What the case's consent covers (referral, partner_data_sharing, ...)."""
+    return set((await session.scalars(select(Consent.purpose).where(Consent.case_id == case_id))).all())
+
+
 async def timeline_rows(
     session: AsyncSession, case_id: uuid.UUID
 ) -> tuple[list[Transition], list[Note], list[Assignment]]:

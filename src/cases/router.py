@@ -9,30 +9,34 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from src.audit import service as audit
 from src.auth.dependencies import CurrentPrincipal
-from src.cases import duplicates, service, workflow
+from src.cases import changes, duplicates, intake, service, views, workflow
+from src.cases.read_schemas import (
+    CaseRead,
+    CaseSummary,
+    DuplicateList,
+    LinkList,
+    LinkRead,
+    NoteRead,
+    TimelineEntry,
+)
+from src.cases.reference_schemas import (
+    Taxonomy,
+    TaxonomyIndex,
+    TaxonomyItem,
+    WorkflowDeadline,
+    WorkflowIndex,
+    WorkflowRead,
+    WorkflowTransition,
+)
 from src.cases.schemas import (
     AssignIn,
     CaseCreate,
     CaseKind,
     CasePatch,
-    CaseRead,
-    CaseSummary,
-    DuplicateList,
     LegalHoldIn,
     LinkIn,
-    LinkList,
-    LinkRead,
     NoteIn,
-    NoteRead,
-    Taxonomy,
-    TaxonomyIndex,
-    TaxonomyItem,
-    TimelineEntry,
     TransitionIn,
-    WorkflowDeadline,
-    WorkflowIndex,
-    WorkflowRead,
-    WorkflowTransition,
 )
 from src.cases.taxonomies import TAXONOMIES
 from src.platform import clock, i18n, idempotency, ratelimit
@@ -146,11 +150,11 @@ async def create_case(
         idempotency_key,
         body,
         resource_type="case",
-        create=lambda: service.create_case(session, principal, body),
+        create=lambda: intake.create_case(session, principal, body),
     )
     if isinstance(case, CaseRead):
         response.headers["Location"] = f"/v1/cases/{case.id}"
-        _with_etag(response, service.etag_of(case.version))
+        _with_etag(response, views.etag_of(case.version))
     return case
 
 
@@ -238,7 +242,7 @@ async def update_case(
     body: CasePatch,
     if_match: IfMatch = None,
 ) -> CaseRead:
-    case, tag = await service.update_case(session, principal, case_id, if_match, body)
+    case, tag = await changes.update_case(session, principal, case_id, if_match, body)
     _with_etag(response, tag)
     return case
 
@@ -258,7 +262,7 @@ async def transition_case(
     if_match: IfMatch = None,
 ) -> CaseRead:
     """Move the case along its workflow; an illegal move answers 409 with the `allowed` targets."""
-    case, tag = await service.transition(session, principal, case_id, if_match, body)
+    case, tag = await changes.transition(session, principal, case_id, if_match, body)
     _with_etag(response, tag)
     return case
 
@@ -277,7 +281,7 @@ async def assign_case(
     body: AssignIn,
     if_match: IfMatch = None,
 ) -> CaseRead:
-    case, tag = await service.assign(session, principal, case_id, if_match, body)
+    case, tag = await changes.assign(session, principal, case_id, if_match, body)
     _with_etag(response, tag)
     return case
 
@@ -377,6 +381,6 @@ async def set_case_legal_hold(
     if_match: IfMatch = None,
 ) -> CaseRead:
     """Place (`hold: true`, with the legal basis) or lift a legal hold: a held case is never anonymised."""
-    case, tag = await service.set_legal_hold(session, principal, case_id, if_match, body)
+    case, tag = await changes.set_legal_hold(session, principal, case_id, if_match, body)
     _with_etag(response, tag)
     return case

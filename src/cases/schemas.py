@@ -1,144 +1,17 @@
-"""Case request and response bodies."""
+"""Case request bodies: intake, changes, transitions, assignment, legal hold, notes, links."""
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BeforeValidator,
-    Field,
-    StringConstraints,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import Field, StringConstraints, model_validator
 
-from src.cases.taxonomies import codes
+from src.cases.values import Code, LongText, Money, PastDate, ShortText, each_member_of, member_of
 from src.platform import clock
-from src.platform.schemas import CountryCode, InputModel, OutputModel, RegionCode
+from src.platform.schemas import CountryCode, InputModel, RegionCode
 
-
-class TaxonomyItem(OutputModel):
-    code: str
-    label: str
-
-
-class Taxonomy(OutputModel):
-    name: str
-    language: str
-    items: list[TaxonomyItem]
-
-
-class TaxonomyIndex(OutputModel):
-    language: str
-    items: list[Taxonomy]
-
-
-class WorkflowTransition(OutputModel):
-    from_state: str
-    to_state: str
-    roles: list[str]
-
-
-class WorkflowDeadline(OutputModel):
-    since: str
-    reach: str
-    days: int
-
-
-class WorkflowRead(OutputModel):
-    kind: str
-    initial_state: str
-    working_state: str
-    states: list[str]
-    transitions: list[WorkflowTransition]
-    deadlines: list[WorkflowDeadline]
-    minimum_days: dict[str, int]
-
-
-class WorkflowIndex(OutputModel):
-    items: list[WorkflowRead]
-
-
-# ---- intake and case bodies ----------------------------------------------------------------------------
-
-# ISO 4217 active codes.
-_ISO_4217 = (
-    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD "
-    "CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD "
-    "GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT "
-    "LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR "
-    "NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP "
-    "STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF "
-    "XPF YER ZAR ZMW ZWL "
-)
-CURRENCIES = frozenset(_ISO_4217.split())
-
-
-def member_of(taxonomy: str) -> Any:
-    allowed = codes(taxonomy)
-
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise ValueError(f"not a code of {taxonomy}")
-        return value
-
-    return AfterValidator(check)
-
-
-def each_member_of(taxonomy: str) -> Any:
-    allowed = codes(taxonomy)
-
-    def check(values: list[str]) -> list[str]:
-        unknown = [v for v in values if v not in allowed]
-        if unknown:
-            raise ValueError(f"not codes of {taxonomy}: {len(unknown)}")
-        if len(set(values)) != len(values):
-            raise ValueError("a code is repeated")
-        return values
-
-    return AfterValidator(check)
-
-
-def _currency(value: str) -> str:
-    if value not in CURRENCIES:
-        raise ValueError("not an ISO 4217 currency code")
-    return value
-
-
-Code = Annotated[str, StringConstraints(max_length=40)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
-_AMOUNT_TEXT = re.compile(r"^[0-9]{1,13}(\.[0-9]{1,2})?$")
-
-
-def _amount_text(value: Any) -> Any:
-    """A string amount is plain digits (no exponent, sign or padding past the contract's maxLength)."""
-    if isinstance(value, str) and not _AMOUNT_TEXT.fullmatch(value):
-        raise ValueError("an amount is digits with at most two decimals, e.g. 1500.50")
-    return value
-
-
-# As a JSON number or a decimal string (exact); the contract bounds both forms, the validator agrees.
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(_amount_text),
-    Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "minimum": 0, "maximum": 1e12},
-                {"type": "string", "pattern": _AMOUNT_TEXT.pattern, "maxLength": 16},
-            ]
-        },
-        mode="validation",
-    ),
-]
 PersonRole = Annotated[Code, member_of("person_role")]
 Sex = Annotated[Code, member_of("sex")]
 ViolationType = Annotated[Code, member_of("violation_type")]
@@ -151,20 +24,6 @@ Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{5,31}$")]
 DocumentType = Literal["passport", "id_card", "birth_certificate", "residence_permit", "other"]
 ViolationStatus = Literal["reported", "substantiated", "unsubstantiated"]
 CaseKind = Literal["abuse", "child_return", "trafficking"]
-
-
-def _not_future(value: date | None) -> date | None:
-    if value is not None and value > clock.utcnow().date():
-        raise ValueError("date is in the future")
-    return value
-
-
-PastDate = Annotated[date, AfterValidator(_not_future), Field(ge=date(1900, 1, 1))]
-
-
-class Money(InputModel):
-    amount: Amount
-    currency: Currency
 
 
 class Place(InputModel):
@@ -409,151 +268,9 @@ class NoteIn(InputModel):
     body: LongText
 
 
-class PersonRead(OutputModel):
-    id: uuid.UUID
-    role: str
-    full_name: str = Field(description="Derived for display, in the order the person's country writes it.")
-    family_name: str | None = None
-    given_name: str | None = None
-    patronymic: str | None = None
-    organization_name: str | None = None
-    name_parts_inferred: bool = Field(
-        default=False,
-        description="The parts were split from a whole name by a migration: an officer should check them. "
-        "A partner's `basic` share shows no given name while this is true.",
-    )
-    birth_date: date | None
-    sex: str | None
-    citizenship: str | None
-    document: dict[str, str] | None
-    phone: str | None
-    language: str | None
-
-
-class ViolationRead(OutputModel):
-    id: uuid.UUID
-    type: str
-    indicators: list[str]
-    started_on: date | None
-    ended_on: date | None
-    location: str | None
-    description: str | None
-    status: str
-    perpetrator_id: uuid.UUID | None
-
-
-class ConsentRead(OutputModel):
-    purposes: list[str]
-    given_by: str
-    given_on: date
-
-
-class DuplicateCandidate(OutputModel):
-    case_id: uuid.UUID
-    reference: str
-    score: float = Field(
-        description="0..1, for ordering: name (across scripts), birth date, citizenship and sex together."
-    )
-    band: Literal["likely", "possible"] = Field(
-        description="`likely`: given and family names are spellings of the same names and the birth date is "
-        "the same; check and link. `possible`: every name part is close (a typo, a missing birth date, a "
-        "close birth date, parts entered in each other's fields); look before linking."
-    )
-    reasons: list[str] = Field(
-        description="What matched or differed: `given_name 0.93`, `family_name 1.00`, `birth_date exact`, "
-        "`birth_date close`, `citizenship same`, `sex same`, `name parts swapped`, `as <role>` when not "
-        "the other case's subject."
-    )
-
-
-class DuplicateList(OutputModel):
-    items: list[DuplicateCandidate]
-
-
 LinkType = Literal["duplicate", "related", "sibling", "same_perpetrator"]
 
 
 class LinkIn(InputModel):
     case_id: uuid.UUID = Field(description="The other case.")
     type: LinkType
-
-
-class LinkRead(OutputModel):
-    id: uuid.UUID
-    case_id: uuid.UUID = Field(description="The other case.")
-    reference: str
-    type: str
-    created_by: uuid.UUID
-    created_at: datetime
-
-
-class LinkList(OutputModel):
-    items: list[LinkRead]
-
-
-class PlaceRead(OutputModel):
-    country: str
-    region: str | None
-    city: str | None
-
-
-class CaseRead(OutputModel):
-    id: uuid.UUID
-    reference: str
-    kind: str
-    status: str
-    summary: str
-    intake_channel: str
-    occurred: PlaceRead
-    owner_organization_id: uuid.UUID
-    assignee_id: uuid.UUID | None
-    linked_case_id: uuid.UUID | None
-    subject: PersonRead
-    persons: list[PersonRead]
-    violations: list[ViolationRead]
-    consent: ConsentRead | None
-    details: dict[str, Any]
-    version: int
-    overdue: bool
-    due_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    legal_hold: bool = False
-    anonymised_at: datetime | None = None
-    possible_duplicates: list[DuplicateCandidate] = []
-
-
-class CaseSummary(OutputModel):
-    id: uuid.UUID
-    reference: str
-    kind: str
-    status: str
-    owner_organization_id: uuid.UUID
-    assignee_id: uuid.UUID | None
-    occurred_country: str
-    overdue: bool
-    due_at: datetime | None
-    created_at: datetime
-
-
-class TimelineEntry(OutputModel):
-    at: datetime
-    type: Literal["transition", "note", "assignment", "referral", "redress"]
-    actor_id: uuid.UUID
-    from_status: str | None = None
-    to_status: str | None = None
-    reason: str | None = None
-    note_id: uuid.UUID | None = None
-    body: str | None = None
-    assignee_id: uuid.UUID | None = None
-    referral_id: uuid.UUID | None = None
-    event: str | None = Field(
-        default=None, description="For referral entries: created, accepted, progress, ..."
-    )
-
-
-class NoteRead(OutputModel):
-    id: uuid.UUID
-    author_id: uuid.UUID
-    body: str
-    created_at: datetime

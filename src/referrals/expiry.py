@@ -1,4 +1,4 @@
-"""Background expiry of pending referrals past their due date (in `ukuk serve` and `ukuk worker`)."""
+"""Pending referrals past their due date expire: the rule, and the job that runs it in serve and worker."""
 
 from __future__ import annotations
 
@@ -6,12 +6,54 @@ import asyncio
 import contextlib
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from src.audit import service as audit
+from src.platform import clock
 from src.platform.session import create_sessionmaker
-from src.referrals.service import expire_overdue
+from src.referrals import service
+from src.referrals.models import Referral, ReferralUpdate
 
 log = structlog.get_logger("ukuk.referrals.expiry")
+
+
+async def expire_overdue(session: AsyncSession) -> int:
+    """Pending referrals past their due date become expired (run by the worker); answers how many."""
+    now = clock.utcnow()
+    expired = (
+        await session.execute(
+            update(Referral)
+            .where(Referral.status == "pending", Referral.due_on < now.date())
+            .values(status="expired", updated_at=now)
+            .returning(Referral.id, Referral.from_organization_id)
+        )
+    ).all()
+    for referral_id, sender in expired:
+        session.add(
+            ReferralUpdate(
+                created_at=now,
+                referral_id=referral_id,
+                author_id=audit.SYSTEM_ID,
+                author_organization_id=sender,
+                kind="expired",
+            )
+        )
+        await audit.record(
+            session,
+            audit.SYSTEM,
+            "referral.expire",
+            resource_type="referral",
+            resource_id=referral_id,
+            changed_fields=("status",),
+            detail={"to": "expired"},
+        )
+        referral = await session.get(Referral, referral_id, populate_existing=True)
+        assert referral is not None
+        await service.notify(
+            session, referral, "expired", referral.from_organization_id, referral.to_organization_id
+        )
+    return len(expired)
 
 
 class ReferralExpirer:

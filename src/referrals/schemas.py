@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from src.cases.schemas import CaseCreate, Code, each_member_of
+from src.cases.schemas import CaseCreate
+from src.cases.values import Code, each_member_of
 from src.platform.schemas import InputModel, OutputModel
 
 Urgency = Literal["low", "normal", "high", "emergency"]

@@ -1,29 +1,27 @@
-"""Referral use cases: send (consent checked), act on (accept, decline, complete, withdraw), read the
-consent-scoped case, exchange progress updates. Never commits."""
+"""Referral use cases: send (consent checked), act on, read with the consent-scoped case, exchange updates."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
-from src.auth.models import Organization
+from src.auth import repository as auth_repository
 from src.auth.principal import Principal
-from src.auth.scopes import REFERRALS_WRITE
-from src.cases import policies as case_policies
+from src.cases import guards as case_guards
+from src.cases import intake as case_intake
 from src.cases import repository as cases
-from src.cases import service as cases_service
-from src.cases.models import Consent
-from src.cases.schemas import CaseCreate, TimelineEntry
+from src.cases.read_schemas import TimelineEntry
+from src.cases.schemas import CaseCreate
 from src.consulates import repository as consulates
 from src.crypto import fields
 from src.platform import clock
-from src.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
+from src.platform.errors import Conflict, Forbidden, Unprocessable
 from src.platform.session import flush_or_conflict
-from src.referrals import repository
+from src.referrals import policies, repository
 from src.referrals.models import OPEN_STATUSES, Referral, ReferralUpdate
 from src.referrals.schemas import (
     InboundReferralCreate,
@@ -36,20 +34,8 @@ from src.referrals.schemas import (
 from src.referrals.views import ALL_GROUPS, shared_case
 from src.webhooks import service as webhooks
 
-REQUIRED_CONSENT = frozenset({"referral", "partner_data_sharing"})
-# DESIGN.md "Who sees what": on a consulate's or ministry's side supervisors withdraw (an officer sends, a
-# coordinator sends); a partner withdraws the inbound referrals its organization sent.
-WITHDRAWING_ROLES = frozenset({"supervisor", "partner"})
-# action -> (who: sender | recipient, from statuses, to status, note required)
-ACTIONS: dict[str, tuple[str, frozenset[str], str, bool]] = {
-    "accept": ("recipient", frozenset({"pending"}), "accepted", False),
-    "decline": ("recipient", frozenset({"pending"}), "declined", True),
-    "complete": ("recipient", frozenset({"accepted"}), "completed", True),
-    "withdraw": ("sender", frozenset(OPEN_STATUSES), "withdrawn", False),
-}
 
-
-async def _notify(session: AsyncSession, referral: Referral, event: str, *organizations: uuid.UUID) -> None:
+async def notify(session: AsyncSession, referral: Referral, event: str, *organizations: uuid.UUID) -> None:
     """Thin events (ids and type): partners fetch the rest through the audited API."""
     for organization_id in organizations:
         await webhooks.enqueue(
@@ -67,15 +53,21 @@ def _counterpart(referral: Referral, principal: Principal) -> uuid.UUID:
     return referral.from_organization_id
 
 
-def _not_found(principal: Principal, action: str, resource_type: str, resource_id: uuid.UUID) -> NotFound:
-    return audit.not_found(principal.actor, action, resource_type, resource_id)
-
-
 def _denied(principal: Principal, action: str, referral_id: uuid.UUID | None, detail: str) -> Forbidden:
     return audit.denied(principal.actor, action, "referral", referral_id, detail)
 
 
-async def _timeline_entries(session: AsyncSession, case_id: uuid.UUID) -> list[TimelineEntry]:
+async def _readable_referral(
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID, action: str
+) -> Referral:
+    """The referral if the caller's organization sent or received it; else a 404 audited under `action`."""
+    referral = await repository.get_readable(session, principal, referral_id)
+    if referral is None:
+        raise audit.not_found(principal.actor, action, "referral", referral_id)
+    return referral
+
+
+async def timeline_entries(session: AsyncSession, case_id: uuid.UUID) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             at=u.created_at,
@@ -89,24 +81,15 @@ async def _timeline_entries(session: AsyncSession, case_id: uuid.UUID) -> list[T
     ]
 
 
-cases_service.timeline_sources.append(_timeline_entries)
-
-
 async def create_referral(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, body: ReferralCreate
 ) -> ReferralRead:
-    case = await cases.get_readable(session, principal, case_id)
-    if case is None:
-        raise _not_found(principal, "referral.create", "case", case_id)
-    if REFERRALS_WRITE not in principal.scopes or not case_policies.may_write(
-        principal, case.owner_organization_id, case.assignee_id
-    ):
+    case = await case_guards.readable_case(session, principal, case_id, "referral.create")
+    if not policies.may_refer(principal, case.owner_organization_id, case.assignee_id):
         raise _denied(principal, "referral.create", None, "You may not refer this case.")
-    recipient = await session.get(Organization, body.to_organization_id)
-    if (
-        recipient is None
-        or recipient.kind not in ("partner", "consulate")
-        or recipient.id == case.owner_organization_id
+    recipient = await auth_repository.get_organization(session, body.to_organization_id)
+    if recipient is None or not policies.may_receive(
+        recipient.kind, recipient.id, case.owner_organization_id
     ):
         raise Unprocessable.at(
             ["body", "to_organization_id"],
@@ -115,9 +98,8 @@ async def create_referral(
         )
     if body.due_on is not None and body.due_on < clock.utcnow().date():
         raise Unprocessable.at(["body", "due_on"], "date is in the past", "due_on is in the past.")
-    consented = set((await session.scalars(select(Consent.purpose).where(Consent.case_id == case.id))).all())
-    if not consented >= REQUIRED_CONSENT and body.consent_exception is None:
-        missing = sorted(REQUIRED_CONSENT - consented)
+    missing = policies.missing_consent(await cases.consented_purposes(session, case.id))
+    if missing and body.consent_exception is None:
         raise Conflict(
             "The case's consent does not cover this referral; record a consent exception with its "
             "legal basis to proceed.",
@@ -161,7 +143,7 @@ async def create_referral(
             "consent_exception": body.consent_exception is not None,
         },
     )
-    await _notify(session, referral, "created", referral.to_organization_id)
+    await notify(session, referral, "created", referral.to_organization_id)
     return await _read(session, principal, referral)
 
 
@@ -169,18 +151,18 @@ async def create_inbound(
     session: AsyncSession, principal: Principal, body: InboundReferralCreate
 ) -> ReferralRead:
     """A partner refers a new case: routed to the covering consulate, which owns it; the partner sends."""
-    if principal.role != "partner" or REFERRALS_WRITE not in principal.scopes:
+    if not policies.may_send_inbound(principal):
         raise _denied(
             principal, "referral.create", None, "Only partner organizations send inbound referrals."
         )
     assert body.subject.citizenship is not None
-    consulate = await consulates.route(
+    consulate_id = await consulates.covering_consulate_id(
         session,
         sending_country=body.subject.citizenship,
         country=body.occurred.country,
         region=body.occurred.region,
     )
-    if consulate is None:
+    if consulate_id is None:
         raise Unprocessable.at(
             ["body", "occurred"],
             "no covering consulate",
@@ -188,11 +170,11 @@ async def create_inbound(
         )
     now = clock.utcnow()
     case_body = CaseCreate.model_validate(body.model_dump(include=set(CaseCreate.model_fields)))
-    case = await cases_service.open_case(session, principal, case_body, consulate.id, now)
+    case = await case_intake.open_case(session, principal, case_body, consulate_id, now)
     referral = Referral(
         case_id=case.id,
         from_organization_id=principal.organization_id,
-        to_organization_id=consulate.id,
+        to_organization_id=consulate_id,
         services=body.services,
         urgency=body.urgency,
         reason=body.reason or body.summary,
@@ -224,7 +206,7 @@ async def create_inbound(
         changed_fields=body.model_fields_set,
         detail={"case_id": str(case.id), "inbound": True},
     )
-    await _notify(session, referral, "created", referral.to_organization_id)
+    await notify(session, referral, "created", referral.to_organization_id)
     return await _read(session, principal, referral)
 
 
@@ -280,9 +262,7 @@ def referral_read(referral: Referral, principal: Principal, view: SharedCase | N
 
 
 async def get_referral(session: AsyncSession, principal: Principal, referral_id: uuid.UUID) -> ReferralRead:
-    referral = await repository.get_readable(session, principal, referral_id)
-    if referral is None:
-        raise _not_found(principal, "referral.read", "referral", referral_id)
+    referral = await _readable_referral(session, principal, referral_id, "referral.read")
     await audit.record(
         session, principal.actor, "referral.read", resource_type="referral", resource_id=referral.id
     )
@@ -314,16 +294,13 @@ async def list_referrals(
 async def act(
     session: AsyncSession, principal: Principal, referral_id: uuid.UUID, action: str, note: str | None
 ) -> ReferralRead:
-    who, sources, target, note_required = ACTIONS[action]
-    referral = await repository.get_readable(session, principal, referral_id)
-    if referral is None:
-        raise _not_found(principal, f"referral.{action}", "referral", referral_id)
-    side = referral.from_organization_id if who == "sender" else referral.to_organization_id
-    if REFERRALS_WRITE not in principal.scopes or side != principal.organization_id:
+    who, sources, target, note_required = policies.ACTIONS[action]
+    referral = await _readable_referral(session, principal, referral_id, f"referral.{action}")
+    if not policies.on_side(principal, referral, who):
         raise _denied(
             principal, f"referral.{action}", referral.id, f"Only the {who} may {action} this referral."
         )
-    if action == "withdraw" and principal.role not in WITHDRAWING_ROLES:
+    if action == "withdraw" and not policies.may_withdraw(principal):
         raise _denied(principal, "referral.withdraw", referral.id, "A supervisor withdraws referrals.")
     if note_required and not note:
         raise Unprocessable.at(["body", "note"], "required", f"To {action} a referral, say why in `note`.")
@@ -342,11 +319,9 @@ async def act(
         .returning(Referral.id)
     )
     if result.first() is None:
-        allowed = sorted(
-            name for name, (w, src, _, _) in ACTIONS.items() if referral.status in src and w == who
-        )
         raise Conflict(
-            f"A referral that is {referral.status} cannot be {target}.", extra={"allowed": allowed}
+            f"A referral that is {referral.status} cannot be {target}.",
+            extra={"allowed": policies.allowed_actions(referral.status, who)},
         )
     await session.refresh(referral)
     session.add(
@@ -368,17 +343,15 @@ async def act(
         changed_fields=("status",),
         detail={"to": target},
     )
-    await _notify(session, referral, target, _counterpart(referral, principal))
+    await notify(session, referral, target, _counterpart(referral, principal))
     return await _read(session, principal, referral)
 
 
 async def add_update(
     session: AsyncSession, principal: Principal, referral_id: uuid.UUID, body: ReferralUpdateIn
 ) -> ReferralUpdateRead:
-    referral = await repository.get_readable(session, principal, referral_id)
-    if referral is None:
-        raise _not_found(principal, "referral.update.create", "referral", referral_id)
-    if REFERRALS_WRITE not in principal.scopes:
+    referral = await _readable_referral(session, principal, referral_id, "referral.update.create")
+    if not policies.may_write_updates(principal):
         raise _denied(principal, "referral.update.create", referral.id, "Your token may not write referrals.")
     if referral.status not in OPEN_STATUSES:
         raise Conflict(f"The referral is {referral.status}: no more updates.")
@@ -400,56 +373,16 @@ async def add_update(
         resource_id=referral.id,
         changed_fields=("body",),
     )
-    await _notify(session, referral, "updated", _counterpart(referral, principal))
+    await notify(session, referral, "updated", _counterpart(referral, principal))
     return ReferralUpdateRead.model_validate(row)
 
 
 async def list_updates(
     session: AsyncSession, principal: Principal, referral_id: uuid.UUID
 ) -> list[ReferralUpdateRead]:
-    referral = await repository.get_readable(session, principal, referral_id)
-    if referral is None:
-        raise _not_found(principal, "referral.update.list", "referral", referral_id)
+    referral = await _readable_referral(session, principal, referral_id, "referral.update.list")
     rows = await repository.updates_of(session, referral.id)
     await audit.record(
         session, principal.actor, "referral.update.list", resource_type="referral", resource_id=referral.id
     )
     return [ReferralUpdateRead.model_validate(r) for r in rows]
-
-
-async def expire_overdue(session: AsyncSession) -> int:
-    """Pending referrals past their due date become expired (run by the worker); answers how many."""
-    now = clock.utcnow()
-    expired = (
-        await session.execute(
-            update(Referral)
-            .where(Referral.status == "pending", Referral.due_on < now.date())
-            .values(status="expired", updated_at=now)
-            .returning(Referral.id, Referral.from_organization_id)
-        )
-    ).all()
-    for referral_id, sender in expired:
-        session.add(
-            ReferralUpdate(
-                created_at=now,
-                referral_id=referral_id,
-                author_id=audit.SYSTEM_ID,
-                author_organization_id=sender,
-                kind="expired",
-            )
-        )
-        await audit.record(
-            session,
-            audit.SYSTEM,
-            "referral.expire",
-            resource_type="referral",
-            resource_id=referral_id,
-            changed_fields=("status",),
-            detail={"to": "expired"},
-        )
-        referral = await session.get(Referral, referral_id, populate_existing=True)
-        assert referral is not None
-        await _notify(
-            session, referral, "expired", referral.from_organization_id, referral.to_organization_id
-        )
-    return len(expired)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from src.cases.models import Case, Person, Violation
 from src.referrals.schemas import SharedCase, SharedPerson, SharedViolation
+
+if TYPE_CHECKING:
+    from src.cases.models import Case, Person, Violation
 
 ALL_GROUPS = frozenset(
     {"basic", "identity", "contact", "document", "narrative", "violations", "child_details"}

@@ -257,8 +257,7 @@ def _demo_case(
 async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
     from src.auth.principal import Principal
     from src.auth.scopes import ROLE_SCOPES
-    from src.cases import service as cases
-    from src.cases import workflow
+    from src.cases import changes, intake, workflow
     from src.cases.schemas import CaseCreate, TransitionIn
     from src.referrals import service as referrals
     from src.referrals.schemas import ReferralCreate
@@ -286,13 +285,13 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
         opener = openers.get(key, coordinator)
         body = CaseCreate.model_validate(_demo_case(rng, kind, place, city, today))
         first = first or body
-        case = await cases.create_case(session, opener, body)
+        case = await intake.create_case(session, opener, body)
         steps = rng.randint(0, 2) if kind != "trafficking" else rng.randint(0, 3)
         for _ in range(steps):
             target = sorted(workflow.WORKFLOWS[kind].targets(case.status) - {"closed"})
             if not target or opener is coordinator:
                 break
-            case, _ = await cases.transition(
+            case, _ = await changes.transition(
                 session, opener, case.id, f'"{case.version}"', TransitionIn(to=target[0], reason="demo")
             )
         if key == "moscow" and kind == "abuse" and referred < 3:  # the Moscow NGO's inbox has work in it
@@ -325,7 +324,7 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
             "subject": subject.model_copy(update={**latin, "document": None}),
         }
     )
-    await cases.create_case(session, openers["moscow"], again)
+    await intake.create_case(session, openers["moscow"], again)
     return len(kinds) + 1
 
 

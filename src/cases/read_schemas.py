@@ -1,0 +1,153 @@
+"""Case response bodies: the read model of a case, its people, notes, timeline, duplicates and links."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from src.platform.schemas import OutputModel
+
+
+class PersonRead(OutputModel):
+    id: uuid.UUID
+    role: str
+    full_name: str = Field(description="Derived for display, in the order the person's country writes it.")
+    family_name: str | None = None
+    given_name: str | None = None
+    patronymic: str | None = None
+    organization_name: str | None = None
+    name_parts_inferred: bool = Field(
+        default=False,
+        description="The parts were split from a whole name by a migration: an officer should check them. "
+        "A partner's `basic` share shows no given name while this is true.",
+    )
+    birth_date: date | None
+    sex: str | None
+    citizenship: str | None
+    document: dict[str, str] | None
+    phone: str | None
+    language: str | None
+
+
+class ViolationRead(OutputModel):
+    id: uuid.UUID
+    type: str
+    indicators: list[str]
+    started_on: date | None
+    ended_on: date | None
+    location: str | None
+    description: str | None
+    status: str
+    perpetrator_id: uuid.UUID | None
+
+
+class ConsentRead(OutputModel):
+    purposes: list[str]
+    given_by: str
+    given_on: date
+
+
+class DuplicateCandidate(OutputModel):
+    case_id: uuid.UUID
+    reference: str
+    score: float = Field(
+        description="0..1, for ordering: name (across scripts), birth date, citizenship and sex together."
+    )
+    band: Literal["likely", "possible"] = Field(
+        description="`likely`: given and family names are spellings of the same names and the birth date is "
+        "the same; check and link. `possible`: every name part is close (a typo, a missing birth date, a "
+        "close birth date, parts entered in each other's fields); look before linking."
+    )
+    reasons: list[str] = Field(
+        description="What matched or differed: `given_name 0.93`, `family_name 1.00`, `birth_date exact`, "
+        "`birth_date close`, `citizenship same`, `sex same`, `name parts swapped`, `as <role>` when not "
+        "the other case's subject."
+    )
+
+
+class DuplicateList(OutputModel):
+    items: list[DuplicateCandidate]
+
+
+class LinkRead(OutputModel):
+    id: uuid.UUID
+    case_id: uuid.UUID = Field(description="The other case.")
+    reference: str
+    type: str
+    created_by: uuid.UUID
+    created_at: datetime
+
+
+class LinkList(OutputModel):
+    items: list[LinkRead]
+
+
+class PlaceRead(OutputModel):
+    country: str
+    region: str | None
+    city: str | None
+
+
+class CaseRead(OutputModel):
+    id: uuid.UUID
+    reference: str
+    kind: str
+    status: str
+    summary: str
+    intake_channel: str
+    occurred: PlaceRead
+    owner_organization_id: uuid.UUID
+    assignee_id: uuid.UUID | None
+    linked_case_id: uuid.UUID | None
+    subject: PersonRead
+    persons: list[PersonRead]
+    violations: list[ViolationRead]
+    consent: ConsentRead | None
+    details: dict[str, Any]
+    version: int
+    overdue: bool
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    legal_hold: bool = False
+    anonymised_at: datetime | None = None
+    possible_duplicates: list[DuplicateCandidate] = []
+
+
+class CaseSummary(OutputModel):
+    id: uuid.UUID
+    reference: str
+    kind: str
+    status: str
+    owner_organization_id: uuid.UUID
+    assignee_id: uuid.UUID | None
+    occurred_country: str
+    overdue: bool
+    due_at: datetime | None
+    created_at: datetime
+
+
+class TimelineEntry(OutputModel):
+    at: datetime
+    type: Literal["transition", "note", "assignment", "referral", "redress"]
+    actor_id: uuid.UUID
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str | None = None
+    note_id: uuid.UUID | None = None
+    body: str | None = None
+    assignee_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    event: str | None = Field(
+        default=None, description="For referral entries: created, accepted, progress, ..."
+    )
+
+
+class NoteRead(OutputModel):
+    id: uuid.UUID
+    author_id: uuid.UUID
+    body: str
+    created_at: datetime
