@@ -65,6 +65,21 @@ async def list_organizations(
     return list((await session.scalars(query)).all())
 
 
+async def get_token_family(session: AsyncSession, family_id: uuid.UUID) -> TokenFamily | None:
+    return await session.get(TokenFamily, family_id)
+
+
+async def get_user_with_organization(session: AsyncSession, user_id: uuid.UUID) -> tuple[User, Organization]:
+    row = (
+        await session.execute(
+            select(User, Organization)
+            .join(Organization, Organization.id == User.organization_id)
+            .where(User.id == user_id)
+        )
+    ).one()
+    return row[0], row[1]
+
+
 async def get_user_by_username(session: AsyncSession, username: str) -> tuple[User, Organization] | None:
     row = (
         await session.execute(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Header, Request, Response, status
 
-from src.auth import service
+from src.auth import accounts, sign_in
 from src.auth.dependencies import CurrentPrincipal
 from src.auth.schemas import (
     ClientCreate,
@@ -85,7 +85,7 @@ async def issue_token(
     refused = [name for name, value in fields.items() if value is not None and has_control_characters(value)]
     if refused:
         # Before any look-up (PostgreSQL refuses NUL), yet counted toward the failed sign-in throttle.
-        await service.refuse_malformed_sign_in(
+        await sign_in.refuse_malformed_sign_in(
             session,
             settings,
             fields=refused,
@@ -95,24 +95,24 @@ async def issue_token(
         )
     if grant_type == "password":
         if not username or not password:
-            raise service.OAuthError("invalid_request", "username and password are required.")
-        issued = await service.password_grant(
+            raise sign_in.OAuthError("invalid_request", "username and password are required.")
+        issued = await sign_in.password_grant(
             session, keys, settings, username=username, password=password, scope=scope, ip=ip
         )
     elif grant_type == "client_credentials":
         if not client_id or not client_secret:
-            raise service.OAuthError("invalid_request", "client_id and client_secret are required.")
-        issued = await service.client_credentials_grant(
+            raise sign_in.OAuthError("invalid_request", "client_id and client_secret are required.")
+        issued = await sign_in.client_credentials_grant(
             session, keys, settings, client_id=client_id, client_secret=client_secret, scope=scope, ip=ip
         )
     elif grant_type == "refresh_token":
         if not refresh_token:
-            raise service.OAuthError("invalid_request", "refresh_token is required.")
-        issued = await service.refresh_grant(
+            raise sign_in.OAuthError("invalid_request", "refresh_token is required.")
+        issued = await sign_in.refresh_grant(
             session, keys, settings, refresh_token=refresh_token, scope=scope
         )
     else:
-        raise service.OAuthError(
+        raise sign_in.OAuthError(
             "unsupported_grant_type", "Use password, client_credentials or refresh_token."
         )
     return TokenResponse(
@@ -137,7 +137,7 @@ async def read_me(request: Request, principal: CurrentPrincipal) -> Me:
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
 async def logout(session: DbSession, principal: CurrentPrincipal) -> None:
     """Revoke this sign-in: its refresh token and every access token issued from it stop working."""
-    await service.logout(session, principal)
+    await sign_in.logout(session, principal)
 
 
 # ---- organizations -------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ async def create_organization(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     async def create() -> OrganizationRead:
-        return OrganizationRead.model_validate(await service.create_organization(session, principal, body))
+        return OrganizationRead.model_validate(await accounts.create_organization(session, principal, body))
 
     return await idempotent(
         session, principal, idempotency_key, body, resource_type="organization", create=create
@@ -175,7 +175,7 @@ async def list_organizations(
     kind: OrganizationKind | None = None,
 ) -> Page[OrganizationRead]:
     """The directory of organizations (ids to refer to): readable by every signed-in caller."""
-    rows = await service.list_organizations(
+    rows = await accounts.list_organizations(
         session, principal, after=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1, kind=kind
     )
     return build_page(request, response, [OrganizationRead.model_validate(r) for r in rows], limit)
@@ -191,7 +191,7 @@ async def read_organization(
     session: DbSession, principal: CurrentPrincipal, organization_id: uuid.UUID
 ) -> OrganizationRead:
     return OrganizationRead.model_validate(
-        await service.get_organization(session, principal, organization_id)
+        await accounts.get_organization(session, principal, organization_id)
     )
 
 
@@ -213,7 +213,7 @@ async def create_user(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     async def create() -> UserRead:
-        return UserRead.model_validate(await service.create_user(session, principal, settings, body))
+        return UserRead.model_validate(await accounts.create_user(session, principal, settings, body))
 
     return await idempotent(session, principal, idempotency_key, body, resource_type="user", create=create)
 
@@ -227,7 +227,7 @@ async def list_users(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[UserRead]:
-    rows = await service.list_users(
+    rows = await accounts.list_users(
         session, principal, after=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
     )
     return build_page(request, response, [UserRead.model_validate(r) for r in rows], limit)
@@ -237,7 +237,7 @@ async def list_users(
     "/users/{user_id}", response_model=UserRead, tags=["users"], responses=problem_responses(403, 404)
 )
 async def read_user(session: DbSession, principal: CurrentPrincipal, user_id: uuid.UUID) -> UserRead:
-    return UserRead.model_validate(await service.get_user(session, principal, user_id))
+    return UserRead.model_validate(await accounts.get_user(session, principal, user_id))
 
 
 @router.post(
@@ -250,7 +250,7 @@ async def read_user(session: DbSession, principal: CurrentPrincipal, user_id: uu
 async def create_client(
     response: Response, session: DbSession, principal: CurrentPrincipal, body: ClientCreate
 ) -> ClientCreated:
-    client, secret = await service.create_client(session, principal, body)
+    client, secret = await accounts.create_client(session, principal, body)
     response.headers["Cache-Control"] = "no-store"
     return ClientCreated(**ClientRead.model_validate(client).model_dump(), client_secret=secret)
 
@@ -264,7 +264,7 @@ async def list_clients(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ClientRead]:
-    rows = await service.list_clients(
+    rows = await accounts.list_clients(
         session, principal, after=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
     )
     return build_page(
@@ -276,4 +276,4 @@ async def list_clients(
     "/clients/{client_id}", response_model=ClientRead, tags=["clients"], responses=problem_responses(403, 404)
 )
 async def read_client(session: DbSession, principal: CurrentPrincipal, client_id: uuid.UUID) -> ClientRead:
-    return ClientRead.model_validate(await service.get_client(session, principal, client_id))
+    return ClientRead.model_validate(await accounts.get_client(session, principal, client_id))
