@@ -1,15 +1,21 @@
-"""Consulate queries."""
+"""Consulate jurisdiction queries; a consulate itself is an organization, read through auth.repository."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.auth.models import Organization
+from src.auth import repository as auth_repository
 from src.consulates.models import ConsulateJurisdiction
+
+if TYPE_CHECKING:
+    from src.auth.models import Organization
+
+CONSULATE = "consulate"  # the organization kind
 
 
 async def jurisdictions_of(
@@ -29,30 +35,23 @@ async def jurisdictions_of(
 async def list_consulates(
     session: AsyncSession, *, after: uuid.UUID | None, limit: int
 ) -> list[Organization]:
-    query = (
-        select(Organization).where(Organization.kind == "consulate").order_by(Organization.id).limit(limit)
-    )
-    if after is not None:
-        query = query.where(Organization.id > after)
-    return list((await session.scalars(query)).all())
+    return await auth_repository.list_organizations(session, after=after, limit=limit, kind=CONSULATE)
 
 
 async def get_consulate(session: AsyncSession, consulate_id: uuid.UUID) -> Organization | None:
-    return await session.scalar(
-        select(Organization).where(Organization.id == consulate_id, Organization.kind == "consulate")
-    )
+    organization = await auth_repository.get_organization(session, consulate_id)
+    return organization if organization is not None and organization.kind == CONSULATE else None
 
 
-async def route(
+async def covering_consulate_id(
     session: AsyncSession, *, sending_country: str, country: str, region: str | None
-) -> Organization | None:
+) -> uuid.UUID | None:
     """The consulate naming the region, else the one covering the whole country."""
     matches: ColumnElement[bool] = ConsulateJurisdiction.region.is_(None)
     if region is not None:
         matches = matches | (ConsulateJurisdiction.region == region)
     return await session.scalar(
-        select(Organization)
-        .join(ConsulateJurisdiction, ConsulateJurisdiction.consulate_id == Organization.id)
+        select(ConsulateJurisdiction.consulate_id)
         .where(
             ConsulateJurisdiction.sending_country == sending_country,
             ConsulateJurisdiction.country == country,
@@ -61,3 +60,13 @@ async def route(
         .order_by(case((ConsulateJurisdiction.region.is_(None), 1), else_=0))
         .limit(1)
     )
+
+
+async def route(
+    session: AsyncSession, *, sending_country: str, country: str, region: str | None
+) -> Organization | None:
+    """The covering consulate's organization (see `covering_consulate_id`)."""
+    consulate_id = await covering_consulate_id(
+        session, sending_country=sending_country, country=country, region=region
+    )
+    return None if consulate_id is None else await auth_repository.get_organization(session, consulate_id)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
-from src.auth import policies
-from src.auth.models import Organization
+from src.auth import repository as auth_repository
+from src.auth.accounts import ORGANIZATION_NAME_TAKEN
 from src.auth.principal import Principal
-from src.auth.service import ORGANIZATION_NAME_TAKEN
-from src.consulates import repository
+from src.consulates import policies, repository
 from src.consulates.models import ConsulateJurisdiction
 from src.consulates.schemas import ConsulateCreate, ConsulateRead, JurisdictionRead
 from src.platform.errors import Unprocessable
 from src.platform.session import flush_or_conflict
+
+if TYPE_CHECKING:
+    from src.auth.models import Organization
 
 
 def _read(organization: Organization, places: list[ConsulateJurisdiction]) -> ConsulateRead:
@@ -33,15 +36,16 @@ def _read(organization: Organization, places: list[ConsulateJurisdiction]) -> Co
 async def create_consulate(
     session: AsyncSession, principal: Principal, body: ConsulateCreate
 ) -> ConsulateRead:
-    if not policies.may_manage_organizations(principal):
+    if not policies.may_create_consulates(principal):
         raise audit.denied(
             principal.actor,
             "consulate.create",
             "organization",
             detail="Only a platform administrator creates consulates.",
         )
-    organization = Organization(name=body.name, kind="consulate", country=body.country)
-    session.add(organization)
+    organization = auth_repository.add_organization(
+        session, name=body.name, kind=repository.CONSULATE, country=body.country
+    )
     await flush_or_conflict(session, ORGANIZATION_NAME_TAKEN)
     places = [
         ConsulateJurisdiction(
@@ -95,7 +99,7 @@ async def route(
             ["query", "region"], "region not in country", "region must be an ISO 3166-2 code of the country."
         )
     if sending_country is None:
-        caller = await session.get(Organization, principal.organization_id)
+        caller = await auth_repository.get_organization(session, principal.organization_id)
         assert caller is not None
         sending_country = caller.country
     consulate = await repository.route(

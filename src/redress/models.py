@@ -1,4 +1,4 @@
-"""The legal instruments catalog (seeded by migration 0005 from shared/reference/legal-instruments.md)."""
+"""Legal instruments and the redress actions taken on cases."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ INSTRUMENT_KINDS = ("multilateral_agreement", "bilateral_agreement", "convention
 
 
 class LegalInstrument(CreatedAt, Base):
+    """The catalog, seeded by migration 0005 from shared/reference/legal-instruments.md."""
+
     __tablename__ = "legal_instrument"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)

@@ -1,4 +1,4 @@
-"""HTTP for the legal instruments catalog."""
+"""HTTP for the legal instruments catalog and redress actions on cases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Legal instrument bodies."""
+"""Legal instrument and redress action bodies."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from src.cases.schemas import Money, member_of
+from src.cases.values import Money, member_of
 from src.platform.schemas import InputModel, OutputModel
 
 InstrumentKind = Literal["multilateral_agreement", "bilateral_agreement", "convention", "national_law"]

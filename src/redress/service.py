@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
 from src.auth.principal import Principal
-from src.cases import policies as case_policies
-from src.cases import repository as cases
-from src.cases import service as cases_service
-from src.cases.models import Case
-from src.cases.schemas import TimelineEntry
+from src.cases import guards
+from src.cases.read_schemas import TimelineEntry
 from src.platform import clock, i18n
 from src.platform.errors import Conflict, PreconditionFailed, Unprocessable
 from src.platform.session import flush_or_conflict
+from src.redress import policies, repository
 from src.redress.models import LegalInstrument, RedressAction
 from src.redress.schemas import (
     REDRESS_MOVES,
@@ -29,6 +26,9 @@ from src.redress.schemas import (
     RedressPatch,
     RedressRead,
 )
+
+if TYPE_CHECKING:
+    from src.cases.models import Case
 
 
 def to_read(instrument: LegalInstrument, language: str) -> LegalInstrumentRead:
@@ -51,20 +51,13 @@ def to_read(instrument: LegalInstrument, language: str) -> LegalInstrumentRead:
 async def list_instruments(
     session: AsyncSession, *, kind: str | None, party: str | None, after: str | None, limit: int
 ) -> list[LegalInstrument]:
-    query = select(LegalInstrument).order_by(LegalInstrument.code).limit(limit)
-    if kind is not None:
-        query = query.where(LegalInstrument.kind == kind)
-    if party is not None:
-        query = query.where(LegalInstrument.parties.contains([party]))
-    if after is not None:
-        query = query.where(LegalInstrument.code > after)
-    return list((await session.scalars(query)).all())
+    return await repository.list_instruments(session, kind=kind, party=party, after=after, limit=limit)
 
 
 async def get_instrument(
     session: AsyncSession, principal: Principal, instrument_id: uuid.UUID
 ) -> LegalInstrument:
-    instrument = await session.get(LegalInstrument, instrument_id)
+    instrument = await repository.get_instrument(session, instrument_id)
     if instrument is None:
         raise audit.not_found(principal.actor, "legal_instrument.read", "legal_instrument", instrument_id)
     return instrument
@@ -73,7 +66,7 @@ async def get_instrument(
 async def create_instrument(
     session: AsyncSession, principal: Principal, body: LegalInstrumentCreate
 ) -> LegalInstrument:
-    if principal.role != "coordinator":
+    if not policies.may_add_instruments(principal):
         raise audit.denied(
             principal.actor,
             "legal_instrument.create",
@@ -134,16 +127,14 @@ def redress_read(action: RedressAction) -> RedressRead:
 async def _case_for_write(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, action: str
 ) -> Case:
-    case = await cases.get_readable(session, principal, case_id)
-    if case is None:
-        raise audit.not_found(principal.actor, action, "case", case_id)
-    if not case_policies.may_write(principal, case.owner_organization_id, case.assignee_id):
+    case = await guards.readable_case(session, principal, case_id, action)
+    if not policies.may_write_redress(principal, case.owner_organization_id, case.assignee_id):
         raise audit.denied(principal.actor, action, "case", case.id, "You may not change this case.")
     return case
 
 
 async def _check_instrument(session: AsyncSession, instrument_id: uuid.UUID | None) -> None:
-    if instrument_id is not None and await session.get(LegalInstrument, instrument_id) is None:
+    if instrument_id is not None and await repository.get_instrument(session, instrument_id) is None:
         raise Unprocessable.at(["body", "instrument_id"], "unknown instrument", "No such legal instrument.")
 
 
@@ -184,14 +175,8 @@ async def create_redress(
 
 
 async def list_redress(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> list[RedressRead]:
-    case = await cases.get_readable(session, principal, case_id)
-    if case is None:
-        raise audit.not_found(principal.actor, "redress.list", "case", case_id)
-    rows = (
-        await session.scalars(
-            select(RedressAction).where(RedressAction.case_id == case.id).order_by(RedressAction.id)
-        )
-    ).all()
+    case = await guards.readable_case(session, principal, case_id, "redress.list")
+    rows = await repository.list_actions(session, case.id)
     await audit.record(session, principal.actor, "redress.list", resource_type="case", resource_id=case.id)
     return [redress_read(row) for row in rows]
 
@@ -205,14 +190,10 @@ async def update_redress(
     patch: RedressPatch,
 ) -> RedressRead:
     case = await _case_for_write(session, principal, case_id, "redress.update")
-    action = await session.scalar(
-        select(RedressAction)
-        .where(RedressAction.id == redress_id, RedressAction.case_id == case.id)
-        .execution_options(populate_existing=True)
-    )
+    action = await repository.get_action(session, case.id, redress_id)
     if action is None:
         raise audit.not_found(principal.actor, "redress.update", "redress_action", redress_id)
-    expected = cases_service.expected_version(if_match)
+    expected = guards.expected_version(if_match)
     changed = patch.model_fields_set
     values: dict[str, Any] = {}
     for field in ("article", "forum", "filed_on", "decided_on"):
@@ -233,15 +214,10 @@ async def update_redress(
         values["status"] = patch.status
     if not values:
         raise Unprocessable.at(["body"], "nothing to change", "Nothing to change.")
-    result = await session.execute(
-        update(RedressAction)
-        .where(RedressAction.id == action.id, RedressAction.version == expected)
-        .values(**values, version=RedressAction.version + 1, updated_at=clock.utcnow())
-        .returning(RedressAction.id)
-    )
-    if result.first() is None:
+    if not await repository.update_action(
+        session, action, expected_version=expected, values=values, now=clock.utcnow()
+    ):
         raise PreconditionFailed("The redress action changed since you read it; read it again.")
-    await session.refresh(action)
     await audit.record(
         session,
         principal.actor,
@@ -254,11 +230,9 @@ async def update_redress(
     return redress_read(action)
 
 
-async def _timeline_entries(session: AsyncSession, case_id: uuid.UUID) -> list[TimelineEntry]:
-    rows = (await session.scalars(select(RedressAction).where(RedressAction.case_id == case_id))).all()
+async def timeline_entries(session: AsyncSession, case_id: uuid.UUID) -> list[TimelineEntry]:
+    """The case's redress actions, for its timeline (create_app adds this source to the cases service)."""
+    rows = await repository.timeline_rows(session, case_id)
     return [
         TimelineEntry(at=r.created_at, type="redress", actor_id=r.created_by, event=r.status) for r in rows
     ]
-
-
-cases_service.timeline_sources.append(_timeline_entries)

@@ -1,5 +1,9 @@
-"""Report queries: one aggregate statement each, over every organization (reports are for the ministry's
-coordinators and oversight bodies, who see all of them; no row of personal data leaves these queries)."""
+"""Report queries: the read side over every domain's tables, one aggregate statement each.
+
+The one module outside its domain that reads other domains' models: an aggregate must join and count their
+rows in one statement, which their repositories' row-by-row functions cannot give. It counts over every
+organization (reports are for the ministry's coordinators and oversight bodies, who see all of them), and
+no row of personal data leaves these queries."""
 
 from __future__ import annotations
 

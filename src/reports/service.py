@@ -18,12 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
 from src.auth.principal import Principal
-from src.auth.scopes import REPORTS_READ
 from src.cases.workflow import WORKFLOWS
 from src.platform import clock
 from src.platform.config import Settings
 from src.platform.errors import Unprocessable
-from src.reports import repository
+from src.reports import policies, repository
 from src.reports.schemas import (
     CASE_DIMENSIONS,
     REDRESS_OUTCOMES,
@@ -38,7 +37,6 @@ from src.reports.schemas import (
 )
 from src.reports.suppression import Suppression, suppress
 
-READERS = frozenset({"coordinator", "auditor"})
 DOMINANCE = Decimal("0.85")
 
 
@@ -74,7 +72,7 @@ def check_period(start: date | None, end: date | None) -> Period:
 
 
 def _authorize(principal: Principal, action: str) -> None:
-    if principal.role not in READERS or REPORTS_READ not in principal.scopes:
+    if not policies.may_read_reports(principal):
         raise audit.denied(
             principal.actor, action, "report", detail="Coordinators and oversight bodies read reports."
         )

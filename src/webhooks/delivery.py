@@ -1,5 +1,7 @@
-"""The delivery worker: claims due events with a lease (FOR UPDATE SKIP LOCKED, so many workers share the
-work), sends them signed outside any transaction, then records the outcome.
+"""The delivery worker: claims due events, sends them signed outside any transaction, records the outcome.
+
+Claims are leases taken with FOR UPDATE SKIP LOCKED (`repository.claim_due`), so many workers share the work;
+the worker's statements live in `repository.py`, its transaction boundaries here.
 
 At-least-once: a worker that dies between sending and recording leaves the lease to expire, and the same
 event goes again with the same `webhook-id`, which receivers use to drop duplicates. Events of one referral
@@ -24,7 +26,6 @@ from typing import Any
 import httpcore
 import httpx
 import structlog
-from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from src.audit import service as audit
@@ -32,37 +33,12 @@ from src.crypto import fields
 from src.platform import clock
 from src.platform.config import Settings
 from src.platform.context import actor_var
-from src.webhooks import signing
-from src.webhooks.models import WebhookDelivery, WebhookEndpoint
+from src.webhooks import repository, signing
 from src.webhooks.service import webhook_id
 from src.webhooks.transport import GuardedTransport
 from src.webhooks.urls import Resolver, UrlRefused, parse_url, system_resolver
 
 log = structlog.get_logger("ukuk.webhooks")
-
-_CLAIM = text("""
-WITH heads AS MATERIALIZED (
-    SELECT DISTINCT ON (organization_id, ordering_key) id, next_attempt_at, lease_until
-    FROM webhook_delivery WHERE status = 'pending'
-    ORDER BY organization_id, ordering_key, id
-)
-UPDATE webhook_delivery d SET lease_until = :lease_until, attempts = d.attempts + 1
-WHERE d.id IN (
-    SELECT c.id FROM webhook_delivery c
-    WHERE c.id IN (SELECT h.id FROM heads h
-                   WHERE h.next_attempt_at <= :now AND (h.lease_until IS NULL OR h.lease_until < :now))
-      AND c.status = 'pending' AND c.next_attempt_at <= :now
-      AND (c.lease_until IS NULL OR c.lease_until < :now)
-    ORDER BY c.id LIMIT :limit FOR UPDATE OF c SKIP LOCKED)
-RETURNING d.id, d.organization_id, d.payload, d.attempts, d.created_at
-""")
-# The worker's own bookkeeping may skip waiting for the WAL flush: a lease or a "delivered" mark lost in a
-# crash only means the event is sent again with the same webhook-id, which delivery already allows.
-_NO_FSYNC_WAIT = text("SET LOCAL synchronous_commit = off")
-_ENDPOINT = text(
-    "SELECT url, secret, previous_secret, previous_secret_expires_at, is_active FROM webhook_endpoint "
-    "WHERE organization_id = :organization_id"
-)
 
 
 def _signing_secrets(organization: Any, endpoint: Any, now: datetime) -> list[str]:
@@ -114,20 +90,11 @@ class DeliveryWorker:
         """Claim, send and record one batch; answers how many were attempted."""
         now = clock.utcnow()
         async with self.engine.begin() as conn:
-            await conn.execute(_NO_FSYNC_WAIT)
-            claimed = (
-                (
-                    await conn.execute(
-                        _CLAIM,
-                        {
-                            "now": now,
-                            "lease_until": now + timedelta(seconds=self.settings.webhook_lease_seconds),
-                            "limit": self.settings.webhook_batch_size,
-                        },
-                    )
-                )
-                .mappings()
-                .all()
+            claimed = await repository.claim_due(
+                conn,
+                now=now,
+                lease_until=now + timedelta(seconds=self.settings.webhook_lease_seconds),
+                limit=self.settings.webhook_batch_size,
             )
         await asyncio.gather(*(self._deliver(dict(row), after_send) for row in claimed))
         return len(claimed)
@@ -136,11 +103,7 @@ class DeliveryWorker:
         self, row: dict[str, Any], after_send: Callable[[str], Awaitable[None]] | None
     ) -> None:
         async with self.engine.connect() as conn:
-            endpoint = (
-                (await conn.execute(_ENDPOINT, {"organization_id": row["organization_id"]}))
-                .mappings()
-                .first()
-            )
+            endpoint = await repository.endpoint_for_delivery(conn, row["organization_id"])
         if endpoint is None or not endpoint["is_active"]:
             await self._record(row, status="cancelled", error="endpoint disabled or removed")
             return
@@ -227,28 +190,13 @@ class DeliveryWorker:
         if next_attempt_at is not None and status == "pending":
             values["next_attempt_at"] = next_attempt_at
         async with self.engine.begin() as conn:
-            await conn.execute(_NO_FSYNC_WAIT)
-            await conn.execute(
-                update(WebhookDelivery).where(WebhookDelivery.id == row["id"]).values(**values)
-            )
+            await repository.record_outcome(conn, row["id"], values)
 
     async def _disable(self, row: dict[str, Any], status_code: int) -> None:
         """410 Gone: the partner says the endpoint is retired; stop sending to it."""
         async with self.engine.begin() as conn:
-            await conn.execute(
-                update(WebhookEndpoint)
-                .where(WebhookEndpoint.organization_id == row["organization_id"])
-                .values(is_active=False, disabled_reason="410 Gone", updated_at=clock.utcnow())
-            )
-            await conn.execute(
-                update(WebhookDelivery)
-                .where(
-                    WebhookDelivery.organization_id == row["organization_id"],
-                    WebhookDelivery.status == "pending",
-                )
-                .values(
-                    status="cancelled", lease_until=None, last_status_code=status_code, last_error="410 Gone"
-                )
+            await repository.disable_endpoint(
+                conn, row["organization_id"], status_code=status_code, now=clock.utcnow()
             )
 
 

@@ -1,26 +1,29 @@
-"""Webhook use cases: configure an endpoint (secret shown once, rotation keeps the old one 24 h), write events
-to the outbox in the caller's transaction, list and retry deliveries. Never commits."""
+"""Webhook use cases: configure an endpoint, write events to the outbox, list and retry deliveries.
+
+The secret is shown once and a rotation keeps the old one 24 h; events are written in the caller's
+transaction. Never commits."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
-from src.auth import policies as auth_policies
-from src.auth.models import Organization
+from src.auth import repository as auth_repository
 from src.auth.principal import Principal
 from src.platform import clock
 from src.platform.config import Settings
 from src.platform.errors import Unprocessable
-from src.webhooks import signing
+from src.webhooks import policies, repository, signing
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 from src.webhooks.schemas import WebhookConfig
 from src.webhooks.urls import UrlRefused, check_url
+
+if TYPE_CHECKING:
+    from src.auth.models import Organization
 
 ROTATION_GRACE = timedelta(hours=24)
 
@@ -32,12 +35,10 @@ def webhook_id(delivery_id: uuid.UUID) -> str:
 async def _own_organization(
     session: AsyncSession, principal: Principal, organization_id: uuid.UUID, action: str
 ) -> Organization:
-    organization = await session.get(Organization, organization_id)
-    if organization is None or not (
-        principal.is_platform_admin or organization.id == principal.organization_id
-    ):
+    organization = await auth_repository.get_organization(session, organization_id)
+    if organization is None or not policies.sees_organization(principal, organization.id):
         raise audit.not_found(principal.actor, action, "organization", organization_id)
-    if not auth_policies.may_manage_accounts_of(principal, organization.id):
+    if not policies.may_manage_webhook(principal, organization.id):
         raise audit.denied(
             principal.actor,
             action,
@@ -62,7 +63,7 @@ async def configure(
         raise Unprocessable.at(["body", "url"], str(exc)) from exc
     now = clock.utcnow()
     secret = signing.new_secret()
-    endpoint = await session.get(WebhookEndpoint, organization.id, with_for_update=True)
+    endpoint = await repository.lock_endpoint(session, organization.id)
     if endpoint is None:
         endpoint = WebhookEndpoint(
             organization_id=organization.id,
@@ -91,7 +92,7 @@ async def configure(
 
 async def read(session: AsyncSession, principal: Principal, organization_id: uuid.UUID) -> WebhookEndpoint:
     organization = await _own_organization(session, principal, organization_id, "webhook.read")
-    endpoint = await session.get(WebhookEndpoint, organization.id)
+    endpoint = await repository.get_endpoint(session, organization.id)
     if endpoint is None:
         raise audit.not_found(
             principal.actor, "webhook.read", "organization", organization.id, "No webhook is configured."
@@ -111,7 +112,7 @@ async def enqueue(
 ) -> None:
     """Write an event for the organization's endpoint, if it wants it, in the caller's transaction: a rolled
     back change leaves no event, a committed one always has its event."""
-    endpoint = await session.get(WebhookEndpoint, organization_id)
+    endpoint = await repository.get_endpoint(session, organization_id)
     if endpoint is None or not endpoint.is_active or event_type not in endpoint.events:
         return
     now = clock.utcnow()
@@ -130,15 +131,7 @@ async def enqueue(
 async def list_deliveries(
     session: AsyncSession, principal: Principal, *, before: uuid.UUID | None, limit: int
 ) -> list[WebhookDelivery]:
-    query = (
-        select(WebhookDelivery)
-        .where(WebhookDelivery.organization_id == principal.organization_id)
-        .order_by(WebhookDelivery.id.desc())
-        .limit(limit)
-    )
-    if before is not None:
-        query = query.where(WebhookDelivery.id < before)
-    rows = list((await session.scalars(query)).all())
+    rows = await repository.list_deliveries(session, principal, before=before, limit=limit)
     await audit.record(
         session,
         principal.actor,
@@ -151,14 +144,10 @@ async def list_deliveries(
 
 
 async def retry(session: AsyncSession, principal: Principal, delivery_id: uuid.UUID) -> WebhookDelivery:
-    delivery = await session.scalar(
-        select(WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id, WebhookDelivery.organization_id == principal.organization_id
-        )
-    )
+    delivery = await repository.get_readable_delivery(session, principal, delivery_id)
     if delivery is None:
         raise audit.not_found(principal.actor, "webhook_delivery.retry", "webhook_delivery", delivery_id)
-    if principal.role != "admin":
+    if not policies.may_retry_deliveries(principal):
         raise audit.denied(
             principal.actor,
             "webhook_delivery.retry",
@@ -166,13 +155,7 @@ async def retry(session: AsyncSession, principal: Principal, delivery_id: uuid.U
             delivery.id,
             "Only the organization's admin retries deliveries.",
         )
-    now = clock.utcnow()
-    await session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery.id)
-        .values(status="pending", next_attempt_at=now, lease_until=None, last_error=None)
-    )
-    await session.refresh(delivery)
+    await repository.reset_delivery(session, delivery, clock.utcnow())
     await audit.record(
         session,
         principal.actor,
