@@ -141,7 +141,9 @@ async def test_0013_fills_stays_and_acceptances_from_the_history_already_written
             stays = (
                 await conn.execute(text("SELECT id, from_entered_at FROM case_transition ORDER BY id"))
             ).all()
-            accepted = dict((await conn.execute(text("SELECT id, accepted_at FROM referral"))).all())
+            accepted: dict[Any, Any] = dict(
+                (await conn.execute(text("SELECT id, accepted_at FROM referral"))).all()
+            )
         assert stays == [(1, None), (2, t0 + timedelta(days=2)), (3, t0)]
         assert accepted == {referrals[0]: t0 + timedelta(hours=3), referrals[1]: None}
     finally:
@@ -228,15 +230,12 @@ async def test_0014_splits_whole_names_into_parts_and_marks_them_inferred(owner_
 
 
 def test_no_migration_imports_live_application_code() -> None:
-    """A migration that imports `src` changes what it does when that code changes. 0008 is older than this
-    rule (it imports the name skeleton and the field sealing); every later migration stands alone."""
+    """A migration that imports `src` changes what it does when that code changes: every migration carries
+    a frozen copy of what it needs (0008 its name skeleton, field sealing and keyring loading)."""
     import ast
     from pathlib import Path
 
-    grandfathered = {"0008_identity_protection.py"}
     for path in sorted(Path(__file__).parents[1].joinpath("migrations", "versions").glob("*.py")):
-        if path.name in grandfathered:
-            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
                 modules = [node.module or ""]
@@ -245,3 +244,263 @@ def test_no_migration_imports_live_application_code() -> None:
             else:
                 continue
             assert not any(m == "src" or m.startswith("src.") for m in modules), path.name
+
+
+def _migration(filename: str) -> Any:
+    """A migration module loaded from its file, as Alembic loads it (not entered in sys.modules)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "migrations" / "versions" / filename
+    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Whole names and the skeletons src/cases/names.py gave them at commit 2279f19, when 0008 was written: every
+# folding rule, patronymics apart, glued and dropped, apostrophes, other scripts, and names with nothing left.
+SKELETONS_AT_0008 = [
+    ("Айдаралиев Медетбек", "aidaralev medetbek"),
+    ("Aydaraliyev Medetbek", "aidaralev medetbek"),
+    ("Айдаралиев Медетбек Бакытович", "aidaralev medetbek"),
+    ("Bakyt uulu Azamat", "azamat bakitulu"),
+    ("Azamat Bakytovich", "azamat bakitulu"),
+    ("Bakyt Azamat uulu", "azamatulu bakit"),
+    ("Aygul Bakytkyzy", "aigul bakitkizi"),
+    ("Dilnoza Alisherovna", "alisherkizi dilnoza"),
+    ("Dzhanybek Kydyrov", "janibek kidirov"),
+    ("Sherali Khassanov", "hasanov sherali"),
+    ("Ҷӯраев Ғафур Қаҳҳорович", "gafur juraev"),
+    ("Djuraev Ghafur", "gafur juraev"),
+    ("O'ktam Qodirov G'ani o'g'li", "kodirov uktam"),
+    ("Ali Vali o\u2018g\u2018li Karimov", "ali karimov"),
+    ("Yusupov Yevgeniy", "evgeni usupov"),
+    ("Iakovleva Mariia", "akovleva mara"),
+    ("Ёлкин Пётр", "elkin petr"),
+    ("El'mira Toktogulova", "elmira toktogulova"),
+    ("Ömürbek Üsönov", "omurbek usonov"),
+    ("Hakimov Bakhtiyor", "bahter hakimov"),
+    ("Ҳакимов Бахтиёр", "bahter hakimov"),
+    ("Sayyora Muminova", "muminova saera"),
+    ("Timur Yo'ldoshev", "timur uldoshev"),
+    ("Zulfiia Xamidova", "hamidova zulfa"),
+    ("Алмаз Жээнбеков", "almaz jenbekov"),
+    ("Чынгыз Айтматов", "aitmatov chiniz"),
+    ("Бахтовар Ҷумъаев", "bahtovar jumaev"),
+    ("Гульмира Жусупова", "gulmira jusupova"),
+    ("Mustafa Özdemir oğlu", "mustafa ozdemirulu"),
+    ("Щукин Ілля", "ila shukin"),
+    ("Shchukin Ilya", "ila shukin"),
+    ("Ыңгай Ingai", "inai inai"),
+    ("Phillip Wright", "filip vrigt"),
+    ("Anne-Marie O'Connor", "ane mare uconor"),
+    ("Li Wei 李伟", "li livei vei"),
+    ("Nurlan  Tashiev\t(alias) Nurlanovich", "alas nurlan tashev"),
+    ("Медетбек", "medetbek"),
+    ("Бакыт уулу", "bakitulu"),
+    ("uulu", ""),
+    ("", ""),
+    ("[removed under retention]", "removed retenten under"),
+]
+
+
+def test_0008_folds_names_as_the_application_did_when_it_was_written() -> None:
+    migration = _migration("0008_identity_protection.py")
+    assert [(name, migration._skeleton(name)) for name, _ in SKELETONS_AT_0008] == SKELETONS_AT_0008
+
+
+def _random_keyring() -> Any:
+    import os
+
+    from src.crypto import keys
+
+    return keys.Keyring({"m8": os.urandom(32), "old": os.urandom(32)}, "m8", os.urandom(32))
+
+
+def _keyring_env(monkeypatch: pytest.MonkeyPatch, keyring: Any) -> None:
+    import base64
+    import json
+
+    encoded = {key_id: base64.b64encode(raw).decode() for key_id, raw in keyring.keys.items()}
+    monkeypatch.setenv("UKUK_FIELD_KEYS", json.dumps(encoded))
+    monkeypatch.setenv("UKUK_FIELD_KEY_ACTIVE", keyring.active)
+    monkeypatch.setenv("UKUK_BLIND_INDEX_KEY", base64.b64encode(keyring.blind_index_key).decode())
+
+
+def test_0008_seals_what_the_application_unseals_and_reads_what_it_seals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The frozen sealing keeps the application's format: version, key id, nonce, AES-GCM bound to table,
+    column and row; and the blind index of a document number is the application's."""
+    import uuid
+
+    from src.crypto import fields, keys
+
+    migration = _migration("0008_identity_protection.py")
+    live = _random_keyring()
+    monkeypatch.setattr(keys, "_installed", live)
+    frozen = migration._Keyring(dict(live.keys), live.active, live.blind_index_key)
+    row = uuid.uuid4()
+    details = {"место": "склад", "дети": 2, "ok": True}
+
+    sealed = migration._seal_value(frozen, "case_file", "summary", row, "Задержан на складе", "text")
+    assert sealed[:4] == b"\x01\x02m8" and len(sealed) == 4 + 12 + len("Задержан на складе".encode()) + 16
+    assert fields.key_id_of(sealed) == "m8"
+    assert fields.unseal("case_file", "summary", row, sealed).decode() == "Задержан на складе"
+    sealed_json = migration._seal_value(frozen, "case_file", "details", row, details, "json")
+    by_app_json = fields.seal_value("case_file", "details", row, details, codec="json")
+    assert fields.unseal("case_file", "details", row, sealed_json) == fields.unseal(
+        "case_file", "details", row, by_app_json
+    )
+    with pytest.raises(fields.SealBroken):  # bound to its row, as the application's own values are
+        fields.unseal("case_file", "summary", uuid.uuid4(), sealed)
+
+    number = "AB 123-456"
+    by_app = fields.seal_value("case_person", "document_number", row, number)
+    assert migration._unseal(frozen, "case_person", "document_number", row, by_app).decode() == number
+    assert migration._blind_index(frozen, number) == fields.blind_index("ab123456")
+    with pytest.raises(migration.KeyringError):
+        migration._unseal(frozen, "case_person", "phone", row, by_app)
+
+
+def test_0008_loads_the_keyring_the_application_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """From UKUK_FIELD_KEYS and company, else from (or into) <UKUK_DATA_DIR>/field-keys.json; in production
+    only from settings."""
+    from src.crypto import keys
+    from src.platform.config import Settings
+
+    migration = _migration("0008_identity_protection.py")
+
+    def same(frozen: Any, live: Any) -> bool:
+        return (frozen.keys, frozen.active, frozen.blind_index_key) == (
+            live.keys,
+            live.active,
+            live.blind_index_key,
+        )
+
+    for name in ("UKUK_FIELD_KEYS", "UKUK_FIELD_KEY_ACTIVE", "UKUK_BLIND_INDEX_KEY", "UKUK_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("UKUK_DATA_DIR", str(tmp_path / "made-by-migration"))
+    made = migration._load_keyring()  # no file yet: the migration makes it, the application reads it
+    assert (tmp_path / "made-by-migration" / "field-keys.json").stat().st_mode & 0o777 == 0o600
+    assert same(made, keys.load_keyring(Settings()))
+    assert same(migration._load_keyring(), made)
+
+    monkeypatch.setenv("UKUK_DATA_DIR", str(tmp_path / "made-by-app"))
+    assert same(migration._load_keyring(), keys.load_keyring(Settings()))
+
+    configured = _random_keyring()
+    _keyring_env(monkeypatch, configured)
+    monkeypatch.setenv("ukuk_env", "production")
+    assert same(migration._load_keyring(), configured)
+    assert same(migration._load_keyring(), keys.load_keyring(Settings()))
+    monkeypatch.delenv("UKUK_FIELD_KEYS")
+    with pytest.raises(migration.KeyringError, match="required"):
+        migration._load_keyring()
+    with pytest.raises(keys.KeyringError, match="required"):
+        keys.load_keyring(Settings())
+
+
+async def test_0008_seals_existing_rows_with_the_keys_the_application_reads_with(
+    owner_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Rows written before 0008: their sensitive columns sealed, name keys and document blind index filled,
+    all readable by today's application with the keyring from the same settings."""
+    import asyncio
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from src.crypto import fields, keys
+    from src.platform.postgres import run_migrations
+
+    keyring = _random_keyring()
+    _keyring_env(monkeypatch, keyring)
+    monkeypatch.setenv("UKUK_DATA_DIR", str(tmp_path))  # not read with keys in settings; never the cwd's
+    monkeypatch.setattr(keys, "_installed", keyring)
+    server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    name = f"{make_url(owner_url).database}_m08"
+    url = make_url(owner_url).set(database=name).render_as_string(hide_password=False)
+    async with server.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_async_engine(url, poolclass=NullPool)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    consulate, case = uuid.uuid4(), uuid.uuid4()
+    details = {"место": "склад", "дети": 2}
+    persons = {
+        uuid.uuid4(): ("Ҷӯраев Ғафур Қаҳҳорович", "gafur juraev", "AB 123-456", "+996 555 010 203"),
+        uuid.uuid4(): ("Azamat Bakyt uulu", "azamat bakitulu", None, None),
+    }
+    try:
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0007")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO organization (id, name, kind, country) VALUES (:c, 'c', 'consulate', 'KG')"
+                ),
+                {"c": consulate},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO case_file (id, reference, kind, status, summary, details, intake_channel, "
+                    "occurred_country, owner_organization_id, created_by, status_entered_at) VALUES (:id, "
+                    "'R-1', 'abuse', 'intake', 'Задержан на складе', CAST(:details AS jsonb), 'walk_in', "
+                    "'RU', :c, :c, :t)"
+                ),
+                {"id": case, "c": consulate, "t": t0, "details": json.dumps(details)},
+            )
+            for position, (person, (full_name, _, number, phone)) in enumerate(persons.items()):
+                await conn.execute(
+                    text(
+                        "INSERT INTO case_person (id, case_id, position, role, full_name, document_number, "
+                        "phone) VALUES (:id, :case, :position, 'victim', :name, :number, :phone)"
+                    ),
+                    {
+                        "id": person,
+                        "case": case,
+                        "position": position,
+                        "name": full_name,
+                        "number": number,
+                        "phone": phone,
+                    },
+                )
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0008")
+        async with engine.connect() as conn:
+            summary, sealed_details = (
+                await conn.execute(
+                    text("SELECT summary, details FROM case_file WHERE id = :id"), {"id": case}
+                )
+            ).one()
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT id, name_key, document_number, document_number_index, phone FROM case_person"
+                    )
+                )
+            ).all()
+        assert fields.key_id_of(summary) == "m8"
+        assert fields.unseal("case_file", "summary", case, summary).decode() == "Задержан на складе"
+        assert json.loads(fields.unseal("case_file", "details", case, sealed_details)) == details
+        assert len(rows) == len(persons)
+        for person, name_key, number, index, phone in rows:
+            _, expected_key, plain_number, plain_phone = persons[person]
+            assert name_key == expected_key
+            if plain_number is None:
+                assert (number, index, phone) == (None, None, None)
+                continue
+            assert fields.unseal("case_person", "document_number", person, number).decode() == plain_number
+            assert fields.unseal("case_person", "phone", person, phone).decode() == plain_phone
+            assert index == fields.blind_index(plain_number)
+        assert not (tmp_path / "field-keys.json").exists()
+    finally:
+        await engine.dispose()
+        async with server.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await server.dispose()
