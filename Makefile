@@ -1,4 +1,5 @@
-# Two commands on a fresh machine with Python 3.11+: `make run` and `make test`.
+# Two commands on a fresh machine with Python 3.11+: `make run` and `make test`;
+# `make test-fast` skips the tests marked slow (processes, faults, schemathesis) while you edit.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(BIN)/uv)
 SYNCED := $(VENV)/.synced
 
-.PHONY: run test lint typecheck pytest fuzz openapi bench clean
+.PHONY: run test test-fast lint typecheck pytest fuzz openapi bench clean
 
 $(SYNCED): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,10 +28,13 @@ lint: $(SYNCED)
 	$(BIN)/ruff format --check src migrations tests bench
 
 typecheck: $(SYNCED)
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests
 
 pytest: $(SYNCED)
 	$(BIN)/pytest
+
+test-fast: $(SYNCED)  ## the suite without the tests marked slow (CLI processes, faults, schemathesis)
+	$(BIN)/pytest -m 'not slow'
 
 fuzz: $(SYNCED)  ## schemathesis per role, every phase, 100 examples per operation, a new seed each run
 	UKUK_FUZZ_EXAMPLES=$${UKUK_FUZZ_EXAMPLES:-100} UKUK_FUZZ_PHASES=examples,coverage,fuzzing,stateful \

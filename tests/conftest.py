@@ -30,6 +30,7 @@ from src.models import Base
 from src.platform import clock
 from src.platform.config import Settings, to_async_url
 from src.platform.postgres import run_migrations, start_embedded
+from tests import factories
 
 # Kept across tests: the migration's reference data (tests' own rows are deleted instead).
 KEEP_TABLES = {"alembic_version", "legal_instrument"}
@@ -127,6 +128,18 @@ async def db(owner_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A session for arranging and inspecting rows directly (as the owner); commit what the API must see."""
     async with async_sessionmaker(owner_engine, expire_on_commit=False)() as session:
         yield session
+
+
+@pytest.fixture
+async def consulate_a(db: AsyncSession, settings: Settings, client: httpx.AsyncClient) -> factories.Consulate:
+    """A consulate with an officer and a supervisor."""
+    return await factories.consulate(db, settings, client)
+
+
+@pytest.fixture
+async def consulate_b(db: AsyncSession, settings: Settings, client: httpx.AsyncClient) -> factories.Consulate:
+    """Another consulate, to check that one cannot see the other's cases."""
+    return await factories.consulate(db, settings, client)
 
 
 @pytest.fixture(autouse=True)

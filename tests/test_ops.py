@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.auth.models import Organization
+from src.platform.config import Settings
 from tests import factories
 
 
@@ -49,7 +53,7 @@ async def test_unknown_path_is_a_problem(client: httpx.AsyncClient) -> None:
 
 
 async def test_oversized_body_is_413_and_writes_nothing(
-    client: httpx.AsyncClient, db: AsyncSession, settings
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:
     admin = await factories.account(db, settings, client, "admin")
     before = await db.scalar(select(func.count()).select_from(Organization))
@@ -60,10 +64,12 @@ async def test_oversized_body_is_413_and_writes_nothing(
     assert await db.scalar(select(func.count()).select_from(Organization)) == before
 
 
-async def test_chunked_oversized_body_is_413(client: httpx.AsyncClient, db: AsyncSession, settings) -> None:
+async def test_chunked_oversized_body_is_413(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
     admin = await factories.account(db, settings, client, "admin")
 
-    async def stream():
+    async def stream() -> AsyncIterator[bytes]:
         for _ in range(settings.max_body_bytes // 65536 + 2):
             yield b"x" * 65536
 
@@ -73,7 +79,7 @@ async def test_chunked_oversized_body_is_413(client: httpx.AsyncClient, db: Asyn
     assert response.status_code == 413
 
 
-async def test_non_json_body_is_415(client: httpx.AsyncClient, db: AsyncSession, settings) -> None:
+async def test_non_json_body_is_415(client: httpx.AsyncClient, db: AsyncSession, settings: Settings) -> None:
     admin = await factories.account(db, settings, client, "admin")
     response = await client.post(
         "/v1/organizations", content=b"name=x", headers={**admin.headers, "Content-Type": "text/plain"}
@@ -82,7 +88,7 @@ async def test_non_json_body_is_415(client: httpx.AsyncClient, db: AsyncSession,
     assert response.json()["type"].endswith("/unsupported-media-type")
 
 
-async def test_internal_errors_do_not_leak(app, client: httpx.AsyncClient) -> None:
+async def test_internal_errors_do_not_leak(app: FastAPI, client: httpx.AsyncClient) -> None:
     @app.get("/v1/_test_boom", include_in_schema=False)
     async def boom() -> None:
         raise RuntimeError("secret internals: password=hunter2")

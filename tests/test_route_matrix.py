@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.audit.models import AuditEvent
 from src.platform.config import Settings
 from tests import factories
-from tests.cases.conftest import abuse_body, open_case
+from tests.factories import abuse_body, open_case
 
 # What guards each route. public: no token. self: the caller's own sign-in. reference: codes and workflows
 # for every signed-in caller. directory: organizations, consulates, instruments (not secret). Scoped lists
@@ -93,12 +93,12 @@ CONSENT = {"purposes": ["referral", "partner_data_sharing"], "given_by": "self",
 
 
 def app_routes(app: Any) -> set[tuple[str, str]]:
-    found = set()
+    found: set[tuple[str, str]] = set()
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if isinstance(route, APIRoute):
             path = getattr(context, "path", None) or route.path
-            found.update((method, path) for method in route.methods if method != "HEAD")
+            found.update((method, path) for method in route.methods or () if method != "HEAD")
     return found
 
 

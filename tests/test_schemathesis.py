@@ -26,6 +26,8 @@ PHASES = os.environ.get("UKUK_FUZZ_PHASES", "fuzzing,stateful")
 SEED = os.environ.get("UKUK_FUZZ_SEED", "20261123")  # "random": a new one each run
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
+pytestmark = pytest.mark.slow  # `ukuk serve` and schemathesis, as processes
+
 
 @pytest.fixture(scope="module")
 def served(owner_url: str, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -17,13 +17,13 @@ from src.audit.reading import access_log_query
 from src.audit.sequencer import sequence_all
 from src.platform.config import Settings
 from tests import factories
-from tests.cases.conftest import Consulate, abuse_body, open_case
+from tests.factories import Consulate, abuse_body, open_case
 
 PERSONAL = ("Айдаралиев", "Медетбек", "AC1234567", "+996", "1994-03-12", "Wages unpaid", "СтройМонтаж")
 
 
-async def _all_events(client: httpx.AsyncClient, account: factories.Account) -> list[dict]:
-    events: list[dict] = []
+async def _all_events(client: httpx.AsyncClient, account: factories.Account) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
     url = "/v1/audit/events?limit=200"
     while url:
         page = await client.get(url, headers=account.headers)
@@ -131,7 +131,8 @@ class Explain(Executable, ClauseElement):
 
 @compiles(Explain, "postgresql")
 def _explain(element: Explain, compiler: Any, **kw: Any) -> str:
-    return "EXPLAIN " + compiler.process(element.statement, **kw)
+    inner: str = compiler.process(element.statement, **kw)
+    return "EXPLAIN " + inner
 
 
 async def test_the_access_log_query_can_use_its_index(

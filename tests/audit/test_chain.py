@@ -297,6 +297,7 @@ async def test_audit_record_keeps_field_names_not_values(app_engine: AsyncEngine
     assert event is not None and event.changed_fields == ["password", "role"]
 
 
+@pytest.mark.slow  # runs `ukuk audit verify` as a process
 def test_cli_verify_names_the_first_broken_seq(owner_url: str, settings: Settings) -> None:
     """`ukuk audit verify` against a database with a rewritten event (run as a real process)."""
 

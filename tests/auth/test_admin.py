@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -177,7 +178,7 @@ async def test_another_organizations_user_and_client_are_404(
     ],
 )
 async def test_invalid_user_bodies_are_422_and_write_nothing(
-    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, body: dict, loc: str
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, body: dict[str, Any], loc: str
 ) -> None:
     admin = await factories.account(db, settings, client, "admin")
     consulate = await factories.organization(db, kind="consulate")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
-from src.auth.models import LoginFailure, TokenFamily, User
+from src.auth.models import LoginFailure, Organization, TokenFamily, User
 from src.platform import clock
 from src.platform.config import Settings
 from tests import factories
@@ -24,7 +25,9 @@ async def _events(db: AsyncSession, action: str) -> list[AuditEvent]:
     return list((await db.scalars(query.execution_options(populate_existing=True))).all())
 
 
-async def _client_of(client: httpx.AsyncClient, db: AsyncSession, settings: Settings, role: str = "partner"):
+async def _client_of(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, role: str = "partner"
+) -> tuple[dict[str, Any], Organization]:
     admin = await factories.account(db, settings, client, "admin")
     partner_org = await factories.organization(
         db, kind="partner" if role == "partner" else "oversight", country="RU"

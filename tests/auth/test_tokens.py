@@ -27,7 +27,10 @@ def _b64(data: bytes) -> str:
 
 def _unverified_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     header, payload, _ = token.split(".")
-    pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
+
+    def pad(s: str) -> str:
+        return s + "=" * (-len(s) % 4)
+
     return json.loads(base64.urlsafe_b64decode(pad(header))), json.loads(
         base64.urlsafe_b64decode(pad(payload))
     )

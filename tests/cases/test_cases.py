@@ -17,7 +17,7 @@ from src.cases.models import Case, Person, Violation
 from src.platform import clock
 from src.platform.config import Settings
 from tests import factories
-from tests.cases.conftest import Consulate, abuse_body, child_body, open_case, trafficking_body
+from tests.factories import Consulate, abuse_body, child_body, open_case, trafficking_body
 
 
 async def _count(db: AsyncSession, model: type) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.audit.models import AuditEvent
 from src.cases import names
 from src.cases.models import CaseLink
-from tests.cases.conftest import Consulate, abuse_body, child_body, open_case
+from tests.factories import Consulate, abuse_body, child_body, open_case
 from tests.unit.test_names import labelled_pairs
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.cases import names
 from src.cases.models import Case
-from tests.cases.conftest import Consulate, abuse_body, open_case
+from tests.factories import Consulate, abuse_body, open_case
 
 
 def _subject(**parts: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from src.platform import clock
 from src.platform.config import Settings
 from src.platform.idempotency import IdempotencyRecord
 from src.platform.session import create_sessionmaker
-from tests.cases.conftest import Consulate, abuse_body, child_body, open_case
+from tests.factories import Consulate, abuse_body, child_body, open_case
 
 
 async def _close_long_ago(db: AsyncSession, case_id: str, years: int = 11) -> None:

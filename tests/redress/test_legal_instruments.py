@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,7 +29,7 @@ async def test_every_reference_instrument_is_seeded(
     client: httpx.AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:
     officer = await factories.account(db, settings, client, "officer")
-    seen: dict[str, dict] = {}
+    seen: dict[str, dict[str, Any]] = {}
     url = "/v1/legal-instruments?limit=10"
     while url:
         page = await client.get(url, headers={**officer.headers, "Accept-Language": "ru"})
@@ -121,7 +122,7 @@ async def test_others_may_not_add(
     ],
 )
 async def test_invalid_instruments_are_422(
-    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, body: dict
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, body: dict[str, Any]
 ) -> None:
     coordinator = await factories.account(db, settings, client, "coordinator")
     response = await client.post("/v1/legal-instruments", json=body, headers=coordinator.headers)

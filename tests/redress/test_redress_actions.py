@@ -13,7 +13,7 @@ from src.audit.models import AuditEvent
 from src.platform.config import Settings
 from src.redress.models import LegalInstrument, RedressAction
 from tests import factories
-from tests.cases.conftest import Consulate, abuse_body, child_body, open_case
+from tests.factories import Consulate, abuse_body, child_body, open_case
 
 
 async def _instrument(db: AsyncSession, code: str) -> str:

@@ -14,7 +14,7 @@ from src.audit.models import AuditEvent
 from src.cases.models import Person
 from src.platform.config import Settings
 from tests import factories
-from tests.cases.conftest import Consulate, abuse_body, open_case
+from tests.factories import Consulate, abuse_body, open_case
 from tests.referrals.test_referrals import _consented_case, _refer, referral_body
 
 LATER = "moved to safe house 7"

@@ -13,7 +13,7 @@ from src.audit.models import AuditEvent
 from src.platform.config import Settings
 from src.referrals.models import Referral
 from tests import factories
-from tests.cases.conftest import Consulate, abuse_body, open_case
+from tests.factories import Consulate, abuse_body, open_case
 
 
 @pytest.fixture
@@ -309,7 +309,7 @@ async def test_pending_referrals_past_due_expire(
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from src.platform import clock
-    from src.referrals.service import expire_overdue
+    from src.referrals.expiry import expire_overdue
 
     case = await _consented_case(client, consulate_a.officer)
     due = (clock.utcnow() + timedelta(days=2)).date().isoformat()

@@ -23,7 +23,7 @@ from src.referrals.models import Referral
 from src.reports.schemas import CaseReport
 from src.seed import bench_data
 from tests import factories
-from tests.cases.conftest import Consulate, abuse_body, child_body, open_case, trafficking_body
+from tests.factories import Consulate, abuse_body, child_body, open_case, trafficking_body
 
 PERSONAL = ("Айдаралиев", "Медетбек", "AC1234567", "+996", "1994-03-12")
 CONSENT = {"purposes": ["referral", "partner_data_sharing"], "given_by": "self", "given_on": "2026-11-01"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_role_fits_organization(role: str, kind: str, fits: bool) -> None:
 
 def test_granted_scopes() -> None:
     assert granted_scopes("officer", None) == ROLE_SCOPES["officer"]
-    assert granted_scopes("officer", "cases:read") == {"cases:read"}
+    assert granted_scopes("officer", "cases:read") == frozenset({"cases:read"})
     assert granted_scopes("officer", "cases:read admin") is None
     assert granted_scopes("auditor", "cases:read") is None
     assert "cases:read" not in ROLE_SCOPES["partner"] and "cases:read" not in ROLE_SCOPES["auditor"]
@@ -56,7 +57,7 @@ def test_who_manages_what() -> None:
     assert not may_manage_accounts_of(_principal("supervisor", "consulate", org), org)
 
 
-EVENT = {
+EVENT: dict[str, Any] = {
     "id": 7,
     "at": datetime(2026, 11, 22, 10, 0, 0, 123456, tzinfo=UTC),
     "actor_type": "user",

@@ -11,10 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.cases.conftest import consulate_a, consulate_b
-
-__all__ = ["consulate_a", "consulate_b", "receiver"]
-
 
 @dataclass
 class Delivery:

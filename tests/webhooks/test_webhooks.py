@@ -25,7 +25,7 @@ from src.webhooks.delivery import DeliveryWorker, http_client
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 from src.webhooks.urls import UrlRefused, check_url
 from tests import factories
-from tests.cases.conftest import Consulate, abuse_body, open_case
+from tests.factories import Consulate, abuse_body, open_case
 from tests.webhooks.conftest import Receiver
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "partners.md"
@@ -232,6 +232,7 @@ async def test_410_switches_the_endpoint_off(
     assert (await client.get("/v1/webhook-deliveries", headers=outsider.headers)).json()["items"] == []
 
 
+@pytest.mark.slow
 async def test_a_thousand_events_of_one_referral_arrive_in_order(
     client: httpx.AsyncClient,
     consulate_a: Consulate,
