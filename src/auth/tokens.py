@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,9 @@ ALGORITHM = "ES256"
 MAX_LIFETIME_SECONDS = 900
 LEEWAY_SECONDS = 30
 MAX_TOKEN_LENGTH = 4096
+# Tokens whose signature and claims were verified, kept until they expire: ES256 verification was 0.26-0.38 ms
+# of every request. Bounded (a token is at most 4 KiB: 10,000 of them at most ~40 MB, far less in practice).
+VERIFIED_CACHE_SIZE = 10_000
 FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "x5c", "jwk", "crit", "enc", "zip"})
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "sub", "jti", "org", "role", "scope", "sid", "kind")
 
@@ -51,8 +55,35 @@ def _key_id(public_key: ec.EllipticCurvePublicKey) -> str:
     return hashlib.sha256(der).hexdigest()[:16]
 
 
+class VerifiedTokens:
+    """Claims of tokens already verified, by token, least recently used dropped first. Belongs to one
+    `TokenKeys`, so new keys start with an empty cache; expiry is checked again on every hit."""
+
+    def __init__(self, size: int = VERIFIED_CACHE_SIZE) -> None:
+        self.size = size
+        self._claims: OrderedDict[str, AccessClaims] = OrderedDict()
+
+    def get(self, token: str) -> AccessClaims | None:
+        claims = self._claims.get(token)
+        if claims is None:
+            return None
+        if claims.expires_at.timestamp() <= clock.utcnow().timestamp() - LEEWAY_SECONDS:
+            del self._claims[token]
+            raise InvalidToken("expired")
+        self._claims.move_to_end(token)
+        return claims
+
+    def put(self, token: str, claims: AccessClaims) -> None:
+        self._claims[token] = claims
+        if len(self._claims) > self.size:
+            self._claims.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+
 class TokenKeys:
-    """The signing key and the verification keys, by key id."""
+    """The signing key and the verification keys, by key id, and the tokens verified with them."""
 
     def __init__(self, private_pem: bytes):
         private_key = serialization.load_pem_private_key(private_pem, password=None)
@@ -65,6 +96,7 @@ class TokenKeys:
         )
         self.public_pem = public_pem
         self._verifying = {self.key_id: jwk.construct(public_pem.decode(), ALGORITHM)}
+        self.verified = VerifiedTokens()
 
     def sign(self, claims: dict[str, Any]) -> str:
         return str(
@@ -134,6 +166,17 @@ def issue_access_token(
 
 
 def decode_access_token(keys: TokenKeys, settings: Settings, token: str) -> AccessClaims:
+    """The token's claims, verified once and then served from `keys.verified` until it expires (a
+    revoked session is still refused: the principal's session row is read on every request)."""
+    cached = keys.verified.get(token)
+    if cached is not None:
+        return cached
+    claims = _verified_claims(keys, settings, token)
+    keys.verified.put(token, claims)
+    return claims
+
+
+def _verified_claims(keys: TokenKeys, settings: Settings, token: str) -> AccessClaims:
     if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
         raise InvalidToken("malformed (or a JWE)")
     try:
