@@ -89,6 +89,8 @@ def score(subject: Someone, other: Someone) -> tuple[float, str | None, list[str
     birth, birth_reason = _birth(subject.birth_date, other.birth_date)
     if birth == 0.0:
         return 0.0, None, []
+    if parts.family is None and parts.patronymic is None and birth < 1.0:
+        return 0.0, None, []  # a given name alone (a one-word name) is offered only with the same birth date
     citizenship, citizenship_reason = _same(subject.citizenship, other.citizenship, "citizenship")
     likely = (
         parts.family is not None

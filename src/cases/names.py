@@ -355,20 +355,38 @@ class PartScores:
         return min(known)
 
 
+def _patronymic_form(words: tuple[str, ...]) -> bool:
+    return bool(words) and all(w.endswith((SON, DAUGHTER)) for w in words)
+
+
+def _surnames(a: NameParts, b: NameParts) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """The words to compare as family names, and whether the patronymics are compared besides. A patronymic
+    stands in for a missing family name (Azamat Bakyt uulu) only against the other's patronymic, or against a
+    family name that is itself a patronymic form (Kyrgyz passports write "Bakyt uulu" as the surname); never
+    against a real surname: Asanova Aigerim Bakyt kyzy and Aigerim Bakyt kyzy compare their patronymics."""
+    if a.family and b.family:
+        return a.family, b.family, True
+    if not a.family and not b.family:
+        return a.patronymic, b.patronymic, False
+    family, other = (a, b) if a.family else (b, a)
+    if _patronymic_form(family.family) and not other.family:
+        return family.family, other.patronymic, False
+    return (), (), True
+
+
 def score_parts(a: NameParts, b: NameParts) -> PartScores:
-    """Given name against given name, family against family, patronymic against patronymic. The parts
-    entered in each other's fields on one side (a data-entry slip) are tried too, and said so."""
-    # Without a family name, the patronymic stands in its place (Azamat Bakyt uulu).
-    a_family, b_family = a.family or a.patronymic, b.family or b.patronymic
-    both_full = bool(a.family and b.family)
+    """Given name against given name, family against family, patronymic against patronymic (`family` is None
+    when one side has none to compare). The parts entered in each other's fields on one side (a data-entry
+    slip) are tried too, and said so."""
+    a_family, b_family, patronymics = _surnames(a, b)
     straight = PartScores(
         given=_part_score(a.given, b.given, given_similarity) or 0.0,
         family=_part_score(a_family, b_family, family_similarity),
-        patronymic=_part_score(a.patronymic, b.patronymic, token_similarity) if both_full else None,
+        patronymic=_part_score(a.patronymic, b.patronymic, token_similarity) if patronymics else None,
     )
-    if a_family and b_family:
-        crossed_given = _part_score(a.given, b_family, given_similarity) or 0.0
-        crossed_family = _part_score(a_family, b.given, family_similarity) or 0.0
+    if a.family and b.family:
+        crossed_given = _part_score(a.given, b.family, given_similarity) or 0.0
+        crossed_family = _part_score(a.family, b.given, family_similarity) or 0.0
         if min(crossed_given, crossed_family) > min(straight.given, straight.family or 0.0):
             return PartScores(crossed_given, crossed_family, straight.patronymic, swapped=True)
     return straight

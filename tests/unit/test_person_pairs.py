@@ -117,3 +117,26 @@ def test_a_birth_date_cannot_carry_a_different_given_name() -> None:
     assert duplicates.score(alina, alena)[1] is None
     latin = duplicates.Someone("", names.parts_of("Sadykova", "Alina", None), born, "KG", "female")
     assert duplicates.score(alina, latin)[1] == "likely"
+
+
+def test_a_patronymic_is_compared_with_a_patronymic_never_with_a_surname() -> None:
+    """Found in review: a record without a family name had its patronymic scored against the other record's
+    surname, so the same woman written with and without her surname was never offered."""
+    born = date(1990, 5, 1)
+    full = duplicates.Someone("", names.parts_of("Асанова", "Айгерим", "Бакыт кызы"), born, "KG", "female")
+    short = duplicates.Someone("", names.parts_of(None, "Aigerim", "Bakyt kyzy"), born, "KG", "female")
+    assert duplicates.score(full, short)[1] == "possible"
+    # Kyrgyz passports write the patronymic form as the surname.
+    passport = duplicates.Someone("", names.parts_of("Бакыт кызы", "Айгерим", None), born, "KG", "female")
+    assert duplicates.score(passport, short)[1] is not None
+
+
+def test_a_given_name_alone_needs_the_same_birth_date() -> None:
+    """Found in review: a one-word name (split so by migration 0014) offered every namesake as possible."""
+    one_word = duplicates.Someone("", names.parts_of(None, "Айгерим", None), date(1990, 5, 1), "KG", "female")
+    other = duplicates.Someone("", names.parts_of("Асанова", "Айгерим", "Бакытовна"), None, "KG", "female")
+    assert duplicates.score(one_word, other)[1] is None
+    same_day = duplicates.Someone(
+        "", names.parts_of("Асанова", "Айгерим", None), date(1990, 5, 1), "KG", "female"
+    )
+    assert duplicates.score(one_word, same_day)[1] == "possible"
