@@ -47,6 +47,8 @@ class Document(InputModel):
 NamePart = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 # Roles a legal person may hold (an employer, a recruiting agency): named by `organization_name`.
 LEGAL_PERSON_ROLES = frozenset({"employer", "recruiter", "perpetrator"})
+# A child found alone, or a recruiter known by a first name only: the surname may be unknown at intake.
+SURNAME_MAY_BE_UNKNOWN = frozenset({"child", "perpetrator", "recruiter", "escort"})
 _NAME_PARTS_NEEDED = (
     "a person's name is given in parts: family_name and given_name, and patronymic when there is one "
     "(`full_name` is derived for display); an employer or agency takes organization_name instead"
@@ -100,7 +102,7 @@ class PersonIn(InputModel):
             return self
         if self.given_name is None:
             raise ValueError(_NAME_PARTS_NEEDED)
-        if self.family_name is None and self.patronymic is None:
+        if self.family_name is None and self.patronymic is None and self.role not in SURNAME_MAY_BE_UNKNOWN:
             raise ValueError("a person needs a family_name (or a patronymic standing in its place)")
         return self
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.cases import names
 from src.cases.models import Case
-from tests.factories import Consulate, abuse_body, open_case
+from tests.factories import Consulate, abuse_body, child_body, open_case
 
 
 def _subject(**parts: Any) -> dict[str, Any]:
@@ -96,3 +96,12 @@ def test_display_order_and_the_patronymic_standing_for_a_surname() -> None:
     assert names.display_name("Temirov", "Bolot", None, None, "DE") == "Bolot Temirov"
     assert names.display_name("Temirov", "Bolot", None, None, None) == "Temirov Bolot"
     assert names.display_name(None, "Азамат", "Бакыт уулу", None, "KG") == "Азамат Бакыт уулу"
+
+
+async def test_a_child_found_alone_may_have_no_known_surname(
+    client: httpx.AsyncClient, consulate_a: Consulate
+) -> None:
+    body = child_body()
+    body["subject"] = {**body["subject"], "patronymic": None, "given_name": "Айгерим", "sex": "female"}
+    case = await open_case(client, consulate_a.officer, body)
+    assert case["subject"]["full_name"] == "Айгерим" and case["subject"]["family_name"] is None
