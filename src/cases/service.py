@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.audit import service as audit
 from src.auth.principal import Principal
 from src.cases import guards, repository, views
-from src.cases.models import Case, Note
+from src.cases.models import Note
 from src.cases.read_schemas import CaseRead, NoteRead, TimelineEntry
 from src.cases.schemas import NoteIn
 from src.platform import clock
@@ -41,7 +41,7 @@ async def list_cases(
     filters: dict[str, Any],
     before: uuid.UUID | None,
     limit: int,
-) -> list[Case]:
+) -> list[Any]:  # rows of repository.SUMMARY_COLUMNS
     now = clock.utcnow()
     cases = await repository.list_cases(
         session, principal, filters=filters, now=now, before=before, limit=limit
