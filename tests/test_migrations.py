@@ -504,3 +504,102 @@ async def test_0008_seals_existing_rows_with_the_keys_the_application_reads_with
         async with server.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await server.dispose()
+
+
+async def test_0016_gives_existing_transitions_their_case_kind_and_stay_length(owner_url: str) -> None:
+    """The timeliness report now reads `case_transition.case_kind` and `stay_days`; rows written before 0016
+    get their case's kind, and the length of the stay they end as the report computed it at read time:
+    `at - from_entered_at` in days, fractions kept (no rounding), NULL for a case's first transition."""
+    import asyncio
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from src.platform.postgres import run_migrations
+
+    server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    name = f"{make_url(owner_url).database}_m16"
+    url = make_url(owner_url).set(database=name).render_as_string(hide_password=False)
+    async with server.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0015")
+        t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        consulate = uuid.uuid4()
+        abuse, trafficking = uuid.uuid4(), uuid.uuid4()
+        # (id, case, from, to, at, from_entered_at)
+        transitions = [
+            (1, abuse, None, "intake", t0, None),
+            (2, abuse, "intake", "triage", t0 + timedelta(days=2, hours=6), t0),  # 2.25 days
+            (3, trafficking, None, "screening", t0, None),
+            # under a day, with microseconds: 0.5 days and 1 µs, kept as a fraction
+            (4, trafficking, "screening", "assessment", t0 + timedelta(hours=12, microseconds=1), t0),
+            (5, abuse, "triage", "closed", t0 + timedelta(days=9), t0 + timedelta(days=2, hours=6)),
+        ]
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO organization (id, name, kind, country) VALUES (:c, 'c', 'consulate', 'KG')"
+                ),
+                {"c": consulate},
+            )
+            for number, (case, kind) in enumerate(((abuse, "abuse"), (trafficking, "trafficking"))):
+                await conn.execute(
+                    text(
+                        "INSERT INTO case_file (id, reference, kind, status, summary, details, "
+                        "intake_channel, occurred_country, owner_organization_id, created_by, "
+                        "status_entered_at, created_at, updated_at) VALUES (:id, :ref, :kind, 'intake', "
+                        "'', '', 'walk_in', 'RU', :c, :c, :t, :t, :t)"
+                    ),
+                    {"id": case, "ref": f"R-{number}", "kind": kind, "c": consulate, "t": t0},
+                )
+            for number, case, source, target, at, entered in transitions:
+                await conn.execute(
+                    text(
+                        "INSERT INTO case_transition (id, case_id, from_status, to_status, actor_id, at, "
+                        "from_entered_at) VALUES (:id, :case, :source, :target, :c, :at, :entered)"
+                    ),
+                    {
+                        "id": number,
+                        "case": case,
+                        "source": source,
+                        "target": target,
+                        "c": consulate,
+                        "at": at,
+                        "entered": entered,
+                    },
+                )
+        await asyncio.to_thread(run_migrations, url, "ukuk_app")
+        async with engine.connect() as conn:
+            found = (
+                await conn.execute(
+                    text(
+                        "SELECT id, case_kind, stay_days, "
+                        "stay_days = (EXTRACT(epoch FROM at - from_entered_at) / 86400)::float8 "
+                        "FROM case_transition ORDER BY id"
+                    )
+                )
+            ).all()
+        half_a_day_and_a_microsecond = (12 * 3600 + 1e-6) / 86400
+        assert [(row[0], row[1]) for row in found] == [
+            (1, "abuse"),
+            (2, "abuse"),
+            (3, "trafficking"),
+            (4, "trafficking"),
+            (5, "abuse"),
+        ]
+        stays = {row[0]: row[2] for row in found}
+        assert stays[1] is None and stays[3] is None
+        assert stays[2] == 2.25 and stays[5] == 6.75
+        assert stays[4] == pytest.approx(half_a_day_and_a_microsecond, abs=1e-15) and stays[4] > 0.5
+        assert [row[3] for row in found] == [None, True, None, True, True]  # the report's own expression
+    finally:
+        await engine.dispose()
+        async with server.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await server.dispose()

@@ -133,6 +133,7 @@ async def transition(
             actor_id=principal.id,
             at=now,
             from_entered_at=case.status_entered_at,
+            case_kind=case.kind,
         )
     )
     await session.flush()

@@ -145,7 +145,14 @@ async def open_case(
             for purpose in body.consent.purposes
         )
     session.add(
-        Transition(case_id=case.id, from_status=None, to_status=status, actor_id=principal.id, at=now)
+        Transition(
+            case_id=case.id,
+            from_status=None,
+            to_status=status,
+            actor_id=principal.id,
+            at=now,
+            case_kind=case.kind,
+        )
     )
     await session.flush()
     await audit.record(

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -71,6 +73,8 @@ class Case(CreatedAt, Base):
         Index("ix_case_file_assignee_id", "assignee_id", "id"),
         Index("ix_case_file_occurred_country_id", "occurred_country", "id"),
         Index("ix_case_file_created_at", "created_at"),
+        # The timeliness report's per-state counts (kind, current state, overdue) from the index alone.
+        Index("ix_case_file_kind_status_due_at", "kind", "status", "due_at"),
         Index("ix_case_file_due_at", "due_at", postgresql_where=text("due_at IS NOT NULL")),
         # Deleting a case checks that none links to it: without this, a scan of every case.
         Index(
@@ -182,6 +186,9 @@ class Consent(CreatedAt, Base):
     recorded_by: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
 
 
+STAY_DAYS = "EXTRACT(epoch FROM at - from_entered_at) / 86400"
+
+
 class Transition(Base):
     __tablename__ = "case_transition"
 
@@ -197,8 +204,26 @@ class Transition(Base):
     # When the case entered `from_status`: this transition ends that stay, and the timeliness report counts
     # stays from here (at - from_entered_at) instead of pairing every transition with the next at read time.
     from_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The case's kind (it never changes), written with every transition: the timeliness report groups ended
+    # stays by kind without joining every case. NULL only in rows written by hand outside the application.
+    case_kind: Mapped[str | None] = mapped_column(String(16))
+    # The length in days of the stay this transition ends, exactly as the report computed it at read time
+    # (fractional days, unrounded); computed by PostgreSQL, so no writer can get it wrong.
+    stay_days: Mapped[float | None] = mapped_column(
+        Double, Computed(STAY_DAYS, persisted=True), nullable=True
+    )
 
-    __table_args__ = (Index("ix_case_transition_case_id_at", "case_id", "at"),)
+    __table_args__ = (
+        Index("ix_case_transition_case_id_at", "case_id", "at"),
+        # The ended stays of each kind and state in order of length: counts and medians read from the index.
+        Index(
+            "ix_case_transition_kind_state_stay",
+            "case_kind",
+            "from_status",
+            "stay_days",
+            postgresql_where=text("stay_days IS NOT NULL"),
+        ),
+    )
 
 
 class Note(CreatedAt, Base):

@@ -208,10 +208,11 @@ async def seed(conn: AsyncConnection, cases: int, *, persons_per_case: int = 1, 
     transitions = await conn.execute(
         text(
             """
-            INSERT INTO case_transition (case_id, from_status, to_status, actor_id, at, from_entered_at)
-            SELECT id, NULL, initial, owner, created_at, NULL FROM bench_new
+            INSERT INTO case_transition (case_id, from_status, to_status, actor_id, at, from_entered_at,
+                                         case_kind)
+            SELECT id, NULL, initial, owner, created_at, NULL, kind FROM bench_new
             UNION ALL
-            SELECT id, initial, status, owner, created_at + r4 * interval '20 days', created_at
+            SELECT id, initial, status, owner, created_at + r4 * interval '20 days', created_at, kind
             FROM bench_new WHERE status <> initial
             """
         )

@@ -1,0 +1,136 @@
+"""The timeliness report reads stays stored on the transitions (migration 0016); the case report refuses a
+grouping the planner expects to be far too fine without grouping every case."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from src.audit.models import AuditEvent
+from src.cases.models import Transition
+from src.platform import clock
+from src.platform.config import Settings
+from src.reports import repository
+from src.seed import bench_data
+from tests import factories
+from tests.factories import Consulate, abuse_body, child_body, open_case
+
+# The report's query before 0016: the case joined for its kind, the stay computed from the timestamps.
+COMPUTED_AT_READ_TIME = """
+    SELECT c.kind, t.from_status AS state, count(*) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(epoch FROM t.at - t.from_entered_at) / 86400)
+             AS median_days
+    FROM case_transition t JOIN case_file c ON c.id = t.case_id
+    WHERE t.from_entered_at IS NOT NULL GROUP BY c.kind, t.from_status
+"""
+
+
+async def test_transitions_record_the_case_kind_and_the_length_of_the_stay_they_end(
+    client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate
+) -> None:
+    case = await open_case(client, consulate_a.officer, abuse_body())
+    clock.advance(timedelta(days=1, hours=6))
+    await factories.sign_in_again(client, consulate_a.officer)
+    response = await client.post(
+        f"/v1/cases/{case['id']}/transitions",
+        json={"to": "triage"},
+        headers={**consulate_a.officer.headers, "If-Match": '"1"'},
+    )
+    assert response.status_code == 200, response.text
+    rows = (
+        await db.execute(
+            select(Transition.from_status, Transition.case_kind, Transition.stay_days)
+            .where(Transition.case_id == case["id"])
+            .order_by(Transition.at)
+        )
+    ).all()
+    assert [(row.from_status, row.case_kind) for row in rows] == [(None, "abuse"), ("intake", "abuse")]
+    assert rows[0].stay_days is None and rows[1].stay_days == pytest.approx(1.25, abs=0.01)
+
+
+async def test_stored_stays_give_the_medians_computed_at_read_time(
+    db: AsyncSession, owner_engine: AsyncEngine
+) -> None:
+    """Same counts and the very same medians (odd and even counts: `percentile_cont` interpolates), with and
+    without a period."""
+    async with owner_engine.begin() as conn:
+        await bench_data.seed(conn, 400, persons_per_case=1)
+        # Second stays in some states, so that counts are both odd and even.
+        await conn.execute(
+            text(
+                "INSERT INTO case_transition (case_id, from_status, to_status, actor_id, at, "
+                "from_entered_at, case_kind) "
+                "SELECT t.case_id, t.to_status, 'closed', t.actor_id, "
+                "t.at + (t.id % 97) * interval '7 hours', t.at, t.case_kind FROM case_transition t "
+                "WHERE t.from_status IS NOT NULL AND t.id % 3 = 0"
+            )
+        )
+    expected = {
+        (row.kind, row.state): (row.n, row.median_days)
+        for row in (await db.execute(text(COMPUTED_AT_READ_TIME))).all()
+    }
+    assert len({n % 2 for n, _ in expected.values()}) == 2
+
+    def found(rows: list[Any]) -> dict[Any, Any]:
+        return {(row.kind, row.state): (row.n, row.median_days) for row in rows}
+
+    assert found(await repository.state_durations(db, None, None)) == expected
+    assert found(await repository.state_durations(db, date(2000, 1, 1), date(2100, 1, 1))) == expected
+
+
+async def test_a_grouping_estimated_too_fine_is_refused_by_a_sample_as_before_and_unaudited(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    consulate_a: Consulate,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An estimate above the limit only leads to counting the groups of a sample of cases: the report is
+    refused when the sample alone has too many, else counted in full; an estimate never refuses a report
+    that fits."""
+    await open_case(client, consulate_a.officer, abuse_body())
+    await open_case(client, consulate_a.officer, child_body())
+    auditor = await factories.account(db, settings, client, "auditor")
+    sampled = []
+
+    async def estimated(*_: Any) -> float | None:
+        return 1000.0
+
+    real = repository.more_groups_than
+
+    async def more_groups_than(*args: Any) -> bool:
+        sampled.append(args[-1])
+        return await real(*args)
+
+    monkeypatch.setattr(repository, "estimated_groups", estimated)
+    monkeypatch.setattr(repository, "more_groups_than", more_groups_than)
+    monkeypatch.setattr(settings, "report_max_groups", 1)
+    before = await db.scalar(select(func.count()).select_from(AuditEvent))
+    refused = await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["query", "group_by"]
+    assert await db.scalar(select(func.count()).select_from(AuditEvent)) == before
+    assert sampled == [1]
+    monkeypatch.setattr(settings, "report_max_groups", 2)  # as many groups as allowed: answered
+    exact = await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)
+    assert exact.status_code == 200 and len(exact.json()["rows"]) == 2
+    assert sampled == [1, 2]
+
+
+async def test_the_estimate_comes_from_the_planner_only_over_a_large_analyzed_table(
+    db: AsyncSession, owner_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with owner_engine.begin() as conn:
+        await bench_data.seed(conn, 300, persons_per_case=1)
+        await conn.execute(text("ANALYZE case_file"))
+    six = ["kind", "status", "occurred_country", "owner_organization", "intake_channel", "quarter"]
+    assert await repository.estimated_groups(db, six, None, None) is None  # 300 cases: counted, not guessed
+    monkeypatch.setattr(repository, "ESTIMATE_FROM_ROWS", 100)
+    by_kind = await repository.estimated_groups(db, ["kind"], None, None)
+    assert by_kind is not None and 1 <= by_kind <= 3
+    bounded = await repository.estimated_groups(db, six, date(2026, 7, 1), date(2026, 9, 30))
+    assert bounded is not None and bounded >= 1
