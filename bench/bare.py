@@ -56,9 +56,20 @@ def _dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+def _driver_args() -> dict[str, Any]:
+    """asyncpg's arguments under UKUK_DB_TRANSACTION_POOLER: no statement cache (it then prepares unnamed)."""
+    from src.platform.config import get_settings
+    from src.platform.session import pooler_connect_args
+
+    args = pooler_connect_args(get_settings().db_transaction_pooler)
+    return {"statement_cache_size": args["statement_cache_size"]} if args else {}
+
+
 @asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    app.state.pool = await asyncpg.create_pool(_dsn(os.environ["DATABASE_URL"]), min_size=10, max_size=10)
+    app.state.pool = await asyncpg.create_pool(
+        _dsn(os.environ["DATABASE_URL"]), min_size=10, max_size=10, **_driver_args()
+    )
     app.state.session = uuid.UUID(os.environ["BARE_SESSION_ID"]), uuid.UUID(os.environ["BARE_SUBJECT"])
     yield
     await app.state.pool.close()

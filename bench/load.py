@@ -192,7 +192,7 @@ async def _raw_intake(url: str, owner: uuid.UUID, actor: uuid.UUID, seconds: int
 
     async def client(k: int) -> None:
         nonlocal done
-        conn = await asyncpg.connect(bare._dsn(url))
+        conn = await asyncpg.connect(bare._dsn(url), **bare._driver_args())
         n = k
         while time.perf_counter() < deadline:
             await bare.intake(conn, owner, actor, names, n)
@@ -203,7 +203,7 @@ async def _raw_intake(url: str, owner: uuid.UUID, actor: uuid.UUID, seconds: int
     started = time.perf_counter()
     await asyncio.gather(*(client(k) for k in range(clients)))
     rate = done / (time.perf_counter() - started)
-    conn = await asyncpg.connect(bare._dsn(url))
+    conn = await asyncpg.connect(bare._dsn(url), **bare._driver_args())
     await conn.execute(bare.REMOVE_RAW)
     await conn.close()
     return rate
@@ -263,7 +263,7 @@ async def _raw_list(
     url: str, session_id: uuid.UUID, subject: uuid.UUID, before: uuid.UUID, count: int
 ) -> float:
     """The list page's SQL alone (sign-in lookup, the page, the audit INSERT, commit): median ms."""
-    conn = await asyncpg.connect(bare._dsn(url))
+    conn = await asyncpg.connect(bare._dsn(url), **bare._driver_args())
     samples = []
     for n in range(count + 5):
         started = time.perf_counter()
@@ -284,7 +284,7 @@ async def _raw_list(
 
 async def _accounts(url: str, settings: Settings) -> dict[str, Any]:
     """A coordinator (reads every case) and an officer of a generated consulate (opens cases there)."""
-    conn = await asyncpg.connect(bare._dsn(url))
+    conn = await asyncpg.connect(bare._dsn(url), **bare._driver_args())
     await conn.execute(bare.REMOVE_RAW)
     password = await hash_password(settings, PASSWORD)
     ministry = uuid.uuid4()
@@ -384,7 +384,7 @@ async def run(seconds: int, connections: int, cases: int) -> int:
                 measured["paced p99"] = await _paced(api, case_paths, coordinator, rate, seconds, connections)
                 measured["paced rate"] = rate
                 print("list pages ...", flush=True)
-                conn = await asyncpg.connect(bare._dsn(url))
+                conn = await asyncpg.connect(bare._dsn(url), **bare._driver_args())
                 newest = await conn.fetchval("SELECT id FROM case_file ORDER BY id DESC LIMIT 1")
                 total = await conn.fetchval("SELECT count(*) FROM case_file")
                 deep_page = total // 50 - 1

@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from src.auth.models import Organization, User
 from src.auth.passwords import hash_password
@@ -33,6 +32,7 @@ from src.crypto import keys
 from src.main import create_app
 from src.platform.config import Settings, to_async_url
 from src.platform.postgres import run_migrations, start_embedded
+from src.platform.session import create_owner_engine
 from src.seed.bench_data import BENCH_ORG_PREFIX, seed, seeded_cases
 
 ROOT = Path(__file__).resolve().parent
@@ -102,7 +102,7 @@ def _database() -> str:
 
 async def _generate(url: str, cases: int, persons_per_case: int) -> list[str]:
     """Generate what is missing; answer a sample of generated case ids for per-case scenarios."""
-    engine = create_async_engine(url)
+    engine = create_owner_engine(url)
     async with engine.begin() as conn:
         have = await seeded_cases(conn)
         if have < cases:

@@ -8,11 +8,11 @@ import asyncio
 from alembic import context
 from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from src.audit.models import APPEND_ONLY_TABLES
 from src.models import Base
 from src.platform.config import get_settings
+from src.platform.session import create_owner_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -60,7 +60,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(_url(), poolclass=pool.NullPool)
+    engine = create_owner_engine(_url(), poolclass=pool.NullPool)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

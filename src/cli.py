@@ -142,8 +142,7 @@ def seed_bench(
 ) -> None:
     """Add generated cases with transitions, referrals, redress actions and audit events (benchmarks; not in
     production), in batches of one transaction each, with a progress bar."""
-    from sqlalchemy.ext.asyncio import create_async_engine
-
+    from src.platform.session import create_owner_engine
     from src.seed.bench_data import seed, seed_audit_events
 
     settings = get_settings()
@@ -153,7 +152,7 @@ def seed_bench(
 
     async def work(with_url: Settings) -> Any:
         assert with_url.database_url
-        engine = create_async_engine(with_url.database_url)
+        engine = create_owner_engine(with_url.database_url, with_url)
         totals = [0, 0, 0, 0, 0]
         try:
             with typer.progressbar(length=cases, label="cases", file=sys.stderr) as bar:
@@ -190,17 +189,21 @@ def seed_bench(
 def worker() -> None:
     """Run the background work apart from the API: the audit sequencer (one leads, others stand by), webhook
     delivery (many may run: SKIP LOCKED) and the expiry of pending referrals past due (every minute)."""
-    from src.audit.sequencer import Sequencer
+    import structlog
+
+    from src.audit.sequencer import Sequencer, SequencerRefused, create_sequencer
     from src.platform.session import create_engine
 
     async def run(settings: Settings) -> None:
         assert settings.database_url
         engine = create_engine(settings, settings.database_url)
-        sequencer = Sequencer(
-            engine,
-            interval=settings.audit_sequencer_interval_seconds,
-            batch_size=settings.audit_sequencer_batch_size,
-        )
+        try:
+            sequencer = create_sequencer(settings, engine)
+        except SequencerRefused as exc:
+            await engine.dispose()
+            structlog.get_logger("ukuk.worker").error("sequencer_refused", reason=str(exc))
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
         from src.referrals.expiry import ReferralExpirer
         from src.webhooks.delivery import DeliveryWorker, http_client
 

@@ -13,10 +13,11 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.audit.checkpoints import load_checkpoint_key
 from src.audit.router import router as audit_router
-from src.audit.sequencer import Sequencer
+from src.audit.sequencer import Sequencer, SequencerRefused, create_sequencer
 from src.auth.router import router as auth_router
 from src.auth.tokens import load_keys
 from src.cases import service as cases_service
@@ -61,14 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         sequencer_task = None
-        sequencer = None
+        sequencer: Sequencer | None = None
         if settings.audit_sequencer_enabled:
-            sequencer = Sequencer(
-                engine,
-                interval=settings.audit_sequencer_interval_seconds,
-                batch_size=settings.audit_sequencer_batch_size,
-            )
-            sequencer_task = asyncio.create_task(sequencer.run(), name="audit-sequencer")
+            try:
+                sequencer = create_sequencer(settings, engine)
+            except SequencerRefused as exc:  # the API serves; the chain waits for a sequencer that can run
+                log.error("sequencer_refused", reason=str(exc))
+            else:
+                sequencer_task = asyncio.create_task(sequencer.run(), name="audit-sequencer")
         app.state.sequencer = sequencer
         http = http_client(settings)
         app.state.http = http
@@ -128,20 +129,50 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+READINESS_SECONDS = 2.0
+
+
+def _forget_outcome(task: asyncio.Task[None]) -> None:
+    """Retrieve a readiness check's outcome so asyncio does not log it as never retrieved."""
+    if not task.cancelled():
+        task.exception()
+
+
 def _add_ops_routes(app: FastAPI) -> None:
     @app.get("/healthz", tags=["ops"], include_in_schema=True)
     async def healthz() -> dict[str, str]:
         """The process is up (no dependencies checked)."""
         return {"status": "ok"}
 
+    # At most one check at a time: one still running past its bound means the database does not answer, and
+    # hung checks never pile up in the pool.
+    checks: dict[str, asyncio.Task[None]] = {}
+
+    async def database_answers(engine: AsyncEngine) -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
     @app.get("/readyz", tags=["ops"])
     async def readyz(request: Request) -> JSONResponse:
         """The database answers within two seconds."""
-        try:
-            async with request.app.state.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
-        except Exception as exc:
-            log.warning("not_ready", error_class=type(exc).__name__)
+        # The whole check (pool checkout, pre-ping, connect, query, return) is bounded, and the answer never
+        # waits for a cancelled check to clean up: against a frozen database that cleanup itself hangs.
+        check = checks.get("running")
+        if check is None or check.done() or check.get_loop() is not asyncio.get_running_loop():
+            check = asyncio.create_task(database_answers(request.app.state.engine), name="readiness-check")
+            check.add_done_callback(_forget_outcome)
+            checks["running"] = check
+        done, _ = await asyncio.wait({check}, timeout=READINESS_SECONDS)
+        reason = None
+        if not done:
+            check.cancel()  # it finishes in the background (bounded by the command timeout)
+            reason = "TimeoutError"
+        elif not check.cancelled() and check.exception() is not None:
+            reason = type(check.exception()).__name__
+        elif check.cancelled():
+            reason = "CancelledError"
+        if reason is not None:
+            log.warning("not_ready", error_class=reason)
             return problem_response(
                 503, "service-unavailable", "Service unavailable", "The database does not answer."
             )

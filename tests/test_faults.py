@@ -6,6 +6,7 @@ restarted at will."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -36,6 +37,29 @@ class Database:
         self.server = get_server(pgdata, cleanup_mode="delete")
         self.socket_dir = self.server.get_postmaster_info().socket_dir
         self.port = self.server.get_postmaster_info().port
+
+    def processes(self) -> list[Any]:
+        """The postmaster and every process it started (backends, checkpointer, ...)."""
+        import psutil
+
+        # The first line of postmaster.pid: a restart (above) starts a postmaster with another pid.
+        pid = int((Path(self.server.pgdata) / "postmaster.pid").read_text().split()[0])
+        postmaster = psutil.Process(pid)
+        return [postmaster, *postmaster.children(recursive=True)]
+
+    def freeze(self) -> None:
+        """SIGSTOP the postmaster and its backends: connections stay open and nothing ever answers."""
+        self._signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, number: signal.Signals) -> None:
+        import psutil
+
+        for process in self.processes():
+            with contextlib.suppress(psutil.NoSuchProcess):  # a backend that ended meanwhile
+                process.send_signal(number)
 
     def restart_immediately(self) -> None:
         """`pg_ctl restart -m immediate`: the postmaster kills every backend without a checkpoint, as in a
@@ -372,3 +396,55 @@ async def _recovers(read: Any) -> None:
         assert _is_503_problem(answer), answer.text
         await asyncio.sleep(0.25)
     raise AssertionError("the API did not recover once the database was reachable again")
+
+
+async def test_readiness_answers_503_within_its_bound_while_the_database_is_frozen_under_load(
+    database: Database, owner: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    """A load balancer learns within seconds that the process cannot serve, whatever the pool and the database
+    do: the whole check (checkout, pre-ping, connect, query) is bounded by two seconds."""
+    with serve(database.url, settings, tmp_path / "serve.log") as served:
+        async with httpx.AsyncClient(base_url=served.url, timeout=60) as http:
+            officer = await _officer(owner, settings, http)
+            case = (await http.post("/v1/cases", json=abuse_body(), headers=officer.headers)).json()
+            assert (await http.get("/readyz")).status_code == 200
+            stop = asyncio.Event()
+
+            async def reads() -> None:
+                while not stop.is_set():
+                    await http.get(f"/v1/cases/{case['id']}", headers=officer.headers)
+
+            clients = [asyncio.create_task(reads()) for _ in range(4)]
+            await asyncio.sleep(0.5)
+            try:
+                database.freeze()
+                await asyncio.sleep(0.3)  # the readers' requests are now in flight against a frozen database
+                for _ in range(3):
+                    started = asyncio.get_running_loop().time()
+                    answer = await http.get("/readyz")
+                    seconds = asyncio.get_running_loop().time() - started
+                    assert _is_unready(answer), answer.text
+                    assert seconds < 3, seconds
+                # Several at once, too: none waits for another's hung check.
+                timed = await asyncio.gather(*(_timed_readyz(http) for _ in range(4)))
+                assert all(_is_unready(a) and seconds < 3 for a, seconds in timed), timed
+            finally:
+                database.thaw()
+            stop.set()
+            for _ in range(40):
+                if (await http.get("/readyz")).status_code == 200:
+                    break
+                await asyncio.sleep(0.25)
+            else:
+                raise AssertionError("/readyz did not answer 200 again once the database was back")
+            await asyncio.gather(*clients, return_exceptions=True)
+
+
+def _is_unready(answer: httpx.Response) -> bool:
+    return answer.status_code == 503 and answer.headers.get("content-type") == "application/problem+json"
+
+
+async def _timed_readyz(http: httpx.AsyncClient) -> tuple[httpx.Response, float]:
+    started = asyncio.get_running_loop().time()
+    answer = await http.get("/readyz")
+    return answer, asyncio.get_running_loop().time() - started

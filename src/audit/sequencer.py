@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from src.audit.chain import GENESIS_HASH, link_hash
+from src.platform.config import Settings
 from src.platform.observability import AUDIT_CHAINED
 
 log = structlog.get_logger("ukuk.audit.sequencer")
@@ -79,16 +80,66 @@ async def sequence_all(conn: AsyncConnection, limit: int = 1000) -> int:
     return total
 
 
-class Sequencer:
-    """Background task: waits for the advisory lock, then chains events every `interval` seconds."""
+class SequencerRefused(RuntimeError):
+    """The sequencer would run through a transaction pooler, where its advisory lock means nothing."""
 
-    def __init__(self, engine: AsyncEngine, *, interval: float, batch_size: int, retry_seconds: float = 5.0):
+
+def create_sequencer(settings: Settings, engine: AsyncEngine) -> Sequencer:
+    """The sequencer on `engine`, or on an engine of its own to UKUK_SEQUENCER_DATABASE_URL when that is set.
+
+    Through a transaction pooler the session-level advisory lock is taken on whichever server connection
+    the transaction ran on: two sequencers both lead, and a lock outlives its sequencer on an idle server
+    connection. So with UKUK_DB_TRANSACTION_POOLER on it refuses to run unless given a direct URL.
+    """
+    if settings.audit_sequencer_database_url:
+        from src.platform.session import create_engine
+
+        direct = settings.model_copy(
+            update={"db_transaction_pooler": False, "db_pool_size": 1, "db_max_overflow": 1}
+        )
+        own = create_engine(direct, settings.audit_sequencer_database_url)
+        return Sequencer.from_settings(settings, own, owns_engine=True)
+    if settings.db_transaction_pooler:
+        raise SequencerRefused(
+            "the audit sequencer cannot run through a transaction pooler (UKUK_DB_TRANSACTION_POOLER=true): "
+            "its advisory lock needs a session of its own; set UKUK_SEQUENCER_DATABASE_URL to reach "
+            "PostgreSQL directly"
+        )
+    return Sequencer.from_settings(settings, engine)
+
+
+class Sequencer:
+    """Background task: waits for the advisory lock, then chains events every `interval` seconds; a standby
+    tries for the lock every `retry_seconds`."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        interval: float,
+        batch_size: int,
+        retry_seconds: float = 0.5,
+        owns_engine: bool = False,
+    ):
         self.engine = engine
         self.interval = interval
         self.batch_size = batch_size
         self.retry_seconds = retry_seconds
+        self.owns_engine = owns_engine  # an engine of its own (a direct URL): disposed when run() ends
         self._stop = asyncio.Event()
         self.is_leader = False
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, engine: AsyncEngine, *, owns_engine: bool = False
+    ) -> Sequencer:
+        return cls(
+            engine,
+            interval=settings.audit_sequencer_interval_seconds,
+            batch_size=settings.audit_sequencer_batch_size,
+            retry_seconds=settings.audit_sequencer_retry_seconds,
+            owns_engine=owns_engine,
+        )
 
     def stop(self) -> None:
         self._stop.set()
@@ -98,13 +149,17 @@ class Sequencer:
             await asyncio.wait_for(self._stop.wait(), timeout=seconds)
 
     async def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self._lead_while_possible()
-            except Exception as exc:  # the database went away: retry, never crash the server
-                log.warning("sequencer_error", error_class=type(exc).__name__)
-            self.is_leader = False
-            await self._sleep(self.retry_seconds)
+        try:
+            while not self._stop.is_set():
+                try:
+                    await self._lead_while_possible()
+                except Exception as exc:  # the database went away: retry, never crash the server
+                    log.warning("sequencer_error", error_class=type(exc).__name__)
+                self.is_leader = False
+                await self._sleep(self.retry_seconds)
+        finally:
+            if self.owns_engine:
+                await self.engine.dispose()
 
     async def _lead_while_possible(self) -> None:
         async with self.engine.connect() as conn:

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     db_command_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     # How long a request waits for a pooled connection before it answers 503.
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # DATABASE_URL leads to a transaction pooler (PgBouncer, pool_mode = transaction): every engine then
+    # prepares statements under unique names and caches none, and sends only the startup parameters a pooler
+    # passes on (the timeouts go on the role: docs/scaling.md). The audit sequencer needs a session of its
+    # own: it refuses to run unless audit_sequencer_database_url leads to PostgreSQL directly.
+    db_transaction_pooler: bool = False
 
     jwt_private_key: SecretStr | None = None  # PEM, EC P-256; generated into data_dir outside production
     jwt_issuer: str = "ukuk"
@@ -76,6 +81,13 @@ class Settings(BaseSettings):
     audit_sequencer_interval_seconds: float = Field(default=0.2, gt=0)
     audit_sequencer_batch_size: int = Field(default=1000, ge=1, le=100_000)
     audit_max_unsequenced_seconds: float = Field(default=1.0, gt=0)
+    # How often a standby sequencer tries to take the lead (it takes over within this of the leader's end).
+    audit_sequencer_retry_seconds: float = Field(default=0.5, gt=0, le=60)
+    # Where the sequencer connects (directly, not through a transaction pooler); unset: DATABASE_URL.
+    audit_sequencer_database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("UKUK_SEQUENCER_DATABASE_URL", "UKUK_AUDIT_SEQUENCER_DATABASE_URL"),
+    )
     # PEM Ed25519 private key signing audit checkpoints; generated into data_dir outside production.
     audit_signing_key: SecretStr | None = None
 
@@ -112,7 +124,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    @field_validator("database_url")
+    @field_validator("database_url", "audit_sequencer_database_url")
     @classmethod
     def _normalise_database_url(cls, value: str | None) -> str | None:
         return to_async_url(value) if value else None

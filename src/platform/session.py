@@ -3,17 +3,19 @@ response is sent."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from src.platform.config import Settings
+from src.platform.config import Settings, get_settings
 from src.platform.errors import AppError, Conflict
 
 NAMING_CONVENTION = {
@@ -35,7 +37,33 @@ class CreatedAt:
     )
 
 
-def connect_args(settings: Settings) -> dict[str, Any]:
+def _unique_statement_name() -> str:
+    # asyncpg numbers its statements per process: two processes behind one pooler would reuse a name.
+    return f"__ukuk_{uuid.uuid4().hex}__"
+
+
+def pooler_connect_args(transaction_pooler: bool) -> dict[str, Any]:
+    """What every engine passes to the driver so it works through a transaction pooler (PgBouncer in
+    transaction mode), where each transaction may run on another server connection: no statement cached
+    across transactions, neither by SQLAlchemy nor by asyncpg (its pre-ping's too), and statement names
+    unique across processes. Nothing without a pooler."""
+    if not transaction_pooler:
+        return {}
+    return {
+        "prepared_statement_cache_size": 0,  # SQLAlchemy's asyncpg dialect: its per-connection cache
+        "statement_cache_size": 0,  # asyncpg's own cache
+        "prepared_statement_name_func": _unique_statement_name,
+    }
+
+
+def create_owner_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> AsyncEngine:
+    """An engine without the API's role and timeouts (migrations, seeding, the test harness) that still
+    honours UKUK_DB_TRANSACTION_POOLER."""
+    pooler = (settings or get_settings()).db_transaction_pooler
+    return create_async_engine(url, connect_args=pooler_connect_args(pooler), **kwargs)
+
+
+def connect_args(settings: Settings, url: str | None = None) -> dict[str, Any]:
     server_settings = {
         "application_name": "ukuk",
         "statement_timeout": str(settings.db_statement_timeout_ms),
@@ -43,13 +71,21 @@ def connect_args(settings: Settings) -> dict[str, Any]:
         "jit": "off",
         "TimeZone": "UTC",
     }
-    if settings.db_app_role:
+    if settings.db_transaction_pooler:
+        # A pooler refuses startup parameters it does not track (it passes on application_name and
+        # TimeZone): the timeouts and jit are set on the role instead (docs/scaling.md).
+        for name in ("statement_timeout", "idle_in_transaction_session_timeout", "jit"):
+            del server_settings[name]
+    login = make_url(url).username if url else None
+    if settings.db_app_role and not (settings.db_transaction_pooler and login == settings.db_app_role):
         # Act as the restricted role whatever the login role is: audit tables take INSERT only.
+        # Through a pooler log in as that role itself (a pooler refuses `role` unless told to ignore it).
         server_settings["role"] = settings.db_app_role
     return {
         "server_settings": server_settings,
         "timeout": settings.db_connect_timeout_seconds,
         "command_timeout": settings.db_command_timeout_seconds,
+        **pooler_connect_args(settings.db_transaction_pooler),
     }
 
 
@@ -61,7 +97,7 @@ def create_engine(settings: Settings, url: str) -> AsyncEngine:
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_pre_ping=True,
         pool_recycle=1800,
-        connect_args=connect_args(settings),
+        connect_args=connect_args(settings, url),
     )
 
 
