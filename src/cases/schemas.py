@@ -8,9 +8,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from src.cases.values import Code, LongText, Money, PastDate, ShortText, each_member_of, member_of
+from src.cases.values import each_member_of, member_of
 from src.platform import clock
-from src.platform.schemas import CountryCode, InputModel, RegionCode
+from src.platform.schemas import (
+    Code,
+    CountryCode,
+    InputModel,
+    LongText,
+    Money,
+    PastDate,
+    RegionCode,
+    ShortText,
+)
 
 PersonRole = Annotated[Code, member_of("person_role")]
 Sex = Annotated[Code, member_of("sex")]

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from src.cases.values import Money, member_of
-from src.platform.schemas import InputModel, OutputModel
+from src.cases.values import member_of
+from src.platform.schemas import InputModel, Money, OutputModel
 
 InstrumentKind = Literal["multilateral_agreement", "bilateral_agreement", "convention", "national_law"]
 Party = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,5}$")]

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from src.cases.schemas import CaseCreate
-from src.cases.values import Code, each_member_of
-from src.platform.schemas import InputModel, OutputModel
+from src.cases.values import each_member_of
+from src.platform.schemas import Code, InputModel, OutputModel
 
 Urgency = Literal["low", "normal", "high", "emergency"]
 Note = Annotated[str, StringConstraints(min_length=1, max_length=5000)]
