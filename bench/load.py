@@ -38,7 +38,7 @@ from bench.run import ROOT, _database, _generate, describe_data
 from src.auth.passwords import hash_password
 from src.crypto import keys
 from src.platform.config import Settings
-from src.platform.pagination import encode_cursor
+from src.platform.pagination import bind_list, encode_cursor, unbind_list
 from src.seed import bench_names
 from src.seed.bench_data import BENCH_ORG_PREFIX
 
@@ -141,6 +141,16 @@ request = function()
     ["Content-Type"] = "application/json"}}, bodies[(i % #bodies) + 1])
 end
 """
+
+
+def _signed_cursor(path: str, key: list[Any]) -> str:
+    """A cursor as the API issues it for `path` (cursors are signed and bound to their list; the key ring is
+    the server's, installed in `run`)."""
+    bound = bind_list(path)
+    try:
+        return encode_cursor(key)
+    finally:
+        unbind_list(bound)
 
 
 def _parts(name: bench_names.BenchName) -> dict[str, str]:
@@ -395,7 +405,10 @@ async def run(seconds: int, connections: int, cases: int) -> int:
                 measured["deep page"] = deep_page
                 measured["list first"] = await _sequential(api, "/v1/cases?limit=50", coordinator, 200)
                 measured["list deep"] = await _sequential(
-                    api, f"/v1/cases?limit=50&cursor={encode_cursor([str(deep)])}", coordinator, 200
+                    api,
+                    f"/v1/cases?limit=50&cursor={_signed_cursor('/v1/cases', [str(deep)])}",
+                    coordinator,
+                    200,
                 )
                 subject = accounts["coordinator"]["id"]
                 newest_after = uuid.UUID(int=newest.int + 1)
