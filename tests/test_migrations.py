@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -10,6 +12,30 @@ from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.models import Base
+
+
+@asynccontextmanager
+async def _scratch_database(owner_url: str, suffix: str) -> AsyncIterator[tuple[str, AsyncEngine]]:
+    """A database of its own beside the test database (migrated by the test to the revision it needs), its
+    URL and an engine on it; dropped afterwards."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    name = f"{make_url(owner_url).database}_{suffix}"
+    url = make_url(owner_url).set(database=name).render_as_string(hide_password=False)
+    async with server.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        yield url, engine
+    finally:
+        await engine.dispose()
+        async with server.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await server.dispose()
 
 
 # audit_event.txid is xid8, which SQLAlchemy's reflection does not know; the model declares it the same way.
@@ -60,19 +86,10 @@ async def test_0013_fills_stays_and_acceptances_from_the_history_already_written
     from datetime import UTC, datetime, timedelta
 
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-    from sqlalchemy.pool import NullPool
 
     from src.platform.postgres import run_migrations
 
-    server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    name = f"{make_url(owner_url).database}_m13"
-    url = make_url(owner_url).set(database=name).render_as_string(hide_password=False)
-    async with server.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_async_engine(url, poolclass=NullPool)
-    try:
+    async with _scratch_database(owner_url, "m13") as (url, engine):
         await asyncio.to_thread(run_migrations, url, "ukuk_app", "0012")
         t0 = datetime(2026, 1, 1, tzinfo=UTC)
         consulate, partner, case = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -146,11 +163,6 @@ async def test_0013_fills_stays_and_acceptances_from_the_history_already_written
             )
         assert stays == [(1, None), (2, t0 + timedelta(days=2)), (3, t0)]
         assert accepted == {referrals[0]: t0 + timedelta(hours=3), referrals[1]: None}
-    finally:
-        await engine.dispose()
-        async with server.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await server.dispose()
 
 
 async def test_0014_splits_whole_names_into_parts_and_marks_them_inferred(owner_url: str) -> None:
@@ -161,18 +173,9 @@ async def test_0014_splits_whole_names_into_parts_and_marks_them_inferred(owner_
     from datetime import UTC, datetime
 
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-    from sqlalchemy.pool import NullPool
 
     from src.platform.postgres import run_migrations
 
-    server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    name = f"{make_url(owner_url).database}_m14"
-    url = make_url(owner_url).set(database=name).render_as_string(hide_password=False)
-    async with server.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_async_engine(url, poolclass=NullPool)
     written = {
         "Айдаралиев Медетбек": ("Айдаралиев", "Медетбек", None),
         "Асанов Бакыт Жумабекович": ("Асанов", "Бакыт", "Жумабекович"),
@@ -182,7 +185,7 @@ async def test_0014_splits_whole_names_into_parts_and_marks_them_inferred(owner_
         "Медетбек": (None, "Медетбек", None),
         "[removed under retention]": (None, None, None),
     }
-    try:
+    async with _scratch_database(owner_url, "m14") as (url, engine):
         await asyncio.to_thread(run_migrations, url, "ukuk_app", "0013")
         t0 = datetime(2026, 1, 1, tzinfo=UTC)
         consulate, case = uuid.uuid4(), uuid.uuid4()
@@ -222,11 +225,6 @@ async def test_0014_splits_whole_names_into_parts_and_marks_them_inferred(owner_
             ).all()
         assert {row[0]: tuple(row[1:4]) for row in rows} == written
         assert [row[4] for row in rows] == [True] * 6 + [False]
-    finally:
-        await engine.dispose()
-        async with server.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await server.dispose()
 
 
 def test_no_migration_imports_live_application_code() -> None:
@@ -414,9 +412,6 @@ async def test_0008_seals_existing_rows_with_the_keys_the_application_reads_with
     from datetime import UTC, datetime
 
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-    from sqlalchemy.pool import NullPool
 
     from src.crypto import fields, keys
     from src.platform.postgres import run_migrations
@@ -425,12 +420,6 @@ async def test_0008_seals_existing_rows_with_the_keys_the_application_reads_with
     _keyring_env(monkeypatch, keyring)
     monkeypatch.setenv("UKUK_DATA_DIR", str(tmp_path))  # not read with keys in settings; never the cwd's
     monkeypatch.setattr(keys, "_installed", keyring)
-    server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    name = f"{make_url(owner_url).database}_m08"
-    url = make_url(owner_url).set(database=name).render_as_string(hide_password=False)
-    async with server.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_async_engine(url, poolclass=NullPool)
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     consulate, case = uuid.uuid4(), uuid.uuid4()
     details = {"место": "склад", "дети": 2}
@@ -438,7 +427,7 @@ async def test_0008_seals_existing_rows_with_the_keys_the_application_reads_with
         uuid.uuid4(): ("Ҷӯраев Ғафур Қаҳҳорович", "gafur juraev", "AB 123-456", "+996 555 010 203"),
         uuid.uuid4(): ("Azamat Bakyt uulu", "azamat bakitulu", None, None),
     }
-    try:
+    async with _scratch_database(owner_url, "m08") as (url, engine):
         await asyncio.to_thread(run_migrations, url, "ukuk_app", "0007")
         async with engine.begin() as conn:
             await conn.execute(
@@ -499,11 +488,6 @@ async def test_0008_seals_existing_rows_with_the_keys_the_application_reads_with
             assert fields.unseal("case_person", "phone", person, phone).decode() == plain_phone
             assert index == fields.blind_index(plain_number)
         assert not (tmp_path / "field-keys.json").exists()
-    finally:
-        await engine.dispose()
-        async with server.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await server.dispose()
 
 
 async def test_0016_gives_existing_transitions_their_case_kind_and_stay_length(owner_url: str) -> None:
@@ -515,19 +499,10 @@ async def test_0016_gives_existing_transitions_their_case_kind_and_stay_length(o
     from datetime import UTC, datetime, timedelta
 
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-    from sqlalchemy.pool import NullPool
 
     from src.platform.postgres import run_migrations
 
-    server = create_async_engine(owner_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    name = f"{make_url(owner_url).database}_m16"
-    url = make_url(owner_url).set(database=name).render_as_string(hide_password=False)
-    async with server.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_async_engine(url, poolclass=NullPool)
-    try:
+    async with _scratch_database(owner_url, "m16") as (url, engine):
         await asyncio.to_thread(run_migrations, url, "ukuk_app", "0015")
         t0 = datetime(2026, 1, 1, tzinfo=UTC)
         consulate = uuid.uuid4()
@@ -598,8 +573,3 @@ async def test_0016_gives_existing_transitions_their_case_kind_and_stay_length(o
         assert stays[2] == 2.25 and stays[5] == 6.75
         assert stays[4] == pytest.approx(half_a_day_and_a_microsecond, abs=1e-15) and stays[4] > 0.5
         assert [row[3] for row in found] == [None, True, None, True, True]  # the report's own expression
-    finally:
-        await engine.dispose()
-        async with server.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await server.dispose()
