@@ -101,6 +101,15 @@ class Settings(BaseSettings):
     webhook_batch_size: int = Field(default=50, ge=1, le=1000)
     webhook_poll_interval_seconds: float = Field(default=0.5, gt=0)
 
+    # Reports read their aggregates from here (a streaming replica) when set; their audit events still go to
+    # DATABASE_URL, and each report states how far behind the primary the replica was.
+    reports_database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("UKUK_REPORTS_DATABASE_URL", "REPORTS_DATABASE_URL")
+    )
+    # A pooled connection idle longer than this is pinged before use (a checkout under load pings nothing;
+    # a connection found dead mid-request is dropped with the rest of the pool and the request answers 503).
+    db_ping_after_idle_seconds: float = Field(default=10.0, ge=0, le=3600)
+
     # Reports hide counts below this (and enough others that none can be recovered from the totals).
     report_min_cell: int = Field(default=5, ge=1, le=1000)
     # A case report grouped finer than this is refused (422): it would be mostly hidden cells and megabytes.
@@ -124,7 +133,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    @field_validator("database_url", "audit_sequencer_database_url")
+    @field_validator("database_url", "audit_sequencer_database_url", "reports_database_url")
     @classmethod
     def _normalise_database_url(cls, value: str | None) -> str | None:
         return to_async_url(value) if value else None
