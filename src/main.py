@@ -61,6 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings, settings.database_url)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        # Reports read their aggregates from a replica when one is named (src/reports/reading.py).
+        reports_engine = (
+            create_engine(settings, settings.reports_database_url) if settings.reports_database_url else None
+        )
+        app.state.reports_sessionmaker = create_sessionmaker(reports_engine) if reports_engine else None
         sequencer_task = None
         sequencer: Sequencer | None = None
         if settings.audit_sequencer_enabled:
@@ -92,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.gather(*job_tasks, return_exceptions=True)
             await http.aclose()
             await engine.dispose()
+            if reports_engine is not None:
+                await reports_engine.dispose()
             log.info("stopped")
 
     app = FastAPI(

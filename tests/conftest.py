@@ -50,6 +50,9 @@ NOT_THROUGH_A_POOLER = {
     "tests/audit/test_chain.py::test_background_sequencer_chains_within_a_second_and_only_one_leads": (
         "its advisory-lock election needs sessions of its own; the sequencer refuses a pooler (test_pooler)"
     ),
+    "tests/reports/test_replica.py::test_replica_": (
+        "a primary and a streaming replica of its own (pg_basebackup), never through the pooler"
+    ),
 }
 
 

@@ -291,3 +291,33 @@ async def state_durations(session: AsyncSession, start: date | None, end: date |
         .group_by(Transition.case_kind, Transition.from_status)
     )
     return list((await session.execute(query)).all())
+
+
+async def begin_read_only(session: AsyncSession) -> None:
+    """The first statement of the session's transaction: read only, and one snapshot for every query of the
+    report (REPEATABLE READ works on a standby too), taken when the replica's lag is measured."""
+    await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
+
+# How far behind the primary a standby's data is, in seconds. A WAL receiver running and everything received
+# replayed: caught up (0), however long ago the primary last committed (an idle primary sends no WAL, and
+# `now() - pg_last_xact_replay_timestamp()` alone would grow while nothing is missing). Otherwise (replay
+# behind, or no WAL receiver: the primary is unreachable) the time since the last replayed commit was made
+# on the primary, never below 0; null when the standby replayed no commit since it started and receives no
+# WAL. A database not in recovery (a promoted replica) is its own primary: 0. The WAL receiver's row is
+# visible to any role (its details are not), which is all this needs.
+_REPLICA_LAG = text(
+    """
+    SELECT CASE
+        WHEN NOT pg_is_in_recovery() THEN 0.0
+        WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver)
+             AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0
+        ELSE greatest(0.0, extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()))
+    END::float8
+    """
+)
+
+
+async def replica_lag_seconds(session: AsyncSession) -> float | None:
+    lag = await session.scalar(_REPLICA_LAG)
+    return None if lag is None else round(float(lag), 3)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 import pydantic_core
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from src.auth.dependencies import CurrentPrincipal
@@ -17,10 +17,26 @@ from src.platform.errors import problem_responses
 from src.platform.schemas import IsoDate
 from src.platform.session import DbSession
 from src.reports import export, service
+from src.reports.reading import Source
 from src.reports.schemas import CASE_DIMENSIONS, CaseReport, RedressReport, ReferralReport, TimelinessReport
 
+READ_FROM_HEADER = "Ukuk-Read-From"
+LAG_HEADER = "Ukuk-Replica-Lag-Seconds"
 CSV: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The report."}
+    200: {
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "The report.",
+        "headers": {
+            READ_FROM_HEADER: {
+                "description": "`primary` or `replica`: where the counts were read (`read_from`).",
+                "schema": {"type": "string", "enum": ["primary", "replica"]},
+            },
+            LAG_HEADER: {
+                "description": "Read from the replica: `replica_lag_seconds`, when known.",
+                "schema": {"type": "number"},
+            },
+        },
+    }
 }
 router = APIRouter(
     prefix="/v1/reports", tags=["reports"], responses={**CSV, **problem_responses(401, 403, 422)}
@@ -46,6 +62,27 @@ async def _params(from_: From = None, to: To = None, format: Format = "json") ->
 Params = Annotated[ReportParams, Depends(_params)]
 
 
+def _source(request: Request) -> Source:
+    """The reports replica's sessions when UKUK_REPORTS_DATABASE_URL is set (the lifespan made them)."""
+    return Source(getattr(request.app.state, "reports_sessionmaker", None))
+
+
+ReportSource = Annotated[Source, Depends(_source)]
+
+
+def _provenance(report: BaseModel | dict[str, Any]) -> dict[str, str]:
+    """The report's `read_from` and `replica_lag_seconds` as headers: a CSV has no room for them."""
+    meta = (
+        report
+        if isinstance(report, dict)
+        else report.model_dump(include={"read_from", "replica_lag_seconds"})
+    )
+    headers = {READ_FROM_HEADER: str(meta["read_from"])}
+    if meta["replica_lag_seconds"] is not None:
+        headers[LAG_HEADER] = str(meta["replica_lag_seconds"])
+    return headers
+
+
 def _answer(report: ReportT, params: ReportParams, name: str, to_csv: Callable[[ReportT], bytes]) -> Response:
     period = params.period
     if params.format != "csv":  # serialized here once, instead of validated again by FastAPI
@@ -54,20 +91,21 @@ def _answer(report: ReportT, params: ReportParams, name: str, to_csv: Callable[[
             if isinstance(report, BaseModel)
             else pydantic_core.to_json(report)
         )
-        return Response(content=content, media_type="application/json")
+        return Response(content=content, media_type="application/json", headers=_provenance(report))
     parts = ["ukuk", name, period.start.isoformat() if period.start else None]
     parts.append(period.end.isoformat() if period.end else clock.utcnow().date().isoformat())
     filename = "-".join(p for p in parts if p) + ".csv"
     return Response(
         content=to_csv(report),
         media_type=export.MEDIA_TYPE,
-        headers={"Content-Disposition": export.content_disposition(filename)},
+        headers={"Content-Disposition": export.content_disposition(filename), **_provenance(report)},
     )
 
 
 @router.get("/cases", response_model=CaseReport)
 async def report_cases(
     session: DbSession,
+    source: ReportSource,
     settings: AppSettings,
     principal: CurrentPrincipal,
     params: Params,
@@ -77,44 +115,49 @@ async def report_cases(
 ) -> Any:
     """Cases opened in the period, counted by the chosen dimensions."""
     dimensions = service.parse_group_by(group_by)
-    report = await service.cases(session, principal, settings, dimensions, params.period, params.format)
+    report = await service.cases(
+        session, principal, source, settings, dimensions, params.period, params.format
+    )
     return _answer(report, params, "cases", export.cases_csv)
 
 
 @router.get("/referrals", response_model=ReferralReport)
 async def report_referrals(
     session: DbSession,
+    source: ReportSource,
     settings: AppSettings,
     principal: CurrentPrincipal,
     params: Params,
 ) -> Any:
     """Referrals sent in the period, per receiving organization: by status now, and hours to accept."""
     k = settings.report_min_cell
-    report = await service.referrals(session, principal, k, params.period, params.format)
+    report = await service.referrals(session, principal, source, k, params.period, params.format)
     return _answer(report, params, "referrals", export.referrals_csv)
 
 
 @router.get("/redress", response_model=RedressReport)
 async def report_redress(
     session: DbSession,
+    source: ReportSource,
     settings: AppSettings,
     principal: CurrentPrincipal,
     params: Params,
 ) -> Any:
     """Redress actions recorded in the period, per instrument and forum: outcomes and sums per currency."""
     k = settings.report_min_cell
-    report = await service.redress(session, principal, k, params.period, params.format)
+    report = await service.redress(session, principal, source, k, params.period, params.format)
     return _answer(report, params, "redress", export.redress_csv)
 
 
 @router.get("/timeliness", response_model=TimelinessReport)
 async def report_timeliness(
     session: DbSession,
+    source: ReportSource,
     settings: AppSettings,
     principal: CurrentPrincipal,
     params: Params,
 ) -> Any:
     """Cases opened in the period, per kind and state: how many are there now, overdue, median days spent."""
     k = settings.report_min_cell
-    report = await service.timeliness(session, principal, k, params.period, params.format)
+    report = await service.timeliness(session, principal, source, k, params.period, params.format)
     return _answer(report, params, "timeliness", export.timeliness_csv)

@@ -14,6 +14,8 @@ CaseDimension = Literal[
 ]
 CASE_DIMENSIONS: tuple[str, ...] = CaseDimension.__args__  # type: ignore[attr-defined]
 
+ReadFrom = Literal["primary", "replica"]  # where a report's counts were read
+
 REFERRAL_OUTCOMES = ("pending", "accepted", "completed", "declined", "withdrawn", "expired")
 # Redress statuses (taxonomies.md) grouped into outcomes that partition a row's actions.
 REDRESS_OUTCOMES: dict[str, tuple[str, ...]] = {
@@ -31,6 +33,19 @@ class ReportMeta(BaseModel):
     from_: date | None = Field(alias="from", serialization_alias="from")
     to: date | None
     generated_at: datetime
+    read_from: ReadFrom = Field(
+        description="Where the counts were read: the primary, or the replica of UKUK_REPORTS_DATABASE_URL."
+    )
+    replica_lag_seconds: float | None = Field(
+        description=(
+            "How far behind the primary the replica's data was when the report read it, in seconds; null "
+            "when read from the primary. 0 when the replica has replayed all the WAL it received and is "
+            "receiving more (an idle primary sends none: the time since its last commit is no lag then); "
+            "otherwise the time since the last commit it replayed was made on the primary (replay behind, "
+            "or the primary out of reach). Null from a replica too when it replayed no commit since it "
+            "started and receives no WAL."
+        )
+    )
 
     model_config = {"populate_by_name": True}
 

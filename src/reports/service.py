@@ -23,6 +23,7 @@ from src.platform import clock
 from src.platform.config import Settings
 from src.platform.errors import Unprocessable
 from src.reports import policies, repository
+from src.reports.reading import Reading, Source
 from src.reports.schemas import (
     CASE_DIMENSIONS,
     REDRESS_OUTCOMES,
@@ -79,8 +80,17 @@ def _authorize(principal: Principal, action: str) -> None:
 
 
 async def _audit(
-    session: AsyncSession, principal: Principal, name: str, period: Period, export: str, **detail: Any
+    session: AsyncSession,
+    principal: Principal,
+    name: str,
+    period: Period,
+    export: str,
+    reading: Reading,
+    **detail: Any,
 ) -> None:
+    """On the primary, through the request's session, wherever the aggregates were read."""
+    if reading.read_from == "replica":
+        detail = {**detail, "read_from": "replica"}
     await audit.record(
         session,
         principal.actor,
@@ -90,7 +100,7 @@ async def _audit(
     )
 
 
-def _meta(name: str, k: int, period: Period) -> dict[str, Any]:
+def _meta(name: str, k: int, period: Period, reading: Reading) -> dict[str, Any]:
     """The fields every report starts with (ReportMeta, by alias)."""
     return {
         "report": name,
@@ -98,6 +108,8 @@ def _meta(name: str, k: int, period: Period) -> dict[str, Any]:
         "from": period.start,
         "to": period.end,
         "generated_at": clock.utcnow(),
+        "read_from": reading.read_from,
+        "replica_lag_seconds": reading.replica_lag_seconds,
     }
 
 
@@ -125,6 +137,7 @@ def _median(
 async def cases(
     session: AsyncSession,
     principal: Principal,
+    source: Source,
     settings: Settings,
     group_by: list[str],
     period: Period,
@@ -134,23 +147,24 @@ async def cases(
     second; the router serializes this directly and a test holds it to the CaseReport schema."""
     _authorize(principal, "report.cases")
     k = settings.report_min_cell
-    await repository.prepare(session)
-    try:
-        groups = await repository.case_counts(
-            session, group_by, period.start, period.end, settings.report_max_groups
+    async with source.reading(session) as reading:
+        await repository.prepare(reading.session)
+        try:
+            groups = await repository.case_counts(
+                reading.session, group_by, period.start, period.end, settings.report_max_groups
+            )
+        except repository.TooManyGroups as exc:
+            raise Unprocessable.at(
+                ["query", "group_by"],
+                "too many groups",
+                f"More than {settings.report_max_groups} groups: use fewer dimensions or a shorter period.",
+            ) from exc
+        names = (
+            await repository.organization_names(reading.session, {g["owner_organization"] for g, _ in groups})
+            if "owner_organization" in group_by
+            else {}
         )
-    except repository.TooManyGroups as exc:
-        raise Unprocessable.at(
-            ["query", "group_by"],
-            "too many groups",
-            f"More than {settings.report_max_groups} groups: use fewer dimensions or a shorter period.",
-        ) from exc
     shown = suppress([[n] for _, n in groups], k)
-    names = (
-        await repository.organization_names(session, {g["owner_organization"] for g, _ in groups})
-        if "owner_organization" in group_by
-        else {}
-    )
     rows = []
     for i, (group, n) in enumerate(groups):
         hidden = shown.row_hidden(i)
@@ -158,9 +172,9 @@ async def cases(
         labels = {"owner_organization": owner} if owner else {}
         rows.append({"group": group, "labels": labels, "count": None if hidden else n, "suppressed": hidden})
     grand = sum(n for _, n in groups)
-    await _audit(session, principal, "cases", period, export, group_by=group_by, rows=len(rows))
+    await _audit(session, principal, "cases", period, export, reading, group_by=group_by, rows=len(rows))
     return {
-        **_meta("cases", k, period),
+        **_meta("cases", k, period, reading),
         "group_by": group_by,
         "rows": rows,
         "total": {"count": None if shown.total_hidden else grand, "suppressed": shown.total_hidden},
@@ -168,11 +182,12 @@ async def cases(
 
 
 async def referrals(
-    session: AsyncSession, principal: Principal, k: int, period: Period, export: str
+    session: AsyncSession, principal: Principal, source: Source, k: int, period: Period, export: str
 ) -> ReferralReport:
     _authorize(principal, "report.referrals")
-    await repository.prepare(session)
-    counted = await repository.referral_counts(session, period.start, period.end)
+    async with source.reading(session) as reading:
+        await repository.prepare(reading.session)
+        counted = await repository.referral_counts(reading.session, period.start, period.end)
     found = [row for row in counted if not row.overall]
     (overall,) = [row for row in counted if row.overall]  # the empty grouping set: always one row
     cells = [[getattr(row, status) for status in REFERRAL_OUTCOMES] for row in found]
@@ -205,9 +220,9 @@ async def referrals(
         median_hours_to_accept=overall,
         suppressed=["sent"] * (sent is None) + ["median_hours_to_accept"] * overall_hidden,
     )
-    await _audit(session, principal, "referrals", period, export, rows=len(rows))
+    await _audit(session, principal, "referrals", period, export, reading, rows=len(rows))
     return ReferralReport(
-        **_meta("referrals", k, period),
+        **_meta("referrals", k, period, reading),
         rows=rows,
         total=total,
     )
@@ -232,13 +247,15 @@ def _money(entries: dict[str, dict[str, Any]], k: int) -> list[MoneyTotal]:
 
 
 async def redress(
-    session: AsyncSession, principal: Principal, k: int, period: Period, export: str
+    session: AsyncSession, principal: Principal, source: Source, k: int, period: Period, export: str
 ) -> RedressReport:
     _authorize(principal, "report.redress")
-    await repository.prepare(session)
-    found = await repository.redress_counts(session, period.start, period.end)
+    async with source.reading(session) as reading:
+        await repository.prepare(reading.session)
+        found = await repository.redress_counts(reading.session, period.start, period.end)
+        sums = await repository.redress_money(reading.session, period.start, period.end)
     money: dict[tuple[Any, str], dict[str, dict[str, Any]]] = {}
-    for field, row in await repository.redress_money(session, period.start, period.end):
+    for field, row in sums:
         money.setdefault((row.instrument_id, row.forum), {}).setdefault(row.currency, {})[field] = row
     outcomes = tuple(REDRESS_OUTCOMES)
     cells = [[getattr(row, outcome) for outcome in outcomes] for row in found]
@@ -270,26 +287,25 @@ async def redress(
         money=[],
         suppressed=["actions"] if actions is None else [],
     )
-    await _audit(session, principal, "redress", period, export, rows=len(rows))
+    await _audit(session, principal, "redress", period, export, reading, rows=len(rows))
     return RedressReport(
-        **_meta("redress", k, period),
+        **_meta("redress", k, period, reading),
         rows=rows,
         total=total,
     )
 
 
 async def timeliness(
-    session: AsyncSession, principal: Principal, k: int, period: Period, export: str
+    session: AsyncSession, principal: Principal, source: Source, k: int, period: Period, export: str
 ) -> TimelinessReport:
     _authorize(principal, "report.timeliness")
-    await repository.prepare(session)
     now = clock.utcnow()
-    current = {
-        (r.kind, r.status): r for r in await repository.state_counts(session, period.start, period.end, now)
-    }
-    stays = {
-        (r.kind, r.state): r for r in await repository.state_durations(session, period.start, period.end)
-    }
+    async with source.reading(session) as reading:
+        await repository.prepare(reading.session)
+        counted = await repository.state_counts(reading.session, period.start, period.end, now)
+        ended = await repository.state_durations(reading.session, period.start, period.end)
+    current = {(r.kind, r.status): r for r in counted}
+    stays = {(r.kind, r.state): r for r in ended}
     keys = [(kind, state) for kind, flow in sorted(WORKFLOWS.items()) for state in flow.states]
     keys += sorted(set(current) - set(keys))  # states no workflow names any more still count
     cells = []
@@ -324,9 +340,9 @@ async def timeliness(
         median_days=None,
         suppressed=["cases"] if grand is None else [],
     )
-    await _audit(session, principal, "timeliness", period, export, rows=len(rows))
+    await _audit(session, principal, "timeliness", period, export, reading, rows=len(rows))
     return TimelinessReport(
-        **_meta("timeliness", k, period),
+        **_meta("timeliness", k, period, reading),
         rows=rows,
         total=total,
     )
