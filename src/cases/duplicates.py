@@ -1,12 +1,13 @@
 """Possible duplicates of a case (the same person in another case the caller may see) and confirmed links.
 
-Candidates come from PostgreSQL in two steps: the spellings of each word of the subject's skeleton are
-looked up in the dictionary of name words (`name_token`, pg_trgm `%` on a GIN index, then kept only if the
-name score would accept them), and persons holding a spelling of every word are found by array overlap on a
-GIN index of their skeleton's words. They are then scored here: the token-aligned name score, birth date
-(exact, or year within one), citizenship and sex. Every pair the score accepts passes both steps (checked on
-the labelled pairs in tests/unit/test_names.py). Every candidate shown is audited as a read of
-that case's reference, so the other case's access log shows who was told it exists.
+Candidates come from PostgreSQL in two steps: the spellings of each word of the subject's skeleton are read
+from `name_spelling` (found once, when a word enters the dictionary of name words: pg_trgm `%`, then kept
+only if the name score accepts them; see `repository.remember_name_tokens`), and persons holding a spelling
+of every word are found by array overlap on a GIN index of their skeleton's words. They are then scored
+here: the token-aligned name score, birth date (exact, or year within one), citizenship and sex. Every pair
+the score accepts passes both steps (checked on the labelled pairs in tests/unit/test_names.py). Every
+candidate shown is audited as a read of that case's reference, so the other case's access log shows who was
+told it exists.
 """
 
 from __future__ import annotations
@@ -43,8 +44,6 @@ PATRONYMIC_FLOOR = 0.6
 # `likely` needs both parts this close (a spelling, not a typo) and the same birth date.
 LIKELY_PART = 0.9
 LIKELY, POSSIBLE = "likely", "possible"
-# Word spellings kept for the candidate query: at or above this (the edit score), or one known name.
-NAME_FLOOR = 0.7
 CANDIDATES = 2000
 _MAX_WORDS = 5
 SHOWN_AT_MOST = 20
@@ -125,22 +124,20 @@ def someone(row: Any) -> Someone:
     )
 
 
+_SPELLINGS = text(
+    "SELECT token, spelling FROM name_spelling WHERE token = ANY(CAST(:words AS text[])) ORDER BY 1, 2"
+)
+
+
 async def spellings(session: AsyncSession, words: list[str]) -> dict[str, list[str]]:
-    """For each word, the words in the dictionary close enough for the name score to accept them."""
-    await session.execute(text(f"SET LOCAL pg_trgm.similarity_threshold = {float(names.WORD_SIMILARITY)}"))
-    rows = await session.execute(
-        text(
-            "SELECT q.word, t.token FROM unnest(CAST(:words AS text[])) AS q(word) "
-            "JOIN name_token t ON t.token % q.word"
-        ),
-        {"words": words},
-    )
+    """For each word, the words of the dictionary the name score accepts as its spellings (stored when either
+    word entered it: `repository.remember_name_tokens`) and the known spellings of a given name."""
     found: dict[str, list[str]] = {
         word: [word, *sorted(names.known_spellings(word) - {word})] for word in words
     }
-    for word, token in rows.all():
-        if token not in found[word] and names.token_similarity(word, token) >= NAME_FLOOR:
-            found[word].append(token)
+    for word, spelling in (await session.execute(_SPELLINGS, {"words": words})).all():
+        if spelling not in found[word]:
+            found[word].append(spelling)
     return found
 
 

@@ -260,9 +260,29 @@ class NameToken(Base):
 
     __table_args__ = (
         Index(
-            "ix_name_token_trgm", "token", postgresql_using="gin", postgresql_ops={"token": "gin_trgm_ops"}
+            "ix_name_token_trgm",
+            "token",
+            postgresql_using="gin",
+            postgresql_ops={"token": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
         ),
     )
+
+
+class NameSpelling(Base):
+    """For each word of the dictionary, the words the name score accepts as its spellings: found once, when
+    either word enters the dictionary (both directions stored), instead of by a trigram scan per search."""
+
+    __tablename__ = "name_spelling"
+
+    token: Mapped[str] = mapped_column(
+        String(200), ForeignKey("name_token.token", ondelete="CASCADE"), primary_key=True
+    )
+    spelling: Mapped[str] = mapped_column(
+        String(200), ForeignKey("name_token.token", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_name_spelling_spelling", "spelling"),)
 
 
 LINK_TYPES = ("duplicate", "related", "sibling", "same_perpetrator")

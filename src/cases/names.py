@@ -187,7 +187,17 @@ SAME_PERSON = 0.8
 # below every pair of words the score accepted in the labelled pairs (lowest 0.23). A word of 4 letters with
 # one letter changed scores 0.25; a long word with three changes spread out can fall under it (a known limit).
 WORD_SIMILARITY = 0.2
+# Of those, a word is a spelling of another at or above this edit score (`token_similarity`). Both rules are
+# symmetric; the pairs are stored when a word enters the dictionary (`name_spelling`, migration 0017 holds a
+# copy of both figures): changing either means recomputing that table.
+SPELLING_FLOOR = 0.7
 _MAX_ALIGNED = 5
+
+
+def is_spelling(a: str, b: str) -> bool:
+    """Two different dictionary words that pg_trgm already found alike (`WORD_SIMILARITY`): does the name
+    score accept one as a spelling of the other?"""
+    return a != b and token_similarity(a, b) >= SPELLING_FLOOR
 
 
 def score_tokens(left: list[str], right: list[str]) -> float:

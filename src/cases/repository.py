@@ -7,12 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, false, func, or_, select, text, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from src.auth.principal import Principal
 from src.cases import names, policies
-from src.cases.models import Assignment, Case, Consent, NameToken, Note, Person, Transition, Violation
+from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
 from src.crypto import fields
 
 REFERENCE_PREFIX = {"abuse": "ABU", "child_return": "CHR", "trafficking": "TIP"}
@@ -51,12 +50,50 @@ async def next_reference(session: AsyncSession, kind: str, year: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
-async def remember_name_tokens(session: AsyncSession, name_keys: list[str]) -> None:
-    """Add the words of these skeletons to the dictionary the duplicate search reads."""
+# Taken by a transaction that adds words to the name dictionary, until it commits (pg_advisory_xact_lock).
+NAME_DICTIONARY_LOCK = 0x756B756B_6E616D65  # "ukukname"
+_KNOWN_WORDS = text("SELECT token FROM name_token WHERE token = ANY(CAST(:words AS text[]))")
+_ADD_WORDS = text(
+    "INSERT INTO name_token (token) SELECT unnest(CAST(:words AS text[])) "
+    "ON CONFLICT DO NOTHING RETURNING token"
+)
+_ALIKE_WORDS = text(
+    "SELECT q.word, t.token FROM unnest(CAST(:words AS text[])) AS q(word) "
+    "JOIN name_token t ON t.token % q.word AND t.token <> q.word"
+)
+_ADD_SPELLINGS = text(
+    "INSERT INTO name_spelling (token, spelling) "
+    "SELECT * FROM unnest(CAST(:tokens AS text[]), CAST(:spellings AS text[])) ON CONFLICT DO NOTHING"
+)
+
+
+async def remember_name_tokens(session: AsyncSession | AsyncConnection, name_keys: list[str]) -> None:
+    """Add the words of these skeletons to the dictionary the duplicate search reads, each new word with its
+    spellings (`names.is_spelling` among the words pg_trgm finds alike) stored both ways: the new word's
+    spellings include older words, and older words gain the new one.
+
+    Two transactions adding spellings of each other at once would each miss the other's uncommitted word,
+    so adding words is one transaction at a time (an advisory lock held to commit); a name whose words are
+    all known, most of them once the dictionary has filled, takes no lock."""
     words = sorted({word for key in name_keys for word in key.split()})
-    if words:
+    if not words:
+        return
+    known = set((await session.execute(_KNOWN_WORDS, {"words": words})).scalars())
+    new = [word for word in words if word not in known]
+    if not new:
+        return
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NAME_DICTIONARY_LOCK})
+    added = list((await session.execute(_ADD_WORDS, {"words": new})).scalars())
+    if not added:
+        return
+    await session.execute(text(f"SET LOCAL pg_trgm.similarity_threshold = {float(names.WORD_SIMILARITY)}"))
+    alike = (await session.execute(_ALIKE_WORDS, {"words": added})).all()
+    pairs = {(word, token) for word, token in alike if names.is_spelling(word, token)}
+    pairs |= {(token, word) for word, token in pairs}
+    if pairs:
+        ordered = sorted(pairs)
         await session.execute(
-            pg_insert(NameToken).values([{"token": w} for w in words]).on_conflict_do_nothing()
+            _ADD_SPELLINGS, {"tokens": [a for a, _ in ordered], "spellings": [b for _, b in ordered]}
         )
 
 

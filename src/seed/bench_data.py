@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from src.cases import repository as cases_repository
 from src.cases.workflow import WORKFLOWS
 from src.crypto import fields
 from src.seed import bench_names
@@ -193,12 +194,11 @@ async def seed(conn: AsyncConnection, cases: int, *, persons_per_case: int = 1, 
         )
     )
     await _persons(conn, persons_per_case)
-    await conn.execute(
-        text(
-            "INSERT INTO name_token (token) SELECT DISTINCT unnest(string_to_array(p.name_key, ' ')) "
-            "FROM case_person p JOIN bench_new b ON b.id = p.case_id ON CONFLICT DO NOTHING"
-        )
+    # The name dictionary and its spellings as intake writes them (a few hundred words from the pool).
+    keys = await conn.execute(
+        text("SELECT DISTINCT p.name_key FROM case_person p JOIN bench_new b ON b.id = p.case_id")
     )
+    await cases_repository.remember_name_tokens(conn, list(keys.scalars()))
     await _seal(
         conn,
         "case_file",

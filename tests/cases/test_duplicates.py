@@ -6,12 +6,13 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from src.audit.models import AuditEvent
-from src.cases import names
+from src.cases import duplicates, names, repository
 from src.cases.models import CaseLink
 from tests.factories import Consulate, abuse_body, child_body, open_case
+from tests.unit import test_person_pairs as person_pairs
 from tests.unit.test_names import labelled_pairs
 
 
@@ -187,3 +188,86 @@ async def test_search_by_name_finds_every_script_and_spelling(
         assert [c["id"] for c in found.json()["items"]] == [case["id"]], q
     found = await client.get("/v1/cases", params={"q": "Zhumabekov"}, headers=consulate_a.officer.headers)
     assert [c["id"] for c in found.json()["items"]] == [other["id"]]
+
+
+def _labelled_words() -> list[str]:
+    """Every folded word of the labelled name and person pairs."""
+    found: set[str] = set()
+    for _, a, b in labelled_pairs():
+        found.update(names.skeleton(a).split() + names.skeleton(b).split())
+    for pair in person_pairs.labelled():
+        for parts in (pair.a.parts, pair.b.parts):
+            found.update(parts.family + parts.given + parts.patronymic)
+    return sorted(found)
+
+
+async def _scanned_spellings(db: AsyncSession, word: str) -> set[str]:
+    """The spellings of a word as the search found them before they were stored: a trigram scan of the
+    whole dictionary, kept where the name score accepts them."""
+    await db.execute(text(f"SET LOCAL pg_trgm.similarity_threshold = {names.WORD_SIMILARITY}"))
+    alike = await db.scalars(text("SELECT token FROM name_token WHERE token % :word"), {"word": word})
+    return {token for token in alike if names.is_spelling(word, token)}
+
+
+async def test_stored_spellings_are_the_ones_a_scan_of_the_dictionary_finds_whatever_the_order(
+    db: AsyncSession,
+) -> None:
+    """Spellings are stored when a word enters the dictionary: a word seen later can be a spelling of one
+    seen earlier, so both must be recorded. The labelled words arrive in three batches, in shuffled order;
+    afterwards each word's stored spellings are exactly what a scan of the whole dictionary finds."""
+    import random
+
+    words = _labelled_words()
+    random.Random(17).shuffle(words)
+    third = len(words) // 3
+    for batch in (words[:third], words[third : 2 * third], words[2 * third :]):
+        await repository.remember_name_tokens(db, [" ".join(batch)])
+        await db.commit()
+    stored = await duplicates.spellings(db, words)
+    pairs = 0
+    for word in words:
+        scanned = await _scanned_spellings(db, word)
+        assert set(stored[word]) - {word} - names.known_spellings(word) <= scanned, word
+        assert scanned <= set(stored[word]), word
+        pairs += len(scanned)
+    assert pairs > 100  # the labelled words do hold spellings of each other
+
+
+async def test_a_word_seen_after_another_is_its_spelling_both_ways(
+    client: httpx.AsyncClient, consulate_a: Consulate
+) -> None:
+    """Медетбек is in the dictionary first; Medtbek (a letter dropped) enters with the second case: the
+    second case finds the first (the new word's spellings include the old word), and the first finds the
+    second (the old word gained the new one)."""
+    first = await open_case(client, consulate_a.officer, abuse_body())  # Айдаралиев Медетбек
+    second = await open_case(
+        client, consulate_a.officer, abuse_body(subject=_subject("Aidaraliev", "Medtbek"))
+    )
+    assert [d["case_id"] for d in second["possible_duplicates"]] == [first["id"]]
+    answer = await client.get(f"/v1/cases/{first['id']}/duplicates", headers=consulate_a.officer.headers)
+    assert [d["case_id"] for d in answer.json()["items"]] == [second["id"]]
+
+
+async def test_two_intakes_adding_spellings_of_each_other_at_once_both_record_them(
+    owner_engine: AsyncEngine, db: AsyncSession
+) -> None:
+    """Each transaction sees only committed words: adding words is one transaction at a time, so the second
+    waits for the first to commit and then finds its word."""
+    import asyncio
+
+    maker = async_sessionmaker(owner_engine, expire_on_commit=False)
+    async with maker() as one, maker() as two:
+        await repository.remember_name_tokens(one, ["medtbek"])
+        adding = asyncio.create_task(repository.remember_name_tokens(two, ["medetbk"]))
+        await asyncio.sleep(0.3)
+        assert not adding.done()  # waiting for the first transaction
+        await one.commit()
+        await asyncio.wait_for(adding, 10)
+        await two.commit()
+    stored = await duplicates.spellings(db, ["medtbek", "medetbk"])
+    assert "medetbk" in stored["medtbek"] and "medtbek" in stored["medetbk"]
+    # A name whose words are all known adds nothing and takes no lock.
+    async with maker() as one, maker() as two:
+        await repository.remember_name_tokens(one, ["medzbek"])
+        await asyncio.wait_for(repository.remember_name_tokens(two, ["medtbek medetbk"]), 1)
+        await one.rollback()
