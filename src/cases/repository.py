@@ -6,13 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, false, func, or_, select, text, true
+from sqlalchemy import Select, and_, bindparam, false, func, literal_column, or_, select, text, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.auth.principal import Principal
-from src.cases import names, policies
-from src.cases.models import Assignment, Case, Consent, NameToken, Note, Person, Transition, Violation
+from src.cases import names, policies, rows
+from src.cases.models import Assignment, Case, Consent, NameToken, Note, Person, Transition
 from src.crypto import fields
 
 REFERENCE_PREFIX = {"abuse": "ABU", "child_return": "CHR", "trafficking": "TIP"}
@@ -33,6 +33,10 @@ def readable(principal: Principal) -> Select[Case]:
 # Statements read on every request are built once (building them was a tenth of reading a case; a profile).
 _CASE = select(Case).where(Case.id == bindparam("case_id")).execution_options(populate_existing=True)
 _OWN_CASE = _CASE.where(Case.owner_organization_id == bindparam("organization_id"))
+# The same with the case's children beside it: reading a case whole is one round trip.
+_CHILDREN: tuple[Any, ...] = tuple(literal_column(sql) for sql in rows.CHILDREN_SQL)
+_CASE_WHOLE = _CASE.add_columns(*_CHILDREN)
+_OWN_CASE_WHOLE = _OWN_CASE.add_columns(*_CHILDREN)
 
 
 async def get_readable(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case | None:
@@ -43,6 +47,23 @@ async def get_readable(session: AsyncSession, principal: Principal, case_id: uui
             _OWN_CASE, {"case_id": case_id, "organization_id": principal.organization_id}
         )
     return None  # readable_condition is false
+
+
+async def get_readable_whole(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> tuple[Case, rows.Children] | None:
+    """`get_readable` with the case's persons, violations and consents, in the same statement."""
+    if policies.reads_all_cases(principal):
+        found = (await session.execute(_CASE_WHOLE, {"case_id": case_id})).first()
+    elif policies.reads_own_organization(principal):
+        given = {"case_id": case_id, "organization_id": principal.organization_id}
+        found = (await session.execute(_OWN_CASE_WHOLE, given)).first()
+    else:
+        found = None
+    if found is None:
+        return None
+    case, persons, violations, consents = found
+    return case, rows.children_of(persons, violations, consents)
 
 
 async def next_reference(session: AsyncSession, kind: str, year: int) -> str:
@@ -65,19 +86,13 @@ async def next_transition_id(session: AsyncSession) -> int:
     return int(await session.scalar(text("SELECT nextval('case_transition_id_seq')")) or 0)
 
 
-_PERSONS = select(Person).where(Person.case_id == bindparam("case_id")).order_by(Person.position)
-_VIOLATIONS = select(Violation).where(Violation.case_id == bindparam("case_id")).order_by(Violation.id)
-_CONSENTS = select(Consent).where(Consent.case_id == bindparam("case_id")).order_by(Consent.id)
+_CHILDREN_ONLY = select(*_CHILDREN).select_from(Case).where(Case.id == bindparam("case_id"))
 
 
-async def children(
-    session: AsyncSession, case_id: uuid.UUID
-) -> tuple[list[Person], list[Violation], list[Consent]]:
-    given = {"case_id": case_id}
-    persons = (await session.scalars(_PERSONS, given)).all()
-    violations = (await session.scalars(_VIOLATIONS, given)).all()
-    consents = (await session.scalars(_CONSENTS, given)).all()
-    return list(persons), list(violations), list(consents)
+async def children(session: AsyncSession, case_id: uuid.UUID) -> rows.Children:
+    """The case's persons (subject first), violations and consents: one round trip."""
+    persons, violations, consents = (await session.execute(_CHILDREN_ONLY, {"case_id": case_id})).one()
+    return rows.children_of(persons, violations, consents)
 
 
 def _like(value: str) -> str:
