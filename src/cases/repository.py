@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, bindparam, false, func, literal_column, or_, select, text, true
+from sqlalchemy import (
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.auth.principal import Principal
 from src.cases import names, policies, rows
-from src.cases.models import Assignment, Case, Consent, NameToken, Note, Person, Transition
+from src.cases.models import Assignment, Case, Consent, NameToken, Note, Person, Transition, Violation
 from src.crypto import fields
 
 REFERENCE_PREFIX = {"abuse": "ABU", "child_return": "CHR", "trafficking": "TIP"}
@@ -66,10 +81,51 @@ async def get_readable_whole(
     return case, rows.children_of(persons, violations, consents)
 
 
-async def next_reference(session: AsyncSession, kind: str, year: int) -> str:
-    prefix = REFERENCE_PREFIX[kind]
-    number = await session.scalar(text(f"SELECT nextval('case_reference_{prefix.lower()}')"))
-    return f"{prefix}-{year}-{number:06d}"
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+_CASE_TABLE = _table(Case)
+
+
+def _reference_number(prefix: str) -> Any:
+    # As f"{number:06d}": six digits at least, all of them past a million.
+    sequence = f"case_reference_{prefix.lower()}"  # made here, from REFERENCE_PREFIX
+    number = "(SELECT CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END FROM nextval('{}') n)"
+    return literal_column(number.format(sequence), String)
+
+
+# The reference is drawn from the kind's sequence inside the INSERT (no round trip of its own).
+_INSERT_CASE = {
+    kind: insert(_CASE_TABLE)
+    .values(reference=bindparam("reference_head", type_=String) + _reference_number(prefix))
+    .returning(_CASE_TABLE.c.reference)
+    for kind, prefix in REFERENCE_PREFIX.items()
+}
+
+
+async def insert_case(session: AsyncSession, kind: str, year: int, values: dict[str, Any]) -> str:
+    """Write a new case row (column names as keys, sealed columns as bytes); answer its reference."""
+    head = f"{REFERENCE_PREFIX[kind]}-{year}-"
+    connection = await session.connection()
+    return str(
+        (await connection.execute(_INSERT_CASE[kind], {**values, "reference_head": head})).scalar_one()
+    )
+
+
+_INSERTS = {model: insert(_table(model)) for model in (Person, Violation, Consent, Transition)}
+
+
+async def insert_rows(session: AsyncSession, model: type[Any], rows_: list[dict[str, Any]]) -> None:
+    """Write rows of one of a case's tables in one round trip (every dict with the same column names)."""
+    if rows_:
+        await (await session.connection()).execute(_INSERTS[model], rows_)
+
+
+async def set_linked_case(session: AsyncSession, case_id: uuid.UUID, linked_case_id: uuid.UUID) -> None:
+    await (await session.connection()).execute(
+        update(_CASE_TABLE).where(_CASE_TABLE.c.id == case_id).values(linked_case_id=linked_case_id)
+    )
 
 
 async def remember_name_tokens(session: AsyncSession, name_keys: list[str]) -> None:

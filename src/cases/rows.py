@@ -64,8 +64,8 @@ def _columns(row_type: type) -> tuple[str, ...]:
     return tuple(field.name for field in dataclasses.fields(row_type))
 
 
-_PERSON_COLUMNS = _columns(PersonRow)
-_VIOLATION_COLUMNS = _columns(ViolationRow)
+PERSON_COLUMNS = _columns(PersonRow)
+VIOLATION_COLUMNS = _columns(ViolationRow)
 _CONSENT_COLUMNS = _columns(ConsentRow)
 
 
@@ -78,8 +78,8 @@ def _array(table: str, columns: tuple[str, ...], order: str) -> str:
 # Three columns of anonymous records (asyncpg decodes them as tuples), correlated with `case_file`: select
 # them beside the case row, or FROM case_file WHERE id = the case.
 CHILDREN_SQL = (
-    _array("case_person", _PERSON_COLUMNS, "position"),
-    _array("case_violation", _VIOLATION_COLUMNS, "id"),
+    _array("case_person", PERSON_COLUMNS, "position"),
+    _array("case_violation", VIOLATION_COLUMNS, "id"),
     _array("case_consent", _CONSENT_COLUMNS, "id"),
 )
 
@@ -97,7 +97,7 @@ def children_of(
         [
             PersonRow(
                 **_opened(
-                    "case_person", dict(zip(_PERSON_COLUMNS, p, strict=True)), ("document_number", "phone")
+                    "case_person", dict(zip(PERSON_COLUMNS, p, strict=True)), ("document_number", "phone")
                 )
             )
             for p in persons
@@ -106,7 +106,7 @@ def children_of(
             ViolationRow(
                 **_opened(
                     "case_violation",
-                    dict(zip(_VIOLATION_COLUMNS, v, strict=True)),
+                    dict(zip(VIOLATION_COLUMNS, v, strict=True)),
                     ("location", "description"),
                 )
             )
