@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
 from src.auth.principal import Principal
-from src.cases import policies, repository
+from src.cases import policies, repository, rows
 from src.cases.models import Case
 from src.platform.errors import Conflict, Forbidden, PreconditionFailed, PreconditionRequired
 
@@ -24,6 +24,16 @@ async def readable_case(session: AsyncSession, principal: Principal, case_id: uu
     if case is None:
         raise audit.not_found(principal.actor, action, "case", case_id)
     return case
+
+
+async def readable_whole(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, action: str
+) -> tuple[Case, rows.Children]:
+    """`readable_case` with the case's persons, violations and consents, read in the same statement."""
+    found = await repository.get_readable_whole(session, principal, case_id)
+    if found is None:
+        raise audit.not_found(principal.actor, action, "case", case_id)
+    return found
 
 
 async def writable_case(

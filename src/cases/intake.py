@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
@@ -13,11 +15,13 @@ from src.auth.principal import Principal
 from src.cases import duplicates, guards, names, policies, repository, views, workflow
 from src.cases.models import Case, Consent, Person, Transition, Violation
 from src.cases.read_schemas import CaseRead
-from src.cases.schemas import DETAILS_BY_KIND, CaseCreate, PersonIn
+from src.cases.rows import PERSON_COLUMNS, VIOLATION_COLUMNS, Children, ConsentRow, PersonRow, ViolationRow
+from src.cases.schemas import DETAILS_BY_KIND, CaseCreate, PersonIn, ViolationIn
 from src.consulates import repository as consulates
 from src.crypto import fields
 from src.platform import clock
 from src.platform.errors import Unprocessable
+from src.platform.ids import uuid7
 
 # Violation types and any ILO indicator that, on a child_return case, open a linked trafficking case.
 TRAFFICKING_VIOLATIONS = frozenset(
@@ -54,7 +58,12 @@ async def _owner_for(session: AsyncSession, principal: Principal, body: CaseCrea
     return routed if routed is not None else ministry.id
 
 
-def _person(case_id: uuid.UUID, position: int, person: PersonIn) -> Person:
+def _sealed(table: str, column: str, row_id: uuid.UUID, value: str | None) -> bytes | None:
+    return None if value is None else fields.seal_value(table, column, row_id, value)
+
+
+def _person(case_id: uuid.UUID, position: int, person: PersonIn) -> tuple[dict[str, Any], PersonRow]:
+    """The row to write and the row as read back (sealed columns open)."""
     full_name = names.display_name(
         person.family_name,
         person.given_name,
@@ -62,25 +71,61 @@ def _person(case_id: uuid.UUID, position: int, person: PersonIn) -> Person:
         person.organization_name,
         person.citizenship,
     )
-    return Person(
-        case_id=case_id,
+    number = person.document.number if person.document else None
+    row = PersonRow(
+        id=uuid7(),
         position=position,
         role=person.role,
         family_name=person.family_name,
         given_name=person.given_name,
         patronymic=person.patronymic,
         organization_name=person.organization_name,
+        name_parts_inferred=False,
         full_name=full_name,
-        name_key=names.skeleton(full_name),
         birth_date=person.birth_date,
         sex=person.sex,
         citizenship=person.citizenship,
         document_type=person.document.type if person.document else None,
-        document_number=person.document.number if person.document else None,
-        document_number_index=fields.blind_index(person.document.number) if person.document else None,
+        document_number=number,
         phone=person.phone,
         language=person.language,
     )
+    written = {column: getattr(row, column) for column in PERSON_COLUMNS}
+    written.update(
+        case_id=case_id,
+        name_key=names.skeleton(full_name),
+        document_number=_sealed("case_person", "document_number", row.id, number),
+        document_number_index=fields.blind_index(number) if number else None,
+        phone=_sealed("case_person", "phone", row.id, person.phone),
+    )
+    return written, row
+
+
+def _violation(
+    case_id: uuid.UUID, v: ViolationIn, persons: list[PersonRow]
+) -> tuple[dict[str, Any], ViolationRow]:
+    row = ViolationRow(
+        id=uuid7(),
+        type=v.type,
+        indicators=list(v.indicators),
+        started_on=v.started_on,
+        ended_on=v.ended_on,
+        location=v.location,
+        description=v.description,
+        status=v.status,
+        perpetrator_id=persons[v.perpetrator + 1].id if v.perpetrator is not None else None,
+    )
+    written = {column: getattr(row, column) for column in VIOLATION_COLUMNS}
+    written.update(
+        case_id=case_id,
+        location=_sealed("case_violation", "location", row.id, v.location),
+        description=_sealed("case_violation", "description", row.id, v.description),
+    )
+    return written, row
+
+
+# (attribute, column) of every mapped column of a case: the transient Case below is written as a plain row.
+_CASE_COLUMNS = tuple((attr.key, attr.columns[0].name) for attr in sa_inspect(Case).column_attrs)
 
 
 async def open_case(
@@ -90,71 +135,73 @@ async def open_case(
     owner_id: uuid.UUID,
     now: datetime,
     linked_case_id: uuid.UUID | None = None,
-) -> Case:
+) -> tuple[Case, Children]:
+    """Write a new case with its first rows, statement per table (no ORM unit of work); answer the case (an
+    object outside the session, for the read model) and its children as written."""
     flow = workflow.WORKFLOWS[body.kind]
     status = flow.initial_state
     case = Case(
-        reference=await repository.next_reference(session, body.kind, now.year),
+        id=uuid7(),
         kind=body.kind,
         status=status,
-        summary=body.summary,
         intake_channel=body.intake_channel,
         occurred_country=body.occurred.country,
         occurred_region=body.occurred.region,
         occurred_city=body.occurred.city,
         owner_organization_id=owner_id,
+        assignee_id=None,
         created_by=principal.id,
-        details=body.details,
         status_entered_at=now,
         due_at=workflow.due_at(flow, status, {status: now}),
         linked_case_id=linked_case_id,
+        legal_hold=False,
+        legal_hold_reason=None,
+        anonymised_at=None,
+        version=1,
         created_at=now,
         updated_at=now,
     )
-    session.add(case)
-    await session.flush()
-    persons = [_person(case.id, 0, body.subject)] + [
+    case.summary = body.summary
+    case.details = body.details
+    values = {column: getattr(case, key) for key, column in _CASE_COLUMNS if key != "reference"}
+    case.reference = await repository.insert_case(session, body.kind, now.year, values)
+    people = [_person(case.id, 0, body.subject)] + [
         _person(case.id, i + 1, p) for i, p in enumerate(body.persons)
     ]
-    session.add_all(persons)
-    await session.flush()
-    await repository.remember_name_tokens(session, [p.name_key for p in persons])
-    session.add_all(
-        Violation(
-            case_id=case.id,
-            type=v.type,
-            indicators=v.indicators,
-            started_on=v.started_on,
-            ended_on=v.ended_on,
-            location=v.location,
-            description=v.description,
-            status=v.status,
-            perpetrator_id=persons[v.perpetrator + 1].id if v.perpetrator is not None else None,
-        )
-        for v in body.violations
-    )
+    await repository.insert_rows(session, Person, [written for written, _ in people])
+    persons = [row for _, row in people]
+    await repository.remember_name_tokens(session, [written["name_key"] for written, _ in people])
+    violations = [_violation(case.id, v, persons) for v in body.violations]
+    await repository.insert_rows(session, Violation, [written for written, _ in violations])
+    consents: list[ConsentRow] = []
     if body.consent is not None:
-        session.add_all(
-            Consent(
-                case_id=case.id,
-                purpose=purpose,
-                given_by=body.consent.given_by,
-                given_on=body.consent.given_on,
-                recorded_by=principal.id,
-            )
+        consents = [
+            ConsentRow(purpose, body.consent.given_by, body.consent.given_on)
             for purpose in body.consent.purposes
+        ]
+        await repository.insert_rows(
+            session,
+            Consent,
+            [
+                {
+                    "id": uuid7(),
+                    "case_id": case.id,
+                    "purpose": c.purpose,
+                    "given_by": c.given_by,
+                    "given_on": c.given_on,
+                    "recorded_by": principal.id,
+                }
+                for c in consents
+            ],
         )
-    session.add(
-        Transition(
-            case_id=case.id,
-            from_status=None,
-            to_status=status,
-            actor_id=principal.id,
-            at=now,
-            case_kind=case.kind,
-        )
-    )
-    await session.flush()
+    first = {
+        "case_id": case.id,
+        "from_status": None,
+        "to_status": status,
+        "actor_id": principal.id,
+        "at": now,
+    }
+    await repository.insert_rows(session, Transition, [{**first, "case_kind": case.kind}])
     await audit.record(
         session,
         principal.actor,
@@ -164,7 +211,7 @@ async def open_case(
         changed_fields=body.model_fields_set,
         detail={"kind": body.kind},
     )
-    return case
+    return case, Children(persons, [row for _, row in violations], consents)
 
 
 def _trafficking_indicated(body: CaseCreate) -> bool:
@@ -178,7 +225,7 @@ async def create_case(session: AsyncSession, principal: Principal, body: CaseCre
         raise guards.denied(principal, "case.create", None, "Your role may not open cases.")
     now = clock.utcnow()
     owner_id = await _owner_for(session, principal, body)
-    case = await open_case(session, principal, body, owner_id, now)
+    case, children = await open_case(session, principal, body, owner_id, now)
     if _trafficking_indicated(body):
         linked_body = body.model_copy(
             update={
@@ -190,10 +237,10 @@ async def create_case(session: AsyncSession, principal: Principal, body: CaseCre
                 ],
             }
         )
-        linked = await open_case(session, principal, linked_body, owner_id, now, linked_case_id=case.id)
+        linked, _ = await open_case(session, principal, linked_body, owner_id, now, linked_case_id=case.id)
+        await repository.set_linked_case(session, case.id, linked.id)
         case.linked_case_id = linked.id
-        await session.flush()
-    read = await views.read_model(session, case, now)
+    read = await views.read_model(session, case, now, children)
     read.possible_duplicates = await duplicates.candidates(session, principal, case)
     if read.possible_duplicates:  # telling the caller another case exists is a read of it
         await duplicates.record_shown(session, principal, case, read.possible_duplicates)

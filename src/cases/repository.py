@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, bindparam, false, func, or_, select, text, true
+from sqlalchemy import (
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from src.auth.principal import Principal
-from src.cases import names, policies
+from src.cases import names, policies, rows
 from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
 from src.crypto import fields
 
@@ -32,6 +47,10 @@ def readable(principal: Principal) -> Select[Case]:
 # Statements read on every request are built once (building them was a tenth of reading a case; a profile).
 _CASE = select(Case).where(Case.id == bindparam("case_id")).execution_options(populate_existing=True)
 _OWN_CASE = _CASE.where(Case.owner_organization_id == bindparam("organization_id"))
+# The same with the case's children beside it: reading a case whole is one round trip.
+_CHILDREN: tuple[Any, ...] = tuple(literal_column(sql) for sql in rows.CHILDREN_SQL)
+_CASE_WHOLE = _CASE.add_columns(*_CHILDREN)
+_OWN_CASE_WHOLE = _OWN_CASE.add_columns(*_CHILDREN)
 
 
 async def get_readable(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case | None:
@@ -44,10 +63,68 @@ async def get_readable(session: AsyncSession, principal: Principal, case_id: uui
     return None  # readable_condition is false
 
 
-async def next_reference(session: AsyncSession, kind: str, year: int) -> str:
-    prefix = REFERENCE_PREFIX[kind]
-    number = await session.scalar(text(f"SELECT nextval('case_reference_{prefix.lower()}')"))
-    return f"{prefix}-{year}-{number:06d}"
+async def get_readable_whole(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> tuple[Case, rows.Children] | None:
+    """`get_readable` with the case's persons, violations and consents, in the same statement."""
+    if policies.reads_all_cases(principal):
+        found = (await session.execute(_CASE_WHOLE, {"case_id": case_id})).first()
+    elif policies.reads_own_organization(principal):
+        given = {"case_id": case_id, "organization_id": principal.organization_id}
+        found = (await session.execute(_OWN_CASE_WHOLE, given)).first()
+    else:
+        found = None
+    if found is None:
+        return None
+    case, persons, violations, consents = found
+    return case, rows.children_of(persons, violations, consents)
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+_CASE_TABLE = _table(Case)
+
+
+def _reference_number(prefix: str) -> Any:
+    # As f"{number:06d}": six digits at least, all of them past a million.
+    sequence = f"case_reference_{prefix.lower()}"  # made here, from REFERENCE_PREFIX
+    number = "(SELECT CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END FROM nextval('{}') n)"
+    return literal_column(number.format(sequence), String)
+
+
+# The reference is drawn from the kind's sequence inside the INSERT (no round trip of its own).
+_INSERT_CASE = {
+    kind: insert(_CASE_TABLE)
+    .values(reference=bindparam("reference_head", type_=String) + _reference_number(prefix))
+    .returning(_CASE_TABLE.c.reference)
+    for kind, prefix in REFERENCE_PREFIX.items()
+}
+
+
+async def insert_case(session: AsyncSession, kind: str, year: int, values: dict[str, Any]) -> str:
+    """Write a new case row (column names as keys, sealed columns as bytes); answer its reference."""
+    head = f"{REFERENCE_PREFIX[kind]}-{year}-"
+    connection = await session.connection()
+    return str(
+        (await connection.execute(_INSERT_CASE[kind], {**values, "reference_head": head})).scalar_one()
+    )
+
+
+_INSERTS = {model: insert(_table(model)) for model in (Person, Violation, Consent, Transition)}
+
+
+async def insert_rows(session: AsyncSession, model: type[Any], rows_: list[dict[str, Any]]) -> None:
+    """Write rows of one of a case's tables in one round trip (every dict with the same column names)."""
+    if rows_:
+        await (await session.connection()).execute(_INSERTS[model], rows_)
+
+
+async def set_linked_case(session: AsyncSession, case_id: uuid.UUID, linked_case_id: uuid.UUID) -> None:
+    await (await session.connection()).execute(
+        update(_CASE_TABLE).where(_CASE_TABLE.c.id == case_id).values(linked_case_id=linked_case_id)
+    )
 
 
 # Taken by a transaction that adds words to the name dictionary, until it commits (pg_advisory_xact_lock).
@@ -102,19 +179,13 @@ async def next_transition_id(session: AsyncSession) -> int:
     return int(await session.scalar(text("SELECT nextval('case_transition_id_seq')")) or 0)
 
 
-_PERSONS = select(Person).where(Person.case_id == bindparam("case_id")).order_by(Person.position)
-_VIOLATIONS = select(Violation).where(Violation.case_id == bindparam("case_id")).order_by(Violation.id)
-_CONSENTS = select(Consent).where(Consent.case_id == bindparam("case_id")).order_by(Consent.id)
+_CHILDREN_ONLY = select(*_CHILDREN).select_from(Case).where(Case.id == bindparam("case_id"))
 
 
-async def children(
-    session: AsyncSession, case_id: uuid.UUID
-) -> tuple[list[Person], list[Violation], list[Consent]]:
-    given = {"case_id": case_id}
-    persons = (await session.scalars(_PERSONS, given)).all()
-    violations = (await session.scalars(_VIOLATIONS, given)).all()
-    consents = (await session.scalars(_CONSENTS, given)).all()
-    return list(persons), list(violations), list(consents)
+async def children(session: AsyncSession, case_id: uuid.UUID) -> rows.Children:
+    """The case's persons (subject first), violations and consents: one round trip."""
+    persons, violations, consents = (await session.execute(_CHILDREN_ONLY, {"case_id": case_id})).one()
+    return rows.children_of(persons, violations, consents)
 
 
 def _like(value: str) -> str:

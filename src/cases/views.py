@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.cases import repository
+from src.cases import repository, rows
 from src.cases.models import Case
 from src.cases.read_schemas import CaseRead, ConsentRead, PersonRead, PlaceRead, ViolationRead
 
@@ -19,8 +19,11 @@ def etag(case: Case) -> str:
     return etag_of(case.version)
 
 
-async def read_model(session: AsyncSession, case: Case, now: datetime) -> CaseRead:
-    persons, violations, consents = await repository.children(session, case.id)
+async def read_model(
+    session: AsyncSession, case: Case, now: datetime, children: rows.Children | None = None
+) -> CaseRead:
+    """The case as `CaseRead`; its children are read unless given (read with the case, or just written)."""
+    persons, violations, consents = children or await repository.children(session, case.id)
     person_reads = [
         PersonRead(
             id=p.id,

@@ -163,3 +163,11 @@ def seal_value(table: str, column: str, row_id: object, value: Any, *, codec: st
     """For bulk SQL writers (rotation, benchmark data): the bytes `Sealed` would store."""
     encode = (_json_codec() if codec == "json" else _text_codec())[0]
     return seal(table, column, row_id, encode(value))
+
+
+def open_value(table: str, column: str, row_id: object, value: bytes | None, *, codec: str = "text") -> Any:
+    """For readers of plain rows (no ORM object): what `Sealed` would answer for these bytes."""
+    if value is None:
+        return None
+    decode = (_json_codec() if codec == "json" else _text_codec())[1]
+    return decode(unseal(table, column, row_id, value))

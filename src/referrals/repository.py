@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from src.auth.principal import Principal
 from src.auth.scopes import REFERRALS_READ
@@ -48,6 +49,8 @@ async def list_referrals(
         query = query.where(Referral.status == status)
     if before is not None:
         query = query.where(Referral.id < before)
+    # A page shows no snapshot: the partner's sealed copy of its submission (kilobytes a row) stays unread.
+    query = query.options(defer(Referral.submitted_view_sealed, raiseload=True))
     return list((await session.scalars(query.order_by(Referral.id.desc()).limit(limit))).all())
 
 

@@ -170,7 +170,7 @@ async def create_inbound(
         )
     now = clock.utcnow()
     case_body = CaseCreate.model_validate(body.model_dump(include=set(CaseCreate.model_fields)))
-    case = await case_intake.open_case(session, principal, case_body, consulate_id, now)
+    case, children = await case_intake.open_case(session, principal, case_body, consulate_id, now)
     referral = Referral(
         case_id=case.id,
         from_organization_id=principal.organization_id,
@@ -183,7 +183,7 @@ async def create_inbound(
         created_at=now,
         updated_at=now,
     )
-    persons, violations, _ = await cases.children(session, case.id)
+    persons, violations, _ = children
     submitted = shared_case(case, persons, violations, ALL_GROUPS, now.date())
     referral.submitted_view = submitted.model_dump(mode="json", exclude_none=True)
     session.add(referral)

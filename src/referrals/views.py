@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from src.referrals.schemas import SharedCase, SharedPerson, SharedViolation
 
 if TYPE_CHECKING:
-    from src.cases.models import Case, Person, Violation
+    from src.cases.models import Case
+    from src.cases.rows import PersonRow, ViolationRow
 
 ALL_GROUPS = frozenset(
     {"basic", "identity", "contact", "document", "narrative", "violations", "child_details"}
@@ -29,8 +30,8 @@ def age_band(birth_date: date | None, today: date) -> str | None:
 
 def shared_case(
     case: Case,
-    persons: Sequence[Person],
-    violations: Sequence[Violation],
+    persons: Sequence[PersonRow],
+    violations: Sequence[ViolationRow],
     share: Collection[str],
     today: date,
 ) -> SharedCase:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
@@ -38,6 +38,46 @@ def _with_etag(account: factories.Account, etag: str) -> dict[str, str]:
 
 
 # ---- intake --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [abuse_body, child_body, trafficking_body])
+async def test_the_intake_answer_is_what_a_read_of_the_case_answers(
+    client: httpx.AsyncClient, consulate_a: Consulate, body: Any
+) -> None:
+    """Intake builds its answer from what it wrote (no read back): it must be the read model exactly."""
+    payload = body()
+    payload["persons"] = [*payload.get("persons", []), _second_person()]
+    created = await open_case(client, consulate_a.officer, payload)
+    read = await client.get(f"/v1/cases/{created['id']}", headers=consulate_a.officer.headers)
+    assert read.status_code == 200
+    created.pop("possible_duplicates")
+    stored = read.json()
+    stored.pop("possible_duplicates")
+    assert created == stored
+
+
+def _second_person() -> dict[str, Any]:
+    return {
+        "role": "witness",
+        "family_name": "Temirov",
+        "given_name": "Bolot",
+        "birth_date": "1991-02-03",
+        "citizenship": "KG",
+        "phone": "+996555123456",
+        "document": {"type": "passport", "number": "AN7654321"},
+    }
+
+
+async def test_references_count_in_six_digits_and_go_on_past_a_million(
+    client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate
+) -> None:
+    await db.execute(text("SELECT setval('case_reference_tip', 999998)"))
+    await db.commit()
+    year = clock.utcnow().year
+    references = [
+        (await open_case(client, consulate_a.officer, trafficking_body()))["reference"] for _ in range(2)
+    ]
+    assert references == [f"TIP-{year}-999999", f"TIP-{year}-1000000"]
 
 
 async def test_each_kind_is_opened_with_its_details(
