@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, text, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.audit import service as audit
+from src.cases import repository as cases_repository
 from src.cases.models import Case, Note, Person, Transition, Violation
 from src.crypto import fields
 from src.platform import ratelimit
@@ -179,6 +180,10 @@ async def run(
     if not dry_run:
         async with sessionmaker() as session, session.begin():
             # Words no remaining name uses would still say that someone of that name was once in a case.
+            # Intakes in flight hold the prune lock shared: wait for them, and hold new ones off until done.
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": cases_repository.NAME_PRUNE_LOCK}
+            )
             pruned = await session.execute(
                 text(
                     "DELETE FROM name_token t WHERE NOT EXISTS (SELECT 1 FROM case_person p "

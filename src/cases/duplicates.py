@@ -27,6 +27,7 @@ from src.auth.principal import Principal
 from src.cases import guards, names, policies, repository
 from src.cases.models import Case, CaseLink, Person
 from src.cases.read_schemas import DuplicateCandidate, LinkRead
+from src.cases.rows import PersonRow
 from src.cases.schemas import LinkIn
 from src.platform import clock
 from src.platform.errors import Unprocessable
@@ -155,8 +156,12 @@ def _names_like(words: list[str], found: dict[str, list[str]]) -> Any:
     return or_(*(and_(has(a), has(b)) for a, b in itertools.combinations(words[:_MAX_WORDS], 2)))
 
 
-async def candidates(session: AsyncSession, principal: Principal, case: Case) -> list[DuplicateCandidate]:
-    subject = await session.scalar(select(Person).where(Person.case_id == case.id, Person.position == 0))
+async def candidates(
+    session: AsyncSession, principal: Principal, case: Case, subject: Person | PersonRow | None = None
+) -> list[DuplicateCandidate]:
+    """Possible duplicates of the case's subject (read unless given: intake passes the row it just wrote)."""
+    if subject is None:
+        subject = await session.scalar(select(Person).where(Person.case_id == case.id, Person.position == 0))
     if subject is None or not subject.name_key:
         return []
     words = subject.name_key.split()

@@ -82,6 +82,7 @@ def _person(case_id: uuid.UUID, position: int, person: PersonIn) -> tuple[dict[s
         organization_name=person.organization_name,
         name_parts_inferred=False,
         full_name=full_name,
+        name_key=names.skeleton(full_name),
         birth_date=person.birth_date,
         sex=person.sex,
         citizenship=person.citizenship,
@@ -93,7 +94,6 @@ def _person(case_id: uuid.UUID, position: int, person: PersonIn) -> tuple[dict[s
     written = {column: getattr(row, column) for column in PERSON_COLUMNS}
     written.update(
         case_id=case_id,
-        name_key=names.skeleton(full_name),
         document_number=_sealed("case_person", "document_number", row.id, number),
         document_number_index=fields.blind_index(number) if number else None,
         phone=_sealed("case_person", "phone", row.id, person.phone),
@@ -241,7 +241,7 @@ async def create_case(session: AsyncSession, principal: Principal, body: CaseCre
         await repository.set_linked_case(session, case.id, linked.id)
         case.linked_case_id = linked.id
     read = await views.read_model(session, case, now, children)
-    read.possible_duplicates = await duplicates.candidates(session, principal, case)
+    read.possible_duplicates = await duplicates.candidates(session, principal, case, children.persons[0])
     if read.possible_duplicates:  # telling the caller another case exists is a read of it
         await duplicates.record_shown(session, principal, case, read.possible_duplicates)
     return read

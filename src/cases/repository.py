@@ -129,7 +129,14 @@ async def set_linked_case(session: AsyncSession, case_id: uuid.UUID, linked_case
 
 # Taken by a transaction that adds words to the name dictionary, until it commits (pg_advisory_xact_lock).
 NAME_DICTIONARY_LOCK = 0x756B756B_6E616D65  # "ukukname"
-_KNOWN_WORDS = text("SELECT token FROM name_token WHERE token = ANY(CAST(:words AS text[]))")
+# Held shared by every transaction that relies on words of the dictionary (an intake, from the statement
+# reading which words are known to its commit), and exclusively by retention pruning unused words: a word an
+# intake found known cannot be pruned before the person using it is committed.
+NAME_PRUNE_LOCK = 0x756B756B_7072756E  # "ukukprun"
+_KNOWN_WORDS = text(
+    "SELECT t.token FROM pg_advisory_xact_lock_shared(:prune) AS held, name_token t "
+    "WHERE t.token = ANY(CAST(:words AS text[]))"
+)
 _ADD_WORDS = text(
     "INSERT INTO name_token (token) SELECT unnest(CAST(:words AS text[])) "
     "ON CONFLICT DO NOTHING RETURNING token"
@@ -155,7 +162,7 @@ async def remember_name_tokens(session: AsyncSession | AsyncConnection, name_key
     words = sorted({word for key in name_keys for word in key.split()})
     if not words:
         return
-    known = set((await session.execute(_KNOWN_WORDS, {"words": words})).scalars())
+    known = set((await session.execute(_KNOWN_WORDS, {"words": words, "prune": NAME_PRUNE_LOCK})).scalars())
     new = [word for word in words if word not in known]
     if not new:
         return

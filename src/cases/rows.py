@@ -25,6 +25,7 @@ class PersonRow:
     organization_name: str | None
     name_parts_inferred: bool
     full_name: str
+    name_key: str  # names.skeleton(full_name): what the duplicate search compares; never shown
     birth_date: date | None
     sex: str | None
     citizenship: str | None

@@ -3,15 +3,17 @@ children under 18 keep a case; counts for reports survive; the legal-hold endpoi
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from src import retention
 from src.audit.models import AuditEvent
+from src.cases import repository as cases_repository
 from src.cases.models import Case, Note, Person, Transition, Violation
 from src.platform import clock
 from src.platform.config import Settings
@@ -193,3 +195,32 @@ async def test_retention_removes_replay_records_past_their_window(
     assert done.idempotency_records_removed == 1
     assert (await db.scalars(select(IdempotencyRecord.key))).all() == ["new"]
     assert await db.scalar(select(func.count()).select_from(Transition)) == 2
+
+
+async def test_pruning_words_waits_for_an_intake_that_found_them_known(
+    client: httpx.AsyncClient, app_engine: AsyncEngine, settings: Settings, consulate_a: Consulate
+) -> None:
+    """An intake that found a word already in the dictionary does not add it; pruning it before the intake's
+    person is committed would leave that person's word out of the dictionary."""
+    case = await open_case(client, consulate_a.officer, abuse_body())
+    sessionmaker = create_sessionmaker(app_engine)
+    async with sessionmaker() as setup, setup.begin():
+        await setup.execute(
+            text("INSERT INTO name_token (token) VALUES ('zhyldyzbekov') ON CONFLICT DO NOTHING")
+        )
+    async with sessionmaker() as intake:
+        async with intake.begin():
+            await cases_repository.remember_name_tokens(intake, ["zhyldyzbekov"])  # known: nothing added
+            prune = asyncio.create_task(retention.run(sessionmaker, settings, clock.utcnow()))
+            await asyncio.sleep(0.5)
+            assert not prune.done()  # waiting for the intake's transaction
+            await intake.execute(
+                text(
+                    "INSERT INTO case_person (id, case_id, position, role, full_name, name_key) "
+                    "VALUES (gen_random_uuid(), :case_id, 99, 'witness', 'Zhyldyzbekov', 'zhyldyzbekov')"
+                ),
+                {"case_id": case["id"]},
+            )
+        await asyncio.wait_for(prune, 30)
+        kept = await intake.scalar(text("SELECT count(*) FROM name_token WHERE token = 'zhyldyzbekov'"))
+    assert kept == 1
