@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -25,6 +25,7 @@ from src.cases.router import router as cases_router
 from src.consulates.router import router as consulates_router
 from src.crypto import keys
 from src.platform.config import Settings, get_settings
+from src.platform.dependencies import refuse_unknown_query
 from src.platform.errors import install_error_handlers, problem_response
 from src.platform.middleware import RequestContextMiddleware
 from src.platform.observability import configure_logging
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         redoc_url=None,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.settings = settings
     app.state.token_keys = load_keys(settings)

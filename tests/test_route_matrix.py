@@ -296,7 +296,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/v1/organizations"): "yyyyyyyyy",
     ("GET", "/v1/organizations/{organization_id}"): "yyyyyyyyy",
     ("POST", "/v1/users"): "NNNNFyNNy",
-    ("GET", "/v1/users"): "FFyFFyFyy",
+    ("GET", "/v1/users"): "FyyFFyFyy",  # a supervisor lists its own organization's active users
     ("GET", "/v1/users/{user_id}"): "FFyNNNNNy",
     ("POST", "/v1/clients"): "NNNNFyNNy",
     ("GET", "/v1/clients"): "FFyFFyFyy",

@@ -157,13 +157,20 @@ async def _list_accounts(
     *,
     after: uuid.UUID | None,
     limit: int,
+    role: str | None = None,
 ) -> list[Any]:
     action = f"{resource_type}.list"
-    if not policies.may_list_accounts(principal):
+    query: Any
+    if policies.may_list_accounts(principal):
+        query = (
+            repository.readable_users(principal) if model is User else repository.readable_clients(principal)
+        )
+    elif model is User and policies.may_list_case_workers(principal):
+        query = repository.readable_users(principal).where(User.is_active)  # own organization only
+    else:
         raise _denied(principal, action, resource_type, None)
-    query: Any = (
-        repository.readable_users(principal) if model is User else repository.readable_clients(principal)
-    )
+    if role is not None:
+        query = query.where(model.role == role)
     query = query.order_by(model.id).limit(limit)
     if after is not None:
         query = query.where(model.id > after)
@@ -175,9 +182,10 @@ async def _list_accounts(
 
 
 async def list_users(
-    session: AsyncSession, principal: Principal, *, after: uuid.UUID | None, limit: int
+    session: AsyncSession, principal: Principal, *, role: str | None, after: uuid.UUID | None, limit: int
 ) -> list[User]:
-    return await _list_accounts(session, principal, User, "user", after=after, limit=limit)
+    """An admin's: every account it manages. A supervisor's: its organization's active users."""
+    return await _list_accounts(session, principal, User, "user", after=after, limit=limit, role=role)
 
 
 async def list_clients(

@@ -30,6 +30,11 @@ def may_list_accounts(principal: Principal) -> bool:
     return principal.role == "admin"
 
 
+def may_list_case_workers(principal: Principal) -> bool:
+    """A supervisor lists its own organization's active users (to assign their cases)."""
+    return principal.role == "supervisor"
+
+
 def may_manage_accounts_of(principal: Principal, organization_id: uuid.UUID) -> bool:
     if principal.role != "admin":
         return False

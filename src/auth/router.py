@@ -7,7 +7,7 @@ import binascii
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Header, Request, Response, status
+from fastapi import APIRouter, Form, Header, Query, Request, Response, status
 
 from src.auth import accounts, sign_in
 from src.auth.dependencies import CurrentPrincipal
@@ -19,6 +19,7 @@ from src.auth.schemas import (
     OrganizationCreate,
     OrganizationKind,
     OrganizationRead,
+    Role,
     TokenResponse,
     UserCreate,
     UserRead,
@@ -224,11 +225,13 @@ async def list_users(
     response: Response,
     session: DbSession,
     principal: CurrentPrincipal,
+    role: Annotated[Role | None, Query(description="Only users of this role (`officer`, ...).")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[UserRead]:
+    """An admin lists the accounts it manages; a supervisor its own organization's active users."""
     rows = await accounts.list_users(
-        session, principal, after=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
+        session, principal, role=role, after=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
     )
     return build_page(request, response, [UserRead.model_validate(r) for r in rows], limit)
 

@@ -39,7 +39,7 @@ async def set_legal_hold(
 ) -> tuple[CaseRead, str]:
     """A supervisor or coordinator of the owning organization stops (or allows again) retention."""
     case = await guards.readable_case(session, principal, case_id, "case.legal_hold")
-    if not policies.may_assign(principal, case.owner_organization_id):
+    if not policies.may_supervise(principal, case.owner_organization_id):
         raise guards.denied(
             principal, "case.legal_hold", case.id, "Only a supervisor places or lifts a legal hold."
         )
@@ -164,8 +164,9 @@ async def assign(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, if_match: str | None, body: AssignIn
 ) -> tuple[CaseRead, str]:
     case = await guards.readable_case(session, principal, case_id, "case.assign")
-    if not policies.may_assign(principal, case.owner_organization_id):
-        raise guards.denied(principal, "case.assign", case.id, "Only a supervisor assigns cases.")
+    if not policies.may_assign(principal, case.owner_organization_id, case.assignee_id, body.assignee_id):
+        refusal = "A supervisor assigns cases; an officer may only take one assigned to nobody."
+        raise guards.denied(principal, "case.assign", case.id, refusal)
     expected = guards.expected_version(if_match)
     if body.assignee_id is not None:
         assignee = await auth_repository.case_worker(session, body.assignee_id, case.owner_organization_id)

@@ -32,12 +32,28 @@ def may_write(principal: Principal, owner_id: uuid.UUID, assignee_id: uuid.UUID 
     return principal.role in ("supervisor", "coordinator")
 
 
-def may_assign(principal: Principal, owner_id: uuid.UUID) -> bool:
+def may_supervise(principal: Principal, owner_id: uuid.UUID) -> bool:
+    """Supervisors and coordinators of the owning organization: assignment, legal holds."""
     return (
         CASES_WRITE in principal.scopes
         and principal.role in ("supervisor", "coordinator")
         and owner_id == principal.organization_id
     )
+
+
+def may_assign(
+    principal: Principal, owner_id: uuid.UUID, assignee_id: uuid.UUID | None, to: uuid.UUID | None
+) -> bool:
+    """Supervisors and coordinators assign their organization's cases; an officer may take one of them that
+    is assigned to nobody (assign it to itself), nothing more."""
+    if principal.role == "officer":
+        return (
+            CASES_WRITE in principal.scopes
+            and owner_id == principal.organization_id
+            and assignee_id is None
+            and to == principal.id
+        )
+    return may_supervise(principal, owner_id)
 
 
 def may_name_owner(principal: Principal) -> bool:

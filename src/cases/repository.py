@@ -227,6 +227,10 @@ async def list_cases(
     for column in ("kind", "status", "assignee_id", "occurred_country"):
         if filters.get(column) is not None:
             query = query.where(getattr(Case, column) == filters[column])
+    if filters.get("unassigned") is True:
+        query = query.where(Case.assignee_id.is_(None))
+    elif filters.get("unassigned") is False:
+        query = query.where(Case.assignee_id.is_not(None))
     if filters.get("created_from") is not None:
         query = query.where(Case.created_at >= filters["created_from"])
     if filters.get("created_to") is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
@@ -41,7 +41,7 @@ from src.cases.schemas import (
 from src.cases.taxonomies import TAXONOMIES
 from src.platform import clock, i18n, idempotency, ratelimit
 from src.platform.dependencies import AppSettings
-from src.platform.errors import problem_responses
+from src.platform.errors import Unprocessable, problem_responses
 from src.platform.idempotency import IdempotencyKey
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.platform.schemas import IsoDateTime, Page
@@ -166,8 +166,17 @@ async def list_cases(
     settings: AppSettings,
     principal: CurrentPrincipal,
     kind: CaseKind | None = None,
-    status_: Annotated[str | None, Query(alias="status", max_length=32)] = None,
-    assignee_id: uuid.UUID | None = None,
+    status_: Annotated[
+        str | None,
+        Query(alias="status", max_length=32, description="A state of a workflow (of `kind`, if given)."),
+    ] = None,
+    assignee_id: Annotated[
+        uuid.UUID | Literal["me"] | None,
+        Query(description="A user's id, or `me` for the caller's own cases."),
+    ] = None,
+    unassigned: Annotated[
+        bool | None, Query(description="`true`: cases assigned to nobody; `false`: to somebody.")
+    ] = None,
     occurred_country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     created_from: IsoDateTime | None = None,
     created_to: IsoDateTime | None = None,
@@ -185,10 +194,16 @@ async def list_cases(
     cursor: Cursor = None,
 ) -> Page[CaseSummary]:
     """Cases the caller may see, newest first, keyset-paged."""
+    if status_ is not None and not workflow.is_state(kind, status_):
+        of = f"the {kind} workflow" if kind else "any workflow"
+        raise Unprocessable.at(["query", "status"], f"not a state of {of}")
+    if assignee_id is not None and unassigned is not None:
+        raise Unprocessable.at(["query", "unassigned"], "not with assignee_id")
     filters = {
         "kind": kind,
         "status": status_,
-        "assignee_id": assignee_id,
+        "assignee_id": principal.id if assignee_id == "me" else assignee_id,
+        "unassigned": unassigned,
         "occurred_country": occurred_country,
         "created_from": created_from,
         "created_to": created_to,

@@ -133,6 +133,12 @@ CHILD_RETURN = Workflow(
 )
 
 WORKFLOWS: dict[str, Workflow] = {w.kind: w for w in (ABUSE, TRAFFICKING, CHILD_RETURN)}
+_ALL_STATES = frozenset(state for flow in WORKFLOWS.values() for state in flow.states)
+
+
+def is_state(kind: str | None, status: str) -> bool:
+    """Whether `status` is a state of the kind's workflow (of any workflow without a kind)."""
+    return status in (WORKFLOWS[kind].states if kind in WORKFLOWS else _ALL_STATES)
 
 
 class TransitionRefused(Exception):

@@ -99,7 +99,7 @@ async def test_non_admins_get_403_on_admin_endpoints(
             json={"name": "c", "organization_id": str(caller.organization.id), "role": "partner"},
             headers=caller.headers,
         ),
-        client.get("/v1/users", headers=caller.headers),
+        *([] if role == "supervisor" else [client.get("/v1/users", headers=caller.headers)]),  # see below
         client.get("/v1/clients", headers=caller.headers),
         client.get(f"/v1/users/{own_colleague.id}", headers=caller.headers),
         client.post(
@@ -522,3 +522,27 @@ async def test_0015_gives_existing_organizations_keys_and_leaves_a_later_look_al
         async with server.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await server.dispose()
+
+
+async def test_a_supervisor_lists_its_own_organizations_active_officers(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    supervisor = await factories.account(db, settings, client, "supervisor", kind="consulate")
+    officer = await factories.user(db, settings, supervisor.organization, "officer")
+    gone = await factories.user(db, settings, supervisor.organization, "officer")
+    gone.is_active = False
+    db.add(gone)
+    await db.commit()
+    elsewhere = await factories.account(db, settings, client, "officer", kind="consulate")
+    listed = await client.get("/v1/users", params={"role": "officer"}, headers=supervisor.headers)
+    assert listed.status_code == 200, listed.text
+    assert [u["id"] for u in listed.json()["items"]] == [str(officer.id)]
+    assert str(elsewhere.user.id) not in listed.text and str(gone.id) not in listed.text
+    everyone = await client.get("/v1/users", headers=supervisor.headers)
+    assert {u["role"] for u in everyone.json()["items"]} == {"supervisor", "officer"}
+    assert (await _outcomes(db, "user.list"))[-2:] == ["success", "success"]
+    # an officer may not list; an unknown role is 422
+    refused = await client.get("/v1/users", params={"role": "officer"}, headers=elsewhere.headers)
+    assert refused.status_code == 403
+    bad = await client.get("/v1/users", params={"role": "captain"}, headers=supervisor.headers)
+    assert bad.status_code == 422
