@@ -21,6 +21,7 @@ from src.audit.sequencer import Sequencer, SequencerRefused, create_sequencer
 from src.auth.router import router as auth_router
 from src.auth.tokens import load_keys
 from src.cases import service as cases_service
+from src.cases.amend_router import router as case_amendments_router
 from src.cases.router import router as cases_router
 from src.consulates.router import router as consulates_router
 from src.crypto import keys
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(consulates_router)
     app.include_router(cases_router)
+    app.include_router(case_amendments_router)
     app.include_router(referrals_router)
     app.include_router(webhooks_router)
     app.include_router(redress_router)

@@ -58,6 +58,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/v1/cases/{case_id}/links"): "case",
     ("GET", "/v1/cases/{case_id}/links"): "case",
     ("PUT", "/v1/cases/{case_id}/legal-hold"): "case",
+    ("POST", "/v1/cases/{case_id}/persons"): "case",
+    ("PATCH", "/v1/cases/{case_id}/persons/{person_id}"): "case",
+    ("DELETE", "/v1/cases/{case_id}/persons/{person_id}"): "case",
+    ("POST", "/v1/cases/{case_id}/violations"): "case",
+    ("PATCH", "/v1/cases/{case_id}/violations/{violation_id}"): "case",
+    ("DELETE", "/v1/cases/{case_id}/violations/{violation_id}"): "case",
     ("POST", "/v1/cases/{case_id}/referrals"): "case",
     ("GET", "/v1/cases/{case_id}/access-log"): "case",
     ("POST", "/v1/cases/{case_id}/redress"): "case",
@@ -117,7 +123,7 @@ def _fill(path: str, ids: dict[str, str]) -> str:
 async def test_every_route_but_the_public_ones_needs_a_token(app: Any, client: httpx.AsyncClient) -> None:
     some = str(uuid.uuid4())
     row_ids = ["case_id", "referral_id", "redress_id", "delivery_id", "organization_id", "user_id"]
-    row_ids += ["client_id", "consulate_id", "instrument_id"]
+    row_ids += ["client_id", "consulate_id", "instrument_id", "person_id", "violation_id"]
     ids = {name: some for name in row_ids} | {"name": "violation_type"}
     for method, path in sorted(app_routes(app)):
         if ROUTES[(method, path)] == "public":
@@ -137,6 +143,14 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/cases/{case_id}/notes"): {"body": "x"},
     ("POST", "/v1/cases/{case_id}/links"): {"case_id": "{other_case_id}", "type": "related"},
     ("PUT", "/v1/cases/{case_id}/legal-hold"): {"hold": False},
+    ("POST", "/v1/cases/{case_id}/persons"): {
+        "role": "witness",
+        "family_name": "Temirov",
+        "given_name": "Bolot",
+    },
+    ("PATCH", "/v1/cases/{case_id}/persons/{person_id}"): {"organization_name": "x"},
+    ("POST", "/v1/cases/{case_id}/violations"): {"type": "wage_theft"},
+    ("PATCH", "/v1/cases/{case_id}/violations/{violation_id}"): {"status": "substantiated"},
     ("POST", "/v1/cases/{case_id}/referrals"): {
         "to_organization_id": "{partner_organization_id}",
         "services": ["legal_aid"],
@@ -200,6 +214,8 @@ async def world(db: AsyncSession, settings: Settings, client: httpx.AsyncClient)
     ids = {
         "case_id": case["id"],
         "other_case_id": other["id"],
+        "person_id": case["persons"][0]["id"],
+        "violation_id": case["violations"][0]["id"],
         "referral_id": referral.json()["id"],
         "redress_id": redress.json()["id"],
         "delivery_id": delivery["id"],
@@ -238,7 +254,7 @@ async def test_a_row_of_another_organization_is_404_on_every_route_that_names_on
     ids, strangers = world["ids"], world["strangers"]
     owned = {"case", "referral", "redress", "delivery", "webhook", "account"}
     named = sorted(route for route in app_routes(app) if ROUTES[route] in owned)
-    assert len(named) == 28
+    assert len(named) == 34
     # And the routes whose body names the organization: accounts created in partner P's.
     named += [("POST", "/v1/clients"), ("POST", "/v1/users")]
     unaudited = []
@@ -318,6 +334,12 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/v1/cases/{case_id}/notes"): "yyNyNNNNN",
     ("GET", "/v1/cases/{case_id}/timeline"): "yyNyNNNNN",
     ("GET", "/v1/cases/{case_id}/duplicates"): "yyNyNNNNN",
+    ("POST", "/v1/cases/{case_id}/persons"): "yyNFNNNNN",
+    ("PATCH", "/v1/cases/{case_id}/persons/{person_id}"): "yyNFNNNNN",
+    ("DELETE", "/v1/cases/{case_id}/persons/{person_id}"): "yyNFNNNNN",
+    ("POST", "/v1/cases/{case_id}/violations"): "yyNFNNNNN",
+    ("PATCH", "/v1/cases/{case_id}/violations/{violation_id}"): "yyNFNNNNN",
+    ("DELETE", "/v1/cases/{case_id}/violations/{violation_id}"): "yyNFNNNNN",
     ("POST", "/v1/cases/{case_id}/links"): "yyNFNNNNN",
     ("GET", "/v1/cases/{case_id}/links"): "yyNyNNNNN",
     ("PUT", "/v1/cases/{case_id}/legal-hold"): "FyNFNNNNN",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
@@ -120,3 +120,19 @@ def not_found(
             )
         ],
     )
+
+
+async def events_on(session: AsyncSession, resource_id: uuid.UUID, actions: Iterable[str]) -> list[Any]:
+    """(at, actor_id, action, changed_fields) of one resource's successful events of these actions, oldest
+    first: a timeline shows changes the audit trail is already the record of."""
+    query = (
+        select(AuditEvent.at, AuditEvent.actor_id, AuditEvent.action, AuditEvent.changed_fields)
+        .where(
+            AuditEvent.resource_id == resource_id,
+            AuditEvent.action.in_(list(actions)),
+            AuditEvent.outcome == "success",
+            AuditEvent.actor_id.is_not(None),
+        )
+        .order_by(AuditEvent.id)
+    )
+    return list((await session.execute(query)).all())

@@ -20,7 +20,7 @@ from src.platform import clock
 from src.platform.errors import Conflict, PreconditionFailed, Unprocessable
 
 
-async def _bump(session: AsyncSession, case: Case, expected: int, values: dict[str, Any]) -> None:
+async def bump(session: AsyncSession, case: Case, expected: int, values: dict[str, Any]) -> None:
     """Write under optimistic locking: of two writers holding one ETag, exactly one succeeds."""
     now = clock.utcnow()
     result = await session.execute(
@@ -45,7 +45,7 @@ async def set_legal_hold(
         )
     guards.not_anonymised(case)
     expected = guards.expected_version(if_match)
-    await _bump(session, case, expected, {"legal_hold": body.hold, "legal_hold_reason": body.reason})
+    await bump(session, case, expected, {"legal_hold": body.hold, "legal_hold_reason": body.reason})
     await audit.record(
         session,
         principal.actor,
@@ -83,7 +83,7 @@ async def update_case(
         values["details_sealed"] = fields.seal_value("case_file", "details", case.id, details, codec="json")
     if not values:
         raise Unprocessable.at(["body"], "nothing to change")
-    await _bump(session, case, expected, values)
+    await bump(session, case, expected, values)
     await audit.record(
         session,
         principal.actor,
@@ -138,7 +138,7 @@ async def transition(
     )
     await session.flush()
     entered = await repository.entered_states(session, case.id)
-    await _bump(
+    await bump(
         session,
         case,
         expected,
@@ -176,7 +176,7 @@ async def assign(
             )
     now = clock.utcnow()
     session.add(Assignment(case_id=case.id, assignee_id=body.assignee_id, assigned_by=principal.id, at=now))
-    await _bump(session, case, expected, {"assignee_id": body.assignee_id})
+    await bump(session, case, expected, {"assignee_id": body.assignee_id})
     await audit.record(
         session,
         principal.actor,

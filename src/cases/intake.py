@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,13 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.audit import service as audit
 from src.auth import repository as auth_repository
 from src.auth.principal import Principal
-from src.cases import duplicates, guards, names, policies, repository, views, workflow
+from src.cases import duplicates, guards, policies, repository, rows, views, workflow
 from src.cases.models import Case, Consent, Person, Transition, Violation
 from src.cases.read_schemas import CaseRead
-from src.cases.rows import PERSON_COLUMNS, VIOLATION_COLUMNS, Children, ConsentRow, PersonRow, ViolationRow
-from src.cases.schemas import DETAILS_BY_KIND, CaseCreate, PersonIn, ViolationIn
+from src.cases.rows import Children, ConsentRow
+from src.cases.schemas import DETAILS_BY_KIND, CaseCreate
 from src.consulates import repository as consulates
-from src.crypto import fields
 from src.platform import clock
 from src.platform.errors import Unprocessable
 from src.platform.ids import uuid7
@@ -56,72 +54,6 @@ async def _owner_for(session: AsyncSession, principal: Principal, body: CaseCrea
         session, sending_country=ministry.country, country=body.occurred.country, region=body.occurred.region
     )
     return routed if routed is not None else ministry.id
-
-
-def _sealed(table: str, column: str, row_id: uuid.UUID, value: str | None) -> bytes | None:
-    return None if value is None else fields.seal_value(table, column, row_id, value)
-
-
-def _person(case_id: uuid.UUID, position: int, person: PersonIn) -> tuple[dict[str, Any], PersonRow]:
-    """The row to write and the row as read back (sealed columns open)."""
-    full_name = names.display_name(
-        person.family_name,
-        person.given_name,
-        person.patronymic,
-        person.organization_name,
-        person.citizenship,
-    )
-    number = person.document.number if person.document else None
-    row = PersonRow(
-        id=uuid7(),
-        position=position,
-        role=person.role,
-        family_name=person.family_name,
-        given_name=person.given_name,
-        patronymic=person.patronymic,
-        organization_name=person.organization_name,
-        name_parts_inferred=False,
-        full_name=full_name,
-        name_key=names.skeleton(full_name),
-        birth_date=person.birth_date,
-        sex=person.sex,
-        citizenship=person.citizenship,
-        document_type=person.document.type if person.document else None,
-        document_number=number,
-        phone=person.phone,
-        language=person.language,
-    )
-    written = {column: getattr(row, column) for column in PERSON_COLUMNS}
-    written.update(
-        case_id=case_id,
-        document_number=_sealed("case_person", "document_number", row.id, number),
-        document_number_index=fields.blind_index(number) if number else None,
-        phone=_sealed("case_person", "phone", row.id, person.phone),
-    )
-    return written, row
-
-
-def _violation(
-    case_id: uuid.UUID, v: ViolationIn, persons: list[PersonRow]
-) -> tuple[dict[str, Any], ViolationRow]:
-    row = ViolationRow(
-        id=uuid7(),
-        type=v.type,
-        indicators=list(v.indicators),
-        started_on=v.started_on,
-        ended_on=v.ended_on,
-        location=v.location,
-        description=v.description,
-        status=v.status,
-        perpetrator_id=persons[v.perpetrator + 1].id if v.perpetrator is not None else None,
-    )
-    written = {column: getattr(row, column) for column in VIOLATION_COLUMNS}
-    written.update(
-        case_id=case_id,
-        location=_sealed("case_violation", "location", row.id, v.location),
-        description=_sealed("case_violation", "description", row.id, v.description),
-    )
-    return written, row
 
 
 # (attribute, column) of every mapped column of a case: the transient Case below is written as a plain row.
@@ -165,13 +97,16 @@ async def open_case(
     case.details = body.details
     values = {column: getattr(case, key) for key, column in _CASE_COLUMNS if key != "reference"}
     case.reference = await repository.insert_case(session, body.kind, now.year, values)
-    people = [_person(case.id, 0, body.subject)] + [
-        _person(case.id, i + 1, p) for i, p in enumerate(body.persons)
+    people = [rows.person_row(case.id, 0, body.subject)] + [
+        rows.person_row(case.id, i + 1, p) for i, p in enumerate(body.persons)
     ]
     await repository.insert_rows(session, Person, [written for written, _ in people])
     persons = [row for _, row in people]
     await repository.remember_name_tokens(session, [written["name_key"] for written, _ in people])
-    violations = [_violation(case.id, v, persons) for v in body.violations]
+    violations = [
+        rows.violation_row(case.id, v, persons[v.perpetrator + 1].id if v.perpetrator is not None else None)
+        for v in body.violations
+    ]
     await repository.insert_rows(session, Violation, [written for written, _ in violations])
     consents: list[ConsentRow] = []
     if body.consent is not None:

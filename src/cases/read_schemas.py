@@ -132,7 +132,7 @@ class CaseSummary(OutputModel):
 
 class TimelineEntry(OutputModel):
     at: datetime
-    type: Literal["transition", "note", "assignment", "referral", "redress"]
+    type: Literal["transition", "note", "assignment", "amendment", "referral", "redress"]
     actor_id: uuid.UUID
     from_status: str | None = None
     to_status: str | None = None
@@ -142,7 +142,12 @@ class TimelineEntry(OutputModel):
     assignee_id: uuid.UUID | None = None
     referral_id: uuid.UUID | None = None
     event: str | None = Field(
-        default=None, description="For referral entries: created, accepted, progress, ..."
+        default=None,
+        description="For referral entries: created, accepted, progress, ...; for amendments: person.add, "
+        "person.update, person.delete, violation.add, ...",
+    )
+    fields: list[str] | None = Field(
+        default=None, description="For amendments: the names of the fields changed, never their values."
     )
 
 

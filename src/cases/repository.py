@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     false,
     func,
     insert,
@@ -299,3 +300,22 @@ async def get_case_row(session: AsyncSession, case_id: uuid.UUID) -> Case:
     case = await session.get(Case, case_id)
     assert case is not None
     return case
+
+
+async def update_child(
+    session: AsyncSession, model: type[Any], case_id: uuid.UUID, row_id: uuid.UUID, values: dict[str, Any]
+) -> None:
+    """Rewrite one person or violation of the case (column names as keys, sealed columns as bytes)."""
+    table = _table(model)
+    await (await session.connection()).execute(
+        update(table).where(table.c.id == row_id, table.c.case_id == case_id).values(values)
+    )
+
+
+async def delete_child(
+    session: AsyncSession, model: type[Any], case_id: uuid.UUID, row_id: uuid.UUID
+) -> None:
+    table = _table(model)
+    await (await session.connection()).execute(
+        delete(table).where(table.c.id == row_id, table.c.case_id == case_id)
+    )

@@ -1,4 +1,5 @@
-"""A case's persons, violations and consents as plain rows, read in one round trip with the case or alone.
+"""A case's persons, violations and consents as plain rows: read in one round trip with the case or alone,
+and built from request bodies to be written.
 
 Every reader of a case's children (the case's read model, a referral's shared view) takes these: the sealed
 columns are opened here, once, and the attribute names are the models' own."""
@@ -11,7 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
+from src.cases import names
+from src.cases.schemas import PersonIn, ViolationChange, ViolationIn
 from src.crypto import fields
+from src.platform.ids import uuid7
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +119,100 @@ def children_of(
         ],
         [ConsentRow(*c) for c in consents],
     )
+
+
+# ---- rows to write: a person or violation body as its table takes it, and as read back ----------------
+
+
+def _sealed(table: str, column: str, row_id: uuid.UUID, value: str | None) -> bytes | None:
+    return None if value is None else fields.seal_value(table, column, row_id, value)
+
+
+def person_row(
+    case_id: uuid.UUID,
+    position: int,
+    person: PersonIn,
+    *,
+    person_id: uuid.UUID | None = None,
+    name_parts_inferred: bool = False,
+) -> tuple[dict[str, Any], PersonRow]:
+    """The row to write (column names, sealed columns as bytes) and the row as read back (sealed open)."""
+    full_name = names.display_name(
+        person.family_name,
+        person.given_name,
+        person.patronymic,
+        person.organization_name,
+        person.citizenship,
+    )
+    number = person.document.number if person.document else None
+    row = PersonRow(
+        id=person_id or uuid7(),
+        position=position,
+        role=person.role,
+        family_name=person.family_name,
+        given_name=person.given_name,
+        patronymic=person.patronymic,
+        organization_name=person.organization_name,
+        name_parts_inferred=name_parts_inferred,
+        full_name=full_name,
+        name_key=names.skeleton(full_name),
+        birth_date=person.birth_date,
+        sex=person.sex,
+        citizenship=person.citizenship,
+        document_type=person.document.type if person.document else None,
+        document_number=number,
+        phone=person.phone,
+        language=person.language,
+    )
+    written = {column: getattr(row, column) for column in PERSON_COLUMNS}
+    written.update(
+        case_id=case_id,
+        document_number=_sealed("case_person", "document_number", row.id, number),
+        document_number_index=fields.blind_index(number) if number else None,
+        phone=_sealed("case_person", "phone", row.id, person.phone),
+    )
+    return written, row
+
+
+_PERSON_BODY: tuple[str, ...] = ("role", "family_name", "given_name", "patronymic", "organization_name")
+_PERSON_BODY += ("birth_date", "sex", "citizenship", "phone", "language")
+
+
+def person_body(row: PersonRow) -> dict[str, Any]:
+    """A stored person as the body that would write it (to correct it, or to copy it to a linked case)."""
+    body = {name: getattr(row, name) for name in _PERSON_BODY}
+    if row.document_type and row.document_number:
+        body["document"] = {"type": row.document_type, "number": row.document_number}
+    return {name: value for name, value in body.items() if value is not None}
+
+
+def violation_row(
+    case_id: uuid.UUID,
+    violation: ViolationIn | ViolationChange,
+    perpetrator_id: uuid.UUID | None,
+    *,
+    violation_id: uuid.UUID | None = None,
+) -> tuple[dict[str, Any], ViolationRow]:
+    row = ViolationRow(
+        id=violation_id or uuid7(),
+        type=violation.type,
+        indicators=list(violation.indicators),
+        started_on=violation.started_on,
+        ended_on=violation.ended_on,
+        location=violation.location,
+        description=violation.description,
+        status=violation.status,
+        perpetrator_id=perpetrator_id,
+    )
+    written = {column: getattr(row, column) for column in VIOLATION_COLUMNS}
+    written.update(
+        case_id=case_id,
+        location=_sealed("case_violation", "location", row.id, violation.location),
+        description=_sealed("case_violation", "description", row.id, violation.description),
+    )
+    return written, row
+
+
+def violation_body(row: ViolationRow) -> dict[str, Any]:
+    body = {name: getattr(row, name) for name in VIOLATION_COLUMNS if name != "id"}
+    return {name: value for name, value in body.items() if value is not None}

@@ -139,6 +139,55 @@ class ViolationIn(InputModel):
         return self
 
 
+class PersonPatch(InputModel):
+    """Parts of a person to correct; the person as corrected must still be a valid `PersonIn`. A name part
+    sent as null is removed. Correcting any name part confirms the parts (`name_parts_inferred` false)."""
+
+    role: PersonRole | None = None
+    family_name: NamePart | None = None
+    given_name: NamePart | None = None
+    patronymic: NamePart | None = None
+    organization_name: ShortText | None = None
+    birth_date: PastDate | None = None
+    sex: Sex | None = None
+    citizenship: CountryCode | None = None
+    document: Document | None = None
+    phone: Phone | None = None
+    language: Language | None = None
+
+
+class ViolationChange(InputModel):
+    """A violation added after intake: the perpetrator is named by the person's id in this case."""
+
+    type: ViolationType
+    indicators: Annotated[list[Code], Field(max_length=20), each_member_of("ilo_indicator")] = []
+    started_on: PastDate | None = None
+    ended_on: PastDate | None = None
+    location: ShortText | None = None
+    description: LongText | None = None
+    status: ViolationStatus = "reported"
+    perpetrator_id: uuid.UUID | None = Field(default=None, description="A person of this case")
+
+    @model_validator(mode="after")
+    def _period(self) -> ViolationChange:
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValueError("ended_on is before started_on")
+        return self
+
+
+class ViolationPatch(InputModel):
+    """Parts of a violation to correct; the violation as corrected must still be valid."""
+
+    type: ViolationType | None = None
+    indicators: Annotated[list[Code], Field(max_length=20), each_member_of("ilo_indicator")] | None = None
+    started_on: PastDate | None = None
+    ended_on: PastDate | None = None
+    location: ShortText | None = None
+    description: LongText | None = None
+    status: ViolationStatus | None = None
+    perpetrator_id: uuid.UUID | None = None
+
+
 class ConsentIn(InputModel):
     purposes: Annotated[
         list[ConsentPurpose], Field(min_length=1, max_length=4), each_member_of("consent_purpose")

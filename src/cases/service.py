@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
 from src.auth.principal import Principal
-from src.cases import guards, repository, views
+from src.cases import amend, guards, repository, views
 from src.cases.models import Note
 from src.cases.read_schemas import CaseRead, NoteRead, TimelineEntry
 from src.cases.schemas import NoteIn
@@ -111,6 +111,16 @@ async def timeline(session: AsyncSession, principal: Principal, case_id: uuid.UU
             for a in assignments
         ]
     )
+    entries += [
+        TimelineEntry(
+            at=e.at,
+            type="amendment",
+            actor_id=e.actor_id,
+            event=e.action.removeprefix("case."),
+            fields=sorted(e.changed_fields),
+        )
+        for e in await audit.events_on(session, case.id, amend.AMENDMENTS)
+    ]
     for source in timeline_sources:
         entries += await source(session, case.id)
     await audit.record(session, principal.actor, "case.timeline", resource_type="case", resource_id=case.id)
