@@ -37,6 +37,7 @@ from src.referrals import service as referrals_service
 from src.referrals.expiry import ReferralExpirer
 from src.referrals.router import router as referrals_router
 from src.reports.router import router as reports_router
+from src.subject_access.router import router as subject_access_router
 from src.webhooks.delivery import DeliveryWorker, http_client
 from src.webhooks.router import router as webhooks_router
 
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(consulates_router)
     app.include_router(cases_router)
     app.include_router(case_amendments_router)
+    app.include_router(subject_access_router)
     app.include_router(referrals_router)
     app.include_router(webhooks_router)
     app.include_router(redress_router)

@@ -58,6 +58,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/v1/cases/{case_id}/links"): "case",
     ("GET", "/v1/cases/{case_id}/links"): "case",
     ("PUT", "/v1/cases/{case_id}/legal-hold"): "case",
+    ("GET", "/v1/cases/{case_id}/export"): "case",
     ("POST", "/v1/cases/{case_id}/persons"): "case",
     ("PATCH", "/v1/cases/{case_id}/persons/{person_id}"): "case",
     ("DELETE", "/v1/cases/{case_id}/persons/{person_id}"): "case",
@@ -254,7 +255,7 @@ async def test_a_row_of_another_organization_is_404_on_every_route_that_names_on
     ids, strangers = world["ids"], world["strangers"]
     owned = {"case", "referral", "redress", "delivery", "webhook", "account"}
     named = sorted(route for route in app_routes(app) if ROUTES[route] in owned)
-    assert len(named) == 34
+    assert len(named) == 35
     # And the routes whose body names the organization: accounts created in partner P's.
     named += [("POST", "/v1/clients"), ("POST", "/v1/users")]
     unaudited = []
@@ -334,6 +335,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/v1/cases/{case_id}/notes"): "yyNyNNNNN",
     ("GET", "/v1/cases/{case_id}/timeline"): "yyNyNNNNN",
     ("GET", "/v1/cases/{case_id}/duplicates"): "yyNyNNNNN",
+    ("GET", "/v1/cases/{case_id}/export"): "FyNFNNNNN",
     ("POST", "/v1/cases/{case_id}/persons"): "yyNFNNNNN",
     ("PATCH", "/v1/cases/{case_id}/persons/{person_id}"): "yyNFNNNNN",
     ("DELETE", "/v1/cases/{case_id}/persons/{person_id}"): "yyNFNNNNN",

@@ -19,6 +19,7 @@ from src.audit.checkpoints import (
     take_checkpoint,
 )
 from src.audit.models import AuditChain, AuditEvent
+from src.audit.schemas import AuditEventRead
 from src.audit.verify import Verification, verify_chain
 from src.auth.principal import Principal
 from src.auth.scopes import AUDIT_READ
@@ -82,6 +83,24 @@ async def verify(session: AsyncSession, principal: Principal, settings: Settings
         detail={"ok": result.ok, "checked": result.checked},
     )
     return result
+
+
+def event_read(event: AuditEvent, seq: int | None) -> AuditEventRead:
+    return AuditEventRead(
+        id=event.id,
+        seq=seq,
+        at=event.at,
+        actor_type=event.actor_type,
+        actor_id=event.actor_id,
+        actor_organization_id=event.actor_organization_id,
+        action=event.action,
+        resource_type=event.resource_type,
+        resource_id=event.resource_id,
+        outcome=event.outcome,
+        request_id=event.request_id,
+        changed_fields=list(event.changed_fields),
+        detail=dict(event.detail),
+    )
 
 
 def access_log_query(case_id: uuid.UUID) -> Any:
@@ -161,3 +180,10 @@ async def consistency_proof(
         detail={"from_size": from_size, "to_size": to_size},
     )
     return proof
+
+
+async def whole_access_log(session: AsyncSession, case_id: uuid.UUID, limit: int) -> list[AuditEventRead]:
+    """The case's access log, oldest first, at most `limit` events (for its export; the caller is checked
+    there)."""
+    rows = (await session.execute(access_log_query(case_id).order_by(AuditEvent.id).limit(limit))).all()
+    return [event_read(row[0], row[1]) for row in rows]

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from src.audit import reading
 from src.audit.checkpoints import CheckpointKey
-from src.audit.models import AuditEvent
 from src.audit.schemas import (
     AuditEventRead,
     CheckpointRead,
@@ -27,24 +26,6 @@ from src.platform.schemas import IsoDateTime, Page
 from src.platform.session import DbSession
 
 router = APIRouter(prefix="/v1", tags=["audit"], responses=problem_responses(401, 403, 422))
-
-
-def _event(event: AuditEvent, seq: int | None) -> AuditEventRead:
-    return AuditEventRead(
-        id=event.id,
-        seq=seq,
-        at=event.at,
-        actor_type=event.actor_type,
-        actor_id=event.actor_id,
-        actor_organization_id=event.actor_organization_id,
-        action=event.action,
-        resource_type=event.resource_type,
-        resource_id=event.resource_id,
-        outcome=event.outcome,
-        request_id=event.request_id,
-        changed_fields=list(event.changed_fields),
-        detail=dict(event.detail),
-    )
 
 
 def _before(cursor: str | None) -> int | None:
@@ -71,7 +52,9 @@ async def list_audit_events(
     rows = await reading.list_events(
         session, principal, filters=filters, before=_before(cursor), limit=limit + 1
     )
-    return build_page(request, response, [_event(e, s) for e, s in rows], limit, lambda item: [item.id])
+    return build_page(
+        request, response, [reading.event_read(e, s) for e, s in rows], limit, lambda item: [item.id]
+    )
 
 
 @router.get("/audit/verify", response_model=VerificationRead)
@@ -96,7 +79,9 @@ async def read_case_access_log(
 ) -> Page[AuditEventRead]:
     """Who read or changed the case (its supervisors and auditors)."""
     rows = await reading.access_log(session, principal, case_id, before=_before(cursor), limit=limit + 1)
-    return build_page(request, response, [_event(e, s) for e, s in rows], limit, lambda item: [item.id])
+    return build_page(
+        request, response, [reading.event_read(e, s) for e, s in rows], limit, lambda item: [item.id]
+    )
 
 
 def _checkpoint_key(request: Request) -> CheckpointKey:

@@ -236,3 +236,8 @@ async def timeline_entries(session: AsyncSession, case_id: uuid.UUID) -> list[Ti
     return [
         TimelineEntry(at=r.created_at, type="redress", actor_id=r.created_by, event=r.status) for r in rows
     ]
+
+
+async def of_case(session: AsyncSession, case_id: uuid.UUID) -> list[RedressRead]:
+    """The case's redress actions, for its export (the caller is checked there)."""
+    return [redress_read(action) for action in await repository.list_actions(session, case_id)]

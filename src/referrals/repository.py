@@ -69,3 +69,9 @@ async def updates_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[Ref
         .order_by(ReferralUpdate.id)
     )
     return list((await session.scalars(query)).all())
+
+
+async def of_case(session: AsyncSession, case_id: uuid.UUID) -> list[Referral]:
+    """Every referral of the case, both ways, oldest first (for the case's own export: no scoping here)."""
+    query = select(Referral).where(Referral.case_id == case_id).order_by(Referral.id)
+    return list((await session.scalars(query)).all())

@@ -123,3 +123,10 @@ class ReferralUpdateRead(OutputModel):
     kind: str
     body: str | None = None
     created_at: datetime
+
+
+class ReferralExport(ReferralRead):
+    """A referral in its case's export: `case` is what the other side was shown (see `inbound`)."""
+
+    inbound: bool = Field(description="Sent by a partner: `case` is the snapshot it submitted.")
+    updates: list[ReferralUpdateRead]

@@ -1,0 +1,26 @@
+"""HTTP for the subject-access export of a case."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from src.auth.dependencies import CurrentPrincipal
+from src.platform.errors import problem_responses
+from src.platform.session import DbSession
+from src.subject_access import service
+from src.subject_access.schemas import CaseExport
+
+router = APIRouter(prefix="/v1", responses=problem_responses(401, 422), tags=["cases"])
+
+
+@router.get("/cases/{case_id}/export", response_model=CaseExport, responses=problem_responses(403, 404))
+async def export_case(
+    session: DbSession, principal: CurrentPrincipal, case_id: Annotated[uuid.UUID, Path()]
+) -> CaseExport:
+    """Everything held about the case's persons (a data subject's request), for a supervisor of the owning
+    consulate: the case, consents, referrals with what each other side was shown, redress, notes, and who
+    read the case and when. Audited as an export."""
+    return await service.export_case(session, principal, case_id)
