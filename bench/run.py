@@ -37,7 +37,8 @@ from src.seed.bench_data import BENCH_ORG_PREFIX, seed, seeded_cases
 
 ROOT = Path(__file__).resolve().parent
 BASELINES = ROOT / "baselines.json"
-RESULTS = ROOT / "results"
+OUT = ROOT / "out"  # this run's tables, for bench.load to put into bench/results.md (git-ignored)
+DEFAULT_CASES = 100_000
 PASSWORD = "bench-password-1"  # noqa: S105 (a generated benchmark account)
 ALL_DIMENSIONS = "kind,status,occurred_country,owner_organization,intake_channel,quarter"
 FOUR_DIMENSIONS = "kind,status,occurred_country,owner_organization"
@@ -63,39 +64,50 @@ class Scenario:
     status: int = 200
 
 
+# Issue 16: every report p95 <= 300 ms, a refused one (422) <= 100 ms. The duplicate search's target (p95
+# <= 10 ms under sustained intake) is judged by bench.load; here it is timed alone, for orientation.
+REPORT_MS = 300
+REFUSED_MS = 100
 SCENARIOS = [
     Scenario("baseline: case list page", "/v1/cases?limit=50", "coordinator"),
-    Scenario("report cases by kind", "/v1/reports/cases?group_by=kind", "coordinator", 1000),
-    Scenario("report cases by four", f"/v1/reports/cases?group_by={FOUR_DIMENSIONS}", "coordinator", 1000),
+    Scenario("report cases by kind", "/v1/reports/cases?group_by=kind", "coordinator", REPORT_MS),
+    Scenario(
+        "report cases by four", f"/v1/reports/cases?group_by={FOUR_DIMENSIONS}", "coordinator", REPORT_MS
+    ),
     Scenario(
         "report cases by four, csv",
         f"/v1/reports/cases?group_by={FOUR_DIMENSIONS}&format=csv",
         "auditor",
-        1000,
+        REPORT_MS,
     ),
     # ~74 000 groups on 100 000 cases, 99% hidden: refused by UKUK_REPORT_MAX_GROUPS (10 000).
     Scenario(
-        "report cases by all six: 422", f"/v1/reports/cases?group_by={ALL_DIMENSIONS}", "auditor", 1000, 422
+        "report cases by all six: 422",
+        f"/v1/reports/cases?group_by={ALL_DIMENSIONS}",
+        "auditor",
+        REFUSED_MS,
+        422,
     ),
     Scenario(
         "report cases, one quarter",
         "/v1/reports/cases?group_by=kind,status&from=2026-07-01&to=2026-09-30",
         "auditor",
-        1000,
+        REPORT_MS,
     ),
-    Scenario("report referrals", "/v1/reports/referrals", "coordinator", 1000),
-    Scenario("report redress", "/v1/reports/redress", "coordinator", 1000),
-    Scenario("report timeliness", "/v1/reports/timeliness", "auditor", 1000),
+    Scenario("report referrals", "/v1/reports/referrals", "coordinator", REPORT_MS),
+    Scenario("report redress", "/v1/reports/redress", "coordinator", REPORT_MS),
+    Scenario("report timeliness", "/v1/reports/timeliness", "auditor", REPORT_MS),
     # {case}: a different generated case each time, so no answer is served from a warm plan on one name.
-    Scenario("duplicates of a case (1M persons)", "/v1/cases/{case}/duplicates", "coordinator", 50),
+    Scenario("duplicates of a case", "/v1/cases/{case}/duplicates", "coordinator"),
 ]
 
 
-def _database() -> str:
+def _database(cases: int = DEFAULT_CASES) -> str:
+    """BENCH_DATABASE_URL, or the embedded server's database for this size: the default data lives in
+    `ukuk_bench`, a smaller run (`--cases 10000`, while developing) in `ukuk_bench_10000` beside it."""
     external = os.environ.get("BENCH_DATABASE_URL")
-    url = (
-        to_async_url(external) if external else start_embedded(Path(".ukuk/bench-pg").resolve(), "ukuk_bench")
-    )
+    name = "ukuk_bench" if cases == DEFAULT_CASES else f"ukuk_bench_{cases}"
+    url = to_async_url(external) if external else start_embedded(Path(".ukuk/bench-pg").resolve(), name)
     run_migrations(url, "ukuk_app")
     return url
 
@@ -208,28 +220,39 @@ async def run(url: str, cases: int, persons_per_case: int, repeat: int, record: 
             for scenario in SCENARIOS:
                 headers = {"Authorization": f"Bearer {tokens[scenario.role]}"}
                 paths = itertools.cycle([scenario.path.format(case=case) for case in sample])
+                if scenario.status == 422 and (await client.get(scenario.path, headers=headers)).is_success:
+                    # small data (`--cases 10000`) has too few groups to be refused
+                    print(f"{scenario.name}: answered, not refused, on this data: not timed")
+                    continue
                 samples = await _time(
                     lambda p=paths, h=headers: client.get(next(p), headers=h), repeat, scenario.status
                 )
                 rows.append((scenario, statistics.median(samples), _p95(samples)))
     base = rows[0][1]
-    failed = 0
     server = "BENCH_DATABASE_URL" if "BENCH_DATABASE_URL" in os.environ else "embedded"
     lines = [
-        f"{describe_data()}; repeat: {repeat}, PostgreSQL: {server}",
+        f"{describe_data()}; repeat: {repeat}, PostgreSQL: {server}; the app in process through httpx's ASGI "
+        "transport (about 0.8 ms of client per request)",
         "",
         "| scenario | median ms | p95 ms | median / baseline | recorded ratio | target |",
         "|---|---:|---:|---:|---:|---|",
     ]
     ratios = {}
+    targets = []
     for scenario, median, p95 in rows:
         ratio = median / base
         ratios[scenario.name] = round(ratio, 2)
         target = ""
         if scenario.p95_budget_ms is not None:
-            ok = p95 < scenario.p95_budget_ms
-            failed += not ok
-            target = f"p95 < {scenario.p95_budget_ms:.0f} ms: {'ok' if ok else 'MISSED'}"
+            ok = p95 <= scenario.p95_budget_ms
+            target = f"p95 <= {scenario.p95_budget_ms:.0f} ms: {'ok' if ok else 'MISSED'}"
+            targets.append(
+                {
+                    "target": f"{scenario.name}: p95 <= {scenario.p95_budget_ms:.0f} ms",
+                    "measured": f"{p95:.0f} ms (median {median:.0f})",
+                    "ok": ok,
+                }
+            )
         before = recorded.get(scenario.name)
         lines.append(
             f"| {scenario.name} | {median:.1f} | {p95:.1f} | {ratio:.2f} | "
@@ -237,21 +260,25 @@ async def run(url: str, cases: int, persons_per_case: int, repeat: int, record: 
         )
     table = "\n".join(lines)
     print(table)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.md").write_text(table + "\n")
+    for missed in (t for t in targets if not t["ok"]):
+        print(f"MISSED: {missed['target']}: {missed['measured']}")
+    OUT.mkdir(exist_ok=True)
+    (OUT / "latest.md").write_text(table + "\n")
+    when = f"bench.run {time.strftime('%H:%M')}, {DATA.get('case_file', 0):,} cases"
+    (OUT / "targets.json").write_text(json.dumps({"when": when, "rows": targets}, indent=2) + "\n")
     if record:
         BASELINES.write_text(json.dumps(ratios, indent=2) + "\n")
-    return 1 if failed else 0
+    return 1 if any(not t["ok"] for t in targets) else 0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--cases", type=int, default=DEFAULT_CASES)
     parser.add_argument("--persons-per-case", type=int, default=10, help="10 x 100 000 = 1M persons")
     parser.add_argument("--repeat", type=int, default=40, help="timed requests per scenario (p95 of 40)")
     parser.add_argument("--record", action="store_true", help="write the ratios to bench/baselines.json")
     options = parser.parse_args()
-    url = _database()
+    url = _database(options.cases)
     raise SystemExit(
         asyncio.run(run(url, options.cases, options.persons_per_case, options.repeat, options.record))
     )
