@@ -573,3 +573,100 @@ async def test_0016_gives_existing_transitions_their_case_kind_and_stay_length(o
         assert stays[2] == 2.25 and stays[5] == 6.75
         assert stays[4] == pytest.approx(half_a_day_and_a_microsecond, abs=1e-15) and stays[4] > 0.5
         assert [row[3] for row in found] == [None, True, None, True, True]  # the report's own expression
+
+
+async def test_0017_stores_the_spellings_the_search_scanned_for_and_turns_the_pending_list_off(
+    owner_url: str,
+) -> None:
+    """The words already in the dictionary get the spellings a trigram scan of it finds and the name score
+    accepts (the application's rule, against the migration's frozen copy), both ways; the search's GIN
+    indexes lose their pending list. The downgrade puts both back."""
+    import asyncio
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from src.cases import names
+    from src.platform.postgres import PROJECT_ROOT, run_migrations
+    from tests.unit.test_names import labelled_pairs
+
+    words = sorted({w for _, a, b in labelled_pairs() for w in names.skeleton(a + " " + b).split()})
+    indexes = ("ix_case_person_name_tokens", "ix_name_token_trgm")
+    options = "SELECT c.relname, c.reloptions FROM pg_class c WHERE c.relname = ANY(CAST(:names AS text[]))"
+
+    def downgrade(url: str) -> None:
+        config = Config(str(PROJECT_ROOT / "alembic.ini"))
+        config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+        config.attributes["url"] = url
+        config.attributes["app_role"] = "ukuk_app"
+        command.downgrade(config, "0016")
+
+    async with _scratch_database(owner_url, "m17") as (url, engine):
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0016")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO name_token (token) SELECT unnest(CAST(:words AS text[]))"), {"words": words}
+            )
+        await asyncio.to_thread(run_migrations, url, "ukuk_app")
+        async with engine.begin() as conn:
+            spellings = await conn.execute(text("SELECT token, spelling FROM name_spelling"))
+            stored = {(a, b) for a, b in spellings}
+            await conn.execute(text(f"SET LOCAL pg_trgm.similarity_threshold = {names.WORD_SIMILARITY}"))
+            pairs = "SELECT a.token, b.token FROM name_token a JOIN name_token b ON a.token % b.token"
+            alike = [(a, b) for a, b in await conn.execute(text(pairs))]
+            found = await conn.execute(text(options), {"names": list(indexes)})
+            after = {name: reloptions for name, reloptions in found}
+        expected = {(a, b) for a, b in alike if names.is_spelling(a, b)}
+        assert len(expected) > 50 and stored == expected
+        assert all((b, a) in stored for a, b in stored)
+        assert after == {index: ["fastupdate=off"] for index in indexes}
+
+        await asyncio.to_thread(downgrade, url)
+        async with engine.connect() as conn:
+            table = await conn.scalar(text("SELECT to_regclass('name_spelling')"))
+            found = await conn.execute(text(options), {"names": list(indexes)})
+            assert table is None and {name: reloptions for name, reloptions in found} == {
+                index: None for index in indexes
+            }
+
+
+async def test_0018_indexes_the_reports_columns_and_downgrades_without_them(owner_url: str) -> None:
+    """The case report's column dimensions and the referrals report's columns, indexed as the models say
+    (the comparison above holds names and columns; here the included columns too); the downgrade drops
+    both and the upgrade runs again."""
+    import asyncio
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from src.platform.postgres import PROJECT_ROOT, run_migrations
+
+    definitions = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(CAST(:names AS text[]))"
+    names = ["ix_case_file_report_dimensions", "ix_referral_report"]
+
+    def downgrade(url: str) -> None:
+        config = Config(str(PROJECT_ROOT / "alembic.ini"))
+        config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+        config.attributes["url"] = url
+        config.attributes["app_role"] = "ukuk_app"
+        command.downgrade(config, "0017")
+
+    async with _scratch_database(owner_url, "m18") as (url, engine):
+        await asyncio.to_thread(run_migrations, url, "ukuk_app")
+        async with engine.connect() as conn:
+            found: dict[str, str] = dict((await conn.execute(text(definitions), {"names": names})).all())
+        assert found == {
+            "ix_case_file_report_dimensions": "CREATE INDEX ix_case_file_report_dimensions ON "
+            "public.case_file USING btree "
+            "(kind, status, occurred_country, owner_organization_id, intake_channel)",
+            "ix_referral_report": "CREATE INDEX ix_referral_report ON public.referral USING btree "
+            "(to_organization_id, created_at) INCLUDE (status, accepted_at)",
+        }
+        await asyncio.to_thread(downgrade, url)
+        async with engine.connect() as conn:
+            assert (await conn.execute(text(definitions), {"names": names})).all() == []
+        await asyncio.to_thread(run_migrations, url, "ukuk_app")
+        async with engine.connect() as conn:
+            assert len((await conn.execute(text(definitions), {"names": names})).all()) == 2

@@ -71,6 +71,13 @@ class Referral(CreatedAt, Base):
             postgresql_where=text("status IN ('pending', 'accepted')"),
         ),
         Index("ix_referral_to_status_id", "to_organization_id", "status", "id"),
+        # The referrals report, from the index alone (migration 0018).
+        Index(
+            "ix_referral_report",
+            "to_organization_id",
+            "created_at",
+            postgresql_include=["status", "accepted_at"],
+        ),
         Index("ix_referral_from_status_id", "from_organization_id", "status", "id"),
         Index("ix_referral_case_id", "case_id"),
         Index("ix_referral_due_on_open", "due_on", postgresql_where=text("status = 'pending'")),
