@@ -20,6 +20,7 @@ from src.audit.router import router as audit_router
 from src.audit.sequencer import Sequencer, SequencerRefused, create_sequencer
 from src.auth.router import router as auth_router
 from src.auth.tokens import load_keys
+from src.cases import consents as case_consents
 from src.cases import service as cases_service
 from src.cases.amend_router import router as case_amendments_router
 from src.cases.router import router as cases_router
@@ -33,6 +34,7 @@ from src.platform.observability import configure_logging
 from src.platform.session import create_engine, create_sessionmaker
 from src.redress import service as redress_service
 from src.redress.router import router as redress_router
+from src.referrals import consent as referral_consent
 from src.referrals import service as referrals_service
 from src.referrals.expiry import ReferralExpirer
 from src.referrals.router import router as referrals_router
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # A case's timeline shows what later domains record on it; cases imports none of them.
     cases_service.add_timeline_source(redress_service.timeline_entries)
     cases_service.add_timeline_source(referrals_service.timeline_entries)
+    case_consents.on_withdrawal(referral_consent.consent_withdrawn)
     app.include_router(auth_router)
     app.include_router(consulates_router)
     app.include_router(cases_router)

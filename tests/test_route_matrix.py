@@ -58,6 +58,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/v1/cases/{case_id}/links"): "case",
     ("GET", "/v1/cases/{case_id}/links"): "case",
     ("PUT", "/v1/cases/{case_id}/legal-hold"): "case",
+    ("POST", "/v1/cases/{case_id}/consents"): "case",
+    ("GET", "/v1/cases/{case_id}/consents"): "case",
     ("GET", "/v1/cases/{case_id}/export"): "case",
     ("POST", "/v1/cases/{case_id}/persons"): "case",
     ("PATCH", "/v1/cases/{case_id}/persons/{person_id}"): "case",
@@ -144,6 +146,13 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/cases/{case_id}/notes"): {"body": "x"},
     ("POST", "/v1/cases/{case_id}/links"): {"case_id": "{other_case_id}", "type": "related"},
     ("PUT", "/v1/cases/{case_id}/legal-hold"): {"hold": False},
+    ("POST", "/v1/cases/{case_id}/consents"): {
+        "action": "given",
+        "purposes": ["referral"],
+        "given_by": "self",
+        "on": "2026-11-01",
+        "method": "signed_form",
+    },
     ("POST", "/v1/cases/{case_id}/persons"): {
         "role": "witness",
         "family_name": "Temirov",
@@ -255,7 +264,7 @@ async def test_a_row_of_another_organization_is_404_on_every_route_that_names_on
     ids, strangers = world["ids"], world["strangers"]
     owned = {"case", "referral", "redress", "delivery", "webhook", "account"}
     named = sorted(route for route in app_routes(app) if ROUTES[route] in owned)
-    assert len(named) == 35
+    assert len(named) == 37
     # And the routes whose body names the organization: accounts created in partner P's.
     named += [("POST", "/v1/clients"), ("POST", "/v1/users")]
     unaudited = []
@@ -335,6 +344,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/v1/cases/{case_id}/notes"): "yyNyNNNNN",
     ("GET", "/v1/cases/{case_id}/timeline"): "yyNyNNNNN",
     ("GET", "/v1/cases/{case_id}/duplicates"): "yyNyNNNNN",
+    ("POST", "/v1/cases/{case_id}/consents"): "yyNFNNNNN",
+    ("GET", "/v1/cases/{case_id}/consents"): "yyNyNNNNN",
     ("GET", "/v1/cases/{case_id}/export"): "FyNFNNNNN",
     ("POST", "/v1/cases/{case_id}/persons"): "yyNFNNNNN",
     ("PATCH", "/v1/cases/{case_id}/persons/{person_id}"): "yyNFNNNNN",

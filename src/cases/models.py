@@ -190,9 +190,20 @@ class Consent(CreatedAt, Base):
         ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False, index=True
     )
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
-    given_by: Mapped[str] = mapped_column(String(32), nullable=False)
-    given_on: Mapped[date] = mapped_column(Date, nullable=False)
+    # A history: consent given or withdrawn, per purpose; the latest row of a purpose is in force.
+    action: Mapped[str] = mapped_column(String(16), nullable=False, server_default=text("'given'"))
+    given_by: Mapped[str] = mapped_column(String(32), nullable=False)  # who gave (or withdrew) it
+    given_on: Mapped[date] = mapped_column(Date, nullable=False)  # when
+    method: Mapped[str | None] = mapped_column(String(32))  # signed_form, oral_with_witness, electronic
+    note_sealed: Mapped[bytes | None] = mapped_column("note", LargeBinary)
+    note = Sealed[str | None]("note")
     recorded_by: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("action IN ('given', 'withdrawn')", name="action"),
+        CheckConstraint("method IN ('signed_form', 'oral_with_witness', 'electronic')", name="method"),
+        Index("ix_case_consent_case_id_purpose_id", "case_id", "purpose", "id"),
+    )
 
 
 STAY_DAYS = "EXTRACT(epoch FROM at - from_entered_at) / 86400"

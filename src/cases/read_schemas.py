@@ -45,9 +45,28 @@ class ViolationRead(OutputModel):
 
 
 class ConsentRead(OutputModel):
+    """The consent in force: the purposes whose latest entry gives consent, and the latest such entry."""
+
     purposes: list[str]
     given_by: str
     given_on: date
+
+
+class ConsentEntryRead(OutputModel):
+    id: uuid.UUID
+    action: Literal["given", "withdrawn"]
+    purpose: str
+    given_by: str
+    on: date
+    method: str | None = Field(description="null for consent recorded at intake before methods were kept")
+    note: str | None
+    recorded_by: uuid.UUID
+    recorded_at: datetime
+
+
+class ConsentHistory(OutputModel):
+    in_force: ConsentRead | None
+    entries: list[ConsentEntryRead] = Field(description="Oldest first.")
 
 
 class DuplicateCandidate(OutputModel):

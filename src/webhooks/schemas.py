@@ -18,6 +18,7 @@ EVENTS = (
     "referral.completed",
     "referral.withdrawn",
     "referral.expired",
+    "referral.consent_withdrawn",
 )
 Event = Literal[EVENTS]  # type: ignore[valid-type]
 
