@@ -327,3 +327,38 @@ class CaseLink(CreatedAt, Base):
         Index("uq_case_link_pair_type", "case_id", "other_case_id", "type", unique=True),
         Index("ix_case_link_other_case_id", "other_case_id"),
     )
+
+
+TRANSFER_STATUSES = ("pending", "accepted", "declined")
+
+
+class Transfer(CreatedAt, Base):
+    """A case handed from its owning consulate to another: pending until the receiving consulate decides."""
+
+    __tablename__ = "case_transfer"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False)
+    from_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), nullable=False)
+    to_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), nullable=False)
+    reason_sealed: Mapped[bytes] = mapped_column("reason", LargeBinary, nullable=False)
+    reason = Sealed[str]("reason")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=text("'pending'"))
+    requested_by: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    decision_note_sealed: Mapped[bytes | None] = mapped_column("decision_note", LargeBinary)
+    decision_note = Sealed[str | None]("decision_note")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {TRANSFER_STATUSES}", name="status"),
+        Index("ix_case_transfer_case_id", "case_id"),
+        Index(
+            "ix_case_transfer_one_pending",
+            "case_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_case_transfer_to_organization_id_id", "to_organization_id", "id"),
+        Index("ix_case_transfer_from_organization_id_id", "from_organization_id", "id"),
+    )

@@ -151,7 +151,7 @@ class CaseSummary(OutputModel):
 
 class TimelineEntry(OutputModel):
     at: datetime
-    type: Literal["transition", "note", "assignment", "amendment", "referral", "redress"]
+    type: Literal["transition", "note", "assignment", "amendment", "transfer", "referral", "redress"]
     actor_id: uuid.UUID
     from_status: str | None = None
     to_status: str | None = None
@@ -163,7 +163,7 @@ class TimelineEntry(OutputModel):
     event: str | None = Field(
         default=None,
         description="For referral entries: created, accepted, progress, ...; for amendments: person.add, "
-        "person.update, person.delete, violation.add, ...",
+        "person.update, person.delete, violation.add, ...; for transfers: request, accept, decline",
     )
     fields: list[str] | None = Field(
         default=None, description="For amendments: the names of the fields changed, never their values."
@@ -175,3 +175,20 @@ class NoteRead(OutputModel):
     author_id: uuid.UUID
     body: str
     created_at: datetime
+
+
+class TransferRead(OutputModel):
+    """What a transfer needs to be decided: the receiving consulate sees no personal data until it accepts."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    reference: str
+    kind: str
+    case_status: str
+    from_organization_id: uuid.UUID
+    to_organization_id: uuid.UUID
+    reason: str
+    status: Literal["pending", "accepted", "declined"]
+    decision_note: str | None = None
+    created_at: datetime
+    decided_at: datetime | None = None

@@ -350,3 +350,12 @@ LinkType = Literal["duplicate", "related", "sibling", "same_perpetrator"]
 class LinkIn(InputModel):
     case_id: uuid.UUID = Field(description="The other case.")
     type: LinkType
+
+
+class TransferIn(InputModel):
+    to_organization_id: uuid.UUID = Field(description="Another consulate of the same state.")
+    reason: LongText
+
+
+class TransferDecisionIn(InputModel):
+    note: ShortText | None = None

@@ -1,16 +1,17 @@
-"""What a withdrawal of consent does to a case's open referrals (`cases.consents` calls it through the
-listener `create_app` registers): each recipient is told at once, by webhook, and audited."""
+"""What a case's changes do to its open referrals, through the listeners `create_app` registers: a withdrawal
+of consent tells each recipient at once (webhook, audited); a transfer makes the new owner their sender."""
 
 from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
 from src.auth.principal import Principal
 from src.referrals import policies, repository
-from src.referrals.models import OPEN_STATUSES
+from src.referrals.models import OPEN_STATUSES, Referral
 from src.referrals.service import notify
 
 
@@ -33,3 +34,18 @@ async def consent_withdrawn(
             resource_id=referral.id,
             detail={"case_id": str(case_id), "purposes": sorted(purposes & policies.REQUIRED_CONSENT)},
         )
+
+
+async def case_transferred(
+    session: AsyncSession, case_id: uuid.UUID, old_owner: uuid.UUID, new_owner: uuid.UUID
+) -> None:
+    """A case changed owner: its open referrals keep their recipients; the new owner becomes their sender."""
+    await session.execute(
+        update(Referral)
+        .where(
+            Referral.case_id == case_id,
+            Referral.from_organization_id == old_owner,
+            Referral.status.in_(OPEN_STATUSES),
+        )
+        .values(from_organization_id=new_owner)
+    )

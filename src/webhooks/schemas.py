@@ -19,6 +19,9 @@ EVENTS = (
     "referral.withdrawn",
     "referral.expired",
     "referral.consent_withdrawn",
+    "transfer.requested",
+    "transfer.declined",
+    "case.transferred",
 )
 Event = Literal[EVENTS]  # type: ignore[valid-type]
 
