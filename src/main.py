@@ -20,9 +20,12 @@ from src.audit.router import router as audit_router
 from src.audit.sequencer import Sequencer, SequencerRefused, create_sequencer
 from src.auth.router import router as auth_router
 from src.auth.tokens import load_keys
+from src.cases import consents as case_consents
 from src.cases import service as cases_service
+from src.cases import transfers as case_transfers
 from src.cases.amend_router import router as case_amendments_router
 from src.cases.router import router as cases_router
+from src.cases.transfer_router import router as case_transfers_router
 from src.consulates.router import router as consulates_router
 from src.crypto import keys
 from src.platform.config import Settings, get_settings
@@ -33,6 +36,7 @@ from src.platform.observability import configure_logging
 from src.platform.session import create_engine, create_sessionmaker
 from src.redress import service as redress_service
 from src.redress.router import router as redress_router
+from src.referrals import consent as referral_consent
 from src.referrals import service as referrals_service
 from src.referrals.expiry import ReferralExpirer
 from src.referrals.router import router as referrals_router
@@ -121,10 +125,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # A case's timeline shows what later domains record on it; cases imports none of them.
     cases_service.add_timeline_source(redress_service.timeline_entries)
     cases_service.add_timeline_source(referrals_service.timeline_entries)
+    case_consents.on_withdrawal(referral_consent.consent_withdrawn)
+    case_transfers.on_transferred(referral_consent.case_transferred)
     app.include_router(auth_router)
     app.include_router(consulates_router)
     app.include_router(cases_router)
     app.include_router(case_amendments_router)
+    app.include_router(case_transfers_router)
     app.include_router(subject_access_router)
     app.include_router(referrals_router)
     app.include_router(webhooks_router)

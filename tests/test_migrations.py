@@ -670,3 +670,70 @@ async def test_0018_indexes_the_reports_columns_and_downgrades_without_them(owne
         await asyncio.to_thread(run_migrations, url, "ukuk_app")
         async with engine.connect() as conn:
             assert len((await conn.execute(text(definitions), {"names": names})).all()) == 2
+
+
+async def test_0019_reads_existing_consent_as_given_and_drops_withdrawals_going_back(owner_url: str) -> None:
+    """Consent rows written before 0019 were consent given at intake; going back, withdrawals cannot be
+    represented and are removed (the downgrade says so)."""
+    import asyncio
+    import uuid
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import text
+
+    from src.platform.config import to_async_url
+    from src.platform.postgres import PROJECT_ROOT, run_migrations
+
+    def _downgrade(url: str, revision: str) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config(str(PROJECT_ROOT / "alembic.ini"))
+        config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+        config.attributes["url"] = to_async_url(url)
+        config.attributes["app_role"] = "ukuk_app"
+        command.downgrade(config, revision)
+
+    async with _scratch_database(owner_url, "m19") as (url, engine):
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0018")
+        t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        consulate, case = uuid.uuid4(), uuid.uuid4()
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO organization (id, name, kind, country) VALUES (:c, 'c', 'consulate', 'KG')"
+                ),
+                {"c": consulate},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO case_file (id, reference, kind, status, summary, details, intake_channel, "
+                    "occurred_country, owner_organization_id, created_by, status_entered_at, created_at, "
+                    "updated_at) VALUES (:id, 'R-1', 'abuse', 'intake', '', '', 'walk_in', 'RU', :c, :c, "
+                    ":t, :t, :t)"
+                ),
+                {"id": case, "c": consulate, "t": t0},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO case_consent (id, case_id, purpose, given_by, given_on, recorded_by) "
+                    "VALUES (:id, :case, 'referral', 'self', :on, :c)"
+                ),
+                {"id": uuid.uuid4(), "case": case, "on": date(2026, 1, 1), "c": consulate},
+            )
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0019")
+        async with engine.begin() as conn:
+            rows = (await conn.execute(text("SELECT action, method, note FROM case_consent"))).all()
+            assert [tuple(r) for r in rows] == [("given", None, None)]
+            await conn.execute(
+                text(
+                    "INSERT INTO case_consent (id, case_id, purpose, given_by, given_on, recorded_by, "
+                    "action, method) VALUES (:id, :case, 'referral', 'self', :on, :c, 'withdrawn', "
+                    "'signed_form')"
+                ),
+                {"id": uuid.uuid4(), "case": case, "on": date(2026, 2, 1), "c": consulate},
+            )
+        await asyncio.to_thread(_downgrade, url, "0018")
+        async with engine.connect() as conn:
+            left = (await conn.execute(text("SELECT purpose, given_on FROM case_consent"))).all()
+            assert [tuple(r) for r in left] == [("referral", date(2026, 1, 1))]

@@ -58,6 +58,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/v1/cases/{case_id}/links"): "case",
     ("GET", "/v1/cases/{case_id}/links"): "case",
     ("PUT", "/v1/cases/{case_id}/legal-hold"): "case",
+    ("POST", "/v1/cases/{case_id}/consents"): "case",
+    ("GET", "/v1/cases/{case_id}/consents"): "case",
     ("GET", "/v1/cases/{case_id}/export"): "case",
     ("POST", "/v1/cases/{case_id}/persons"): "case",
     ("PATCH", "/v1/cases/{case_id}/persons/{person_id}"): "case",
@@ -72,6 +74,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/v1/cases/{case_id}/redress/{redress_id}"): "redress",
     ("POST", "/v1/referrals"): "referral-list",
     ("GET", "/v1/referrals"): "referral-list",
+    ("POST", "/v1/cases/{case_id}/transfers"): "case",
+    ("GET", "/v1/transfers"): "transfer-list",
+    ("POST", "/v1/transfers/{transfer_id}/accept"): "transfer",
+    ("POST", "/v1/transfers/{transfer_id}/decline"): "transfer",
     ("GET", "/v1/referrals/{referral_id}"): "referral",
     ("POST", "/v1/referrals/{referral_id}/accept"): "referral",
     ("POST", "/v1/referrals/{referral_id}/decline"): "referral",
@@ -124,7 +130,7 @@ def _fill(path: str, ids: dict[str, str]) -> str:
 async def test_every_route_but_the_public_ones_needs_a_token(app: Any, client: httpx.AsyncClient) -> None:
     some = str(uuid.uuid4())
     row_ids = ["case_id", "referral_id", "redress_id", "delivery_id", "organization_id", "user_id"]
-    row_ids += ["client_id", "consulate_id", "instrument_id", "person_id", "violation_id"]
+    row_ids += ["client_id", "consulate_id", "instrument_id", "person_id", "violation_id", "transfer_id"]
     ids = {name: some for name in row_ids} | {"name": "violation_type"}
     for method, path in sorted(app_routes(app)):
         if ROUTES[(method, path)] == "public":
@@ -144,6 +150,16 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/cases/{case_id}/notes"): {"body": "x"},
     ("POST", "/v1/cases/{case_id}/links"): {"case_id": "{other_case_id}", "type": "related"},
     ("PUT", "/v1/cases/{case_id}/legal-hold"): {"hold": False},
+    ("POST", "/v1/transfers/{transfer_id}/accept"): {},
+    ("POST", "/v1/transfers/{transfer_id}/decline"): {"note": "x"},
+    ("POST", "/v1/cases/{case_id}/transfers"): {"to_organization_id": "{target_consulate_id}", "reason": "x"},
+    ("POST", "/v1/cases/{case_id}/consents"): {
+        "action": "given",
+        "purposes": ["referral"],
+        "given_by": "self",
+        "on": "2026-11-01",
+        "method": "signed_form",
+    },
     ("POST", "/v1/cases/{case_id}/persons"): {
         "role": "witness",
         "family_name": "Temirov",
@@ -231,6 +247,15 @@ async def world(db: AsyncSession, settings: Settings, client: httpx.AsyncClient)
     )
     assert system.status_code == 201, system.text
     ids["client_id"] = system.json()["client_id"]
+    target = await factories.organization(db, kind="consulate", country="KG")
+    transfer = await client.post(
+        f"/v1/cases/{case['id']}/transfers",
+        json={"to_organization_id": str(target.id), "reason": "x"},
+        headers=supervisor_a.headers,
+    )
+    assert transfer.status_code == 201, transfer.text
+    ids["transfer_id"] = transfer.json()["id"]
+    ids["target_consulate_id"] = str(target.id)
     foreign_consulate = await factories.organization(db, kind="consulate", country="KG")
     foreign_partner = await factories.organization(db, kind="partner", country="RU")
     strangers = {
@@ -253,9 +278,9 @@ async def test_a_row_of_another_organization_is_404_on_every_route_that_names_on
     app: Any, client: httpx.AsyncClient, world: dict[str, Any], db: AsyncSession
 ) -> None:
     ids, strangers = world["ids"], world["strangers"]
-    owned = {"case", "referral", "redress", "delivery", "webhook", "account"}
+    owned = {"case", "referral", "redress", "delivery", "webhook", "account", "transfer"}
     named = sorted(route for route in app_routes(app) if ROUTES[route] in owned)
-    assert len(named) == 35
+    assert len(named) == 40
     # And the routes whose body names the organization: accounts created in partner P's.
     named += [("POST", "/v1/clients"), ("POST", "/v1/users")]
     unaudited = []
@@ -335,6 +360,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/v1/cases/{case_id}/notes"): "yyNyNNNNN",
     ("GET", "/v1/cases/{case_id}/timeline"): "yyNyNNNNN",
     ("GET", "/v1/cases/{case_id}/duplicates"): "yyNyNNNNN",
+    ("POST", "/v1/cases/{case_id}/consents"): "yyNFNNNNN",
+    ("GET", "/v1/cases/{case_id}/consents"): "yyNyNNNNN",
     ("GET", "/v1/cases/{case_id}/export"): "FyNFNNNNN",
     ("POST", "/v1/cases/{case_id}/persons"): "yyNFNNNNN",
     ("PATCH", "/v1/cases/{case_id}/persons/{person_id}"): "yyNFNNNNN",
@@ -352,6 +379,10 @@ MATRIX: dict[tuple[str, str], str] = {
     ("PATCH", "/v1/cases/{case_id}/redress/{redress_id}"): "yyNFNNNNN",
     ("POST", "/v1/referrals"): "FFFFyFFFF",  # inbound referrals come from partners
     ("GET", "/v1/referrals"): "yyyyyyyyy",  # scoped: sent or received by the caller's organization
+    ("POST", "/v1/cases/{case_id}/transfers"): "FyNyNNNNN",  # 409 for the owner: already under transfer
+    ("GET", "/v1/transfers"): "yyyyyyyyy",  # scoped: to or from the caller's consulate
+    ("POST", "/v1/transfers/{transfer_id}/accept"): "FFNFNNNNN",  # only the receiving supervisor decides
+    ("POST", "/v1/transfers/{transfer_id}/decline"): "FFNFNNNNN",
     ("GET", "/v1/referrals/{referral_id}"): "yyNNyNNNN",
     ("POST", "/v1/referrals/{referral_id}/accept"): "FFNNyNNNN",
     ("POST", "/v1/referrals/{referral_id}/decline"): "FFNNyNNNN",

@@ -1,5 +1,6 @@
-"""HTTP for amending a case after intake (`cases/amend.py`): its persons and violations, each call with the
-case's ETag in If-Match, each answering the case as amended with its new ETag."""
+"""HTTP for what is learned after intake: persons and violations (`cases/amend.py`; each call with the case's
+ETag in If-Match, each answering the case as amended with its new ETag) and the consent history
+(`cases/consents.py`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Response, status
 
 from src.auth.dependencies import CurrentPrincipal
-from src.cases import amend
-from src.cases.read_schemas import CaseRead
-from src.cases.schemas import PersonIn, PersonPatch, ViolationChange, ViolationPatch
+from src.cases import amend, consents
+from src.cases.read_schemas import CaseRead, ConsentHistory
+from src.cases.schemas import ConsentRecordIn, PersonIn, PersonPatch, ViolationChange, ViolationPatch
 from src.platform.errors import problem_responses
 from src.platform.session import DbSession
 
@@ -119,3 +120,30 @@ async def delete_violation(
     return _answer(
         response, await amend.delete_violation(session, principal, case_id, violation_id, if_match)
     )
+
+
+@router.post(
+    "/cases/{case_id}/consents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConsentHistory,
+    responses=problem_responses(403, 404),
+)
+async def record_consent(
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: CaseId,
+    body: ConsentRecordIn,
+) -> ConsentHistory:
+    """Record consent given or withdrawn for each purpose. A withdrawal of `referral` or
+    `partner_data_sharing` takes effect at once: no new referral, open referrals show their recipients no
+    case data (`consent_withdrawn`) and each recipient gets `referral.consent_withdrawn`."""
+    history, tag = await consents.record(session, principal, case_id, body)
+    response.headers["ETag"] = tag
+    return history
+
+
+@router.get("/cases/{case_id}/consents", response_model=ConsentHistory, responses=problem_responses(404))
+async def list_consents(session: DbSession, principal: CurrentPrincipal, case_id: CaseId) -> ConsentHistory:
+    """The case's consent history, oldest first, and the consent in force."""
+    return await consents.history(session, principal, case_id)

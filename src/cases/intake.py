@@ -125,6 +125,7 @@ async def open_case(
                     "given_by": c.given_by,
                     "given_on": c.given_on,
                     "recorded_by": principal.id,
+                    "action": "given",
                 }
                 for c in consents
             ],

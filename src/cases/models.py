@@ -190,9 +190,20 @@ class Consent(CreatedAt, Base):
         ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False, index=True
     )
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
-    given_by: Mapped[str] = mapped_column(String(32), nullable=False)
-    given_on: Mapped[date] = mapped_column(Date, nullable=False)
+    # A history: consent given or withdrawn, per purpose; the latest row of a purpose is in force.
+    action: Mapped[str] = mapped_column(String(16), nullable=False, server_default=text("'given'"))
+    given_by: Mapped[str] = mapped_column(String(32), nullable=False)  # who gave (or withdrew) it
+    given_on: Mapped[date] = mapped_column(Date, nullable=False)  # when
+    method: Mapped[str | None] = mapped_column(String(32))  # signed_form, oral_with_witness, electronic
+    note_sealed: Mapped[bytes | None] = mapped_column("note", LargeBinary)
+    note = Sealed[str | None]("note")
     recorded_by: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("action IN ('given', 'withdrawn')", name="action"),
+        CheckConstraint("method IN ('signed_form', 'oral_with_witness', 'electronic')", name="method"),
+        Index("ix_case_consent_case_id_purpose_id", "case_id", "purpose", "id"),
+    )
 
 
 STAY_DAYS = "EXTRACT(epoch FROM at - from_entered_at) / 86400"
@@ -315,4 +326,39 @@ class CaseLink(CreatedAt, Base):
         CheckConstraint("case_id < other_case_id", name="ordered_pair"),
         Index("uq_case_link_pair_type", "case_id", "other_case_id", "type", unique=True),
         Index("ix_case_link_other_case_id", "other_case_id"),
+    )
+
+
+TRANSFER_STATUSES = ("pending", "accepted", "declined")
+
+
+class Transfer(CreatedAt, Base):
+    """A case handed from its owning consulate to another: pending until the receiving consulate decides."""
+
+    __tablename__ = "case_transfer"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False)
+    from_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), nullable=False)
+    to_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), nullable=False)
+    reason_sealed: Mapped[bytes] = mapped_column("reason", LargeBinary, nullable=False)
+    reason = Sealed[str]("reason")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=text("'pending'"))
+    requested_by: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    decision_note_sealed: Mapped[bytes | None] = mapped_column("decision_note", LargeBinary)
+    decision_note = Sealed[str | None]("decision_note")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {TRANSFER_STATUSES}", name="status"),
+        Index("ix_case_transfer_case_id", "case_id"),
+        Index(
+            "ix_case_transfer_one_pending",
+            "case_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_case_transfer_to_organization_id_id", "to_organization_id", "id"),
+        Index("ix_case_transfer_from_organization_id_id", "from_organization_id", "id"),
     )

@@ -59,3 +59,26 @@ def may_assign(
 def may_name_owner(principal: Principal) -> bool:
     """A ministry names (or routes to) the consulate that owns a case it opens; others own what they open."""
     return principal.organization_kind == "ministry"
+
+
+def may_transfer(principal: Principal, owner_id: uuid.UUID) -> bool:
+    """The owning consulate's supervisor asks another consulate to take a case; a coordinator moves any."""
+    if CASES_WRITE not in principal.scopes:
+        return False
+    return principal.role == "coordinator" or (
+        principal.role == "supervisor" and principal.organization_id == owner_id
+    )
+
+
+def may_decide_transfer(principal: Principal, to_organization_id: uuid.UUID) -> bool:
+    return (
+        CASES_WRITE in principal.scopes
+        and principal.role == "supervisor"
+        and principal.organization_id == to_organization_id
+    )
+
+
+def sees_transfer(principal: Principal, from_id: uuid.UUID, to_id: uuid.UUID) -> bool:
+    return principal.role == "coordinator" or (
+        principal.role in ("officer", "supervisor") and principal.organization_id in (from_id, to_id)
+    )

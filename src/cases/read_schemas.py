@@ -45,9 +45,28 @@ class ViolationRead(OutputModel):
 
 
 class ConsentRead(OutputModel):
+    """The consent in force: the purposes whose latest entry gives consent, and the latest such entry."""
+
     purposes: list[str]
     given_by: str
     given_on: date
+
+
+class ConsentEntryRead(OutputModel):
+    id: uuid.UUID
+    action: Literal["given", "withdrawn"]
+    purpose: str
+    given_by: str
+    on: date
+    method: str | None = Field(description="null for consent recorded at intake before methods were kept")
+    note: str | None
+    recorded_by: uuid.UUID
+    recorded_at: datetime
+
+
+class ConsentHistory(OutputModel):
+    in_force: ConsentRead | None
+    entries: list[ConsentEntryRead] = Field(description="Oldest first.")
 
 
 class DuplicateCandidate(OutputModel):
@@ -132,7 +151,7 @@ class CaseSummary(OutputModel):
 
 class TimelineEntry(OutputModel):
     at: datetime
-    type: Literal["transition", "note", "assignment", "amendment", "referral", "redress"]
+    type: Literal["transition", "note", "assignment", "amendment", "transfer", "referral", "redress"]
     actor_id: uuid.UUID
     from_status: str | None = None
     to_status: str | None = None
@@ -144,7 +163,7 @@ class TimelineEntry(OutputModel):
     event: str | None = Field(
         default=None,
         description="For referral entries: created, accepted, progress, ...; for amendments: person.add, "
-        "person.update, person.delete, violation.add, ...",
+        "person.update, person.delete, violation.add, ...; for transfers: request, accept, decline",
     )
     fields: list[str] | None = Field(
         default=None, description="For amendments: the names of the fields changed, never their values."
@@ -156,3 +175,20 @@ class NoteRead(OutputModel):
     author_id: uuid.UUID
     body: str
     created_at: datetime
+
+
+class TransferRead(OutputModel):
+    """What a transfer needs to be decided: the receiving consulate sees no personal data until it accepts."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    reference: str
+    kind: str
+    case_status: str
+    from_organization_id: uuid.UUID
+    to_organization_id: uuid.UUID
+    reason: str
+    status: Literal["pending", "accepted", "declined"]
+    decision_note: str | None = None
+    created_at: datetime
+    decided_at: datetime | None = None

@@ -264,9 +264,27 @@ async def notes_of(session: AsyncSession, case_id: uuid.UUID) -> list[Note]:
     return list((await session.scalars(select(Note).where(Note.case_id == case_id).order_by(Note.id))).all())
 
 
+# Per purpose, the latest entry of the case's consent history (ix_case_consent_case_id_purpose_id).
+_LATEST_CONSENT = text(
+    "SELECT DISTINCT ON (purpose) purpose, action FROM case_consent WHERE case_id = :case_id "
+    "ORDER BY purpose, id DESC"
+)
+
+
+async def consent_by_purpose(session: AsyncSession, case_id: uuid.UUID) -> dict[str, str]:
+    """purpose -> 'given' or 'withdrawn', as the case's consent history stands."""
+    return {
+        purpose: action for purpose, action in await session.execute(_LATEST_CONSENT, {"case_id": case_id})
+    }
+
+
 async def consented_purposes(session: AsyncSession, case_id: uuid.UUID) -> set[str]:
-    """What the case's consent covers (referral, partner_data_sharing, ...)."""
-    return set((await session.scalars(select(Consent.purpose).where(Consent.case_id == case_id))).all())
+    """What the case's consent in force covers (referral, partner_data_sharing, ...)."""
+    return {
+        purpose
+        for purpose, action in (await consent_by_purpose(session, case_id)).items()
+        if action == "given"
+    }
 
 
 async def timeline_rows(

@@ -54,9 +54,24 @@ class ViolationRow:
 
 @dataclass(frozen=True, slots=True)
 class ConsentRow:
+    """One entry of the case's consent history (oldest first): given or withdrawn, for one purpose."""
+
     purpose: str
     given_by: str
     given_on: date
+    action: str = "given"
+
+
+def consent_in_force(history: list[ConsentRow]) -> list[ConsentRow]:
+    """Per purpose, its latest entry, where that is consent given (a withdrawal ends it)."""
+    latest = {entry.purpose: entry for entry in history}
+    return [entry for entry in history if latest[entry.purpose] is entry and entry.action == "given"]
+
+
+def consent_withdrawn(history: list[ConsentRow]) -> set[str]:
+    """The purposes whose latest entry withdraws consent."""
+    latest = {entry.purpose: entry for entry in history}
+    return {purpose for purpose, entry in latest.items() if entry.action == "withdrawn"}
 
 
 class Children(NamedTuple):

@@ -196,6 +196,22 @@ class ConsentIn(InputModel):
     given_on: PastDate
 
 
+ConsentMethod = Literal["signed_form", "oral_with_witness", "electronic"]
+
+
+class ConsentRecordIn(InputModel):
+    """Consent given or withdrawn, for each of `purposes`, by whom, when and how."""
+
+    action: Literal["given", "withdrawn"]
+    purposes: Annotated[
+        list[ConsentPurpose], Field(min_length=1, max_length=4), each_member_of("consent_purpose")
+    ]
+    given_by: ConsentGivenBy = Field(description="Who gave (or withdrew) it: the subject, a guardian, ...")
+    on: PastDate = Field(description="When it was given or withdrawn.")
+    method: ConsentMethod
+    note: ShortText | None = None
+
+
 class Employer(InputModel):
     name: ShortText | None = None
     sector: IsicSection | None = None
@@ -334,3 +350,12 @@ LinkType = Literal["duplicate", "related", "sibling", "same_perpetrator"]
 class LinkIn(InputModel):
     case_id: uuid.UUID = Field(description="The other case.")
     type: LinkType
+
+
+class TransferIn(InputModel):
+    to_organization_id: uuid.UUID = Field(description="Another consulate of the same state.")
+    reason: LongText
+
+
+class TransferDecisionIn(InputModel):
+    note: ShortText | None = None

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
 from src.auth.principal import Principal
-from src.cases import amend, guards, repository, views
+from src.cases import amend, guards, repository, transfers, views
 from src.cases.models import Note
 from src.cases.read_schemas import CaseRead, NoteRead, TimelineEntry
 from src.cases.schemas import NoteIn
@@ -120,6 +120,10 @@ async def timeline(session: AsyncSession, principal: Principal, case_id: uuid.UU
             fields=sorted(e.changed_fields),
         )
         for e in await audit.events_on(session, case.id, amend.AMENDMENTS)
+    ]
+    entries += [
+        TimelineEntry(at=e.at, type="transfer", actor_id=e.actor_id, event=e.action.rsplit(".", 1)[1])
+        for e in await audit.events_on(session, case.id, transfers.TIMELINE_ACTIONS)
     ]
     for source in timeline_sources:
         entries += await source(session, case.id)

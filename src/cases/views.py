@@ -19,6 +19,17 @@ def etag(case: Case) -> str:
     return etag_of(case.version)
 
 
+def consent_read(history: list[rows.ConsentRow]) -> ConsentRead | None:
+    """The consent in force (each purpose's latest entry, where it gives consent), or None."""
+    in_force = rows.consent_in_force(history)
+    if not in_force:
+        return None
+    latest = in_force[-1]
+    return ConsentRead(
+        purposes=sorted({c.purpose for c in in_force}), given_by=latest.given_by, given_on=latest.given_on
+    )
+
+
 async def read_model(
     session: AsyncSession, case: Case, now: datetime, children: rows.Children | None = None
 ) -> CaseRead:
@@ -45,13 +56,7 @@ async def read_model(
         )
         for p in persons
     ]
-    consent = None
-    if consents:
-        consent = ConsentRead(
-            purposes=sorted({c.purpose for c in consents}),
-            given_by=consents[0].given_by,
-            given_on=consents[0].given_on,
-        )
+    consent = consent_read(consents)
     return CaseRead(
         id=case.id,
         reference=case.reference,

@@ -115,6 +115,10 @@ class ReferralRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     case: SharedCase | None = None
+    consent_withdrawn: bool = Field(
+        default=False,
+        description="The person withdrew consent to refer or share: the recipient sees no case data.",
+    )
 
 
 class ReferralUpdateRead(OutputModel):

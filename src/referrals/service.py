@@ -15,6 +15,7 @@ from src.cases import guards as case_guards
 from src.cases import intake as case_intake
 from src.cases import repository as cases
 from src.cases.read_schemas import TimelineEntry
+from src.cases.rows import consent_withdrawn
 from src.cases.schemas import CaseCreate
 from src.consulates import repository as consulates
 from src.crypto import fields
@@ -216,6 +217,7 @@ async def _read(session: AsyncSession, principal: Principal, referral: Referral)
     whole; the recipient sees the `share` groups while the referral is open, and nothing after."""
     sender = referral.from_organization_id == principal.organization_id
     view = None
+    withdrawn = False
     detail: dict[str, Any] = {"via_referral": str(referral.id)}
     if sender and referral.submitted_view is not None:
         view = SharedCase.model_validate(referral.submitted_view)
@@ -224,10 +226,14 @@ async def _read(session: AsyncSession, principal: Principal, referral: Referral)
         case = await cases.get_case_row(session, referral.case_id)
         # A sender that does not own the case (an inbound referral from before snapshots) sees nothing of it.
         if not sender or case.owner_organization_id == principal.organization_id:
-            persons, violations, _ = await cases.children(session, referral.case_id)
+            persons, violations, consents = await cases.children(session, referral.case_id)
             groups = ALL_GROUPS if sender else frozenset(referral.share)
-            view = shared_case(case, persons, violations, groups, clock.utcnow().date())
-            detail["share"] = sorted(groups)
+            # Consent to refer or share withdrawn: the recipient keeps the referral's metadata, nothing more.
+            outside = not sender and case.owner_organization_id != principal.organization_id
+            withdrawn = outside and bool(consent_withdrawn(consents) & policies.REQUIRED_CONSENT)
+            if not withdrawn:
+                view = shared_case(case, persons, violations, groups, clock.utcnow().date())
+                detail["share"] = sorted(groups)
     if view is not None:
         await audit.record(
             session,
@@ -237,10 +243,16 @@ async def _read(session: AsyncSession, principal: Principal, referral: Referral)
             resource_id=referral.case_id,
             detail=detail,
         )
-    return referral_read(referral, principal, view)
+    return referral_read(referral, principal, view, consent_withdrawn=withdrawn)
 
 
-def referral_read(referral: Referral, principal: Principal, view: SharedCase | None = None) -> ReferralRead:
+def referral_read(
+    referral: Referral,
+    principal: Principal,
+    view: SharedCase | None = None,
+    *,
+    consent_withdrawn: bool = False,
+) -> ReferralRead:
     """The referral as this caller may see it: the case id only for the sender's own case."""
     return ReferralRead(
         id=referral.id,
@@ -258,6 +270,7 @@ def referral_read(referral: Referral, principal: Principal, view: SharedCase | N
         created_at=referral.created_at,
         updated_at=referral.updated_at,
         case=view,
+        consent_withdrawn=consent_withdrawn,
     )
 
 

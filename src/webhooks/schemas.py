@@ -18,6 +18,10 @@ EVENTS = (
     "referral.completed",
     "referral.withdrawn",
     "referral.expired",
+    "referral.consent_withdrawn",
+    "transfer.requested",
+    "transfer.declined",
+    "case.transferred",
 )
 Event = Literal[EVENTS]  # type: ignore[valid-type]
 

@@ -1,0 +1,80 @@
+"""HTTP for transferring cases between consulates (`cases/transfers.py`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from src.auth.dependencies import CurrentPrincipal
+from src.cases import transfers
+from src.cases.read_schemas import TransferRead
+from src.cases.schemas import TransferDecisionIn, TransferIn
+from src.platform.errors import problem_responses
+from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.schemas import Page
+from src.platform.session import DbSession
+
+router = APIRouter(prefix="/v1", responses=problem_responses(401, 422), tags=["transfers"])
+
+TransferId = Annotated[uuid.UUID, Path()]
+
+
+@router.post(
+    "/cases/{case_id}/transfers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TransferRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def request_transfer(
+    session: DbSession, principal: CurrentPrincipal, case_id: Annotated[uuid.UUID, Path()], body: TransferIn
+) -> TransferRead:
+    """Ask another consulate of the same state to take the case (the owner's supervisor); a coordinator's
+    transfer takes effect at once. A case under transfer cannot be transferred again (409)."""
+    return await transfers.request(session, principal, case_id, body)
+
+
+@router.get("/transfers", response_model=Page[TransferRead])
+async def list_transfers(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    direction: Literal["incoming", "outgoing"] | None = None,
+    status_: Annotated[Literal["pending", "accepted", "declined"] | None, Query(alias="status")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[TransferRead]:
+    """Transfers to and from your consulate, newest first (coordinators: every one)."""
+    items = await transfers.list_transfers(
+        session,
+        principal,
+        direction=direction,
+        status=status_,
+        before=uuid_after(decode_cursor(cursor, 1)),
+        limit=limit + 1,
+    )
+    return build_page(request, response, items, limit)
+
+
+@router.post(
+    "/transfers/{transfer_id}/accept", response_model=TransferRead, responses=problem_responses(403, 404, 409)
+)
+async def accept_transfer(
+    session: DbSession, principal: CurrentPrincipal, transfer_id: TransferId, body: TransferDecisionIn
+) -> TransferRead:
+    """The receiving consulate's supervisor takes the case: ownership moves, the assignee is cleared."""
+    return await transfers.decide(session, principal, transfer_id, True, body)
+
+
+@router.post(
+    "/transfers/{transfer_id}/decline",
+    response_model=TransferRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def decline_transfer(
+    session: DbSession, principal: CurrentPrincipal, transfer_id: TransferId, body: TransferDecisionIn
+) -> TransferRead:
+    """The receiving consulate's supervisor declines: nothing changes for the case."""
+    return await transfers.decide(session, principal, transfer_id, False, body)
