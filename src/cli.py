@@ -188,7 +188,8 @@ def seed_bench(
 @app.command()
 def worker() -> None:
     """Run the background work apart from the API: the audit sequencer (one leads, others stand by), webhook
-    delivery (many may run: SKIP LOCKED) and the expiry of pending referrals past due (every minute)."""
+    delivery (many may run: SKIP LOCKED), the expiry of pending referrals past due (every minute) and the
+    consulates' deadline alerts (each once)."""
     import structlog
 
     from src.audit.sequencer import Sequencer, SequencerRefused, create_sequencer
@@ -204,14 +205,16 @@ def worker() -> None:
             structlog.get_logger("ukuk.worker").error("sequencer_refused", reason=str(exc))
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
+        from src.cases.alerts import DeadlineAlerter
         from src.referrals.expiry import ReferralExpirer
         from src.webhooks.delivery import DeliveryWorker, http_client
 
         http = http_client(settings)
-        jobs: list[Sequencer | DeliveryWorker | ReferralExpirer] = [
+        jobs: list[Sequencer | DeliveryWorker | ReferralExpirer | DeadlineAlerter] = [
             sequencer,
             DeliveryWorker(engine, settings, http),
             ReferralExpirer(engine),
+            DeadlineAlerter(engine, settings),
         ]
         loop = asyncio.get_running_loop()
 

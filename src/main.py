@@ -23,6 +23,7 @@ from src.auth.tokens import load_keys
 from src.cases import consents as case_consents
 from src.cases import service as cases_service
 from src.cases import transfers as case_transfers
+from src.cases.alerts import DeadlineAlerter
 from src.cases.amend_router import router as case_amendments_router
 from src.cases.router import router as cases_router
 from src.cases.transfer_router import router as case_transfers_router
@@ -85,11 +86,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sequencer = sequencer
         http = http_client(settings)
         app.state.http = http
-        jobs: list[DeliveryWorker | ReferralExpirer] = []
+        jobs: list[DeliveryWorker | ReferralExpirer | DeadlineAlerter] = []
         if (
             settings.webhook_worker_enabled
-        ):  # the outbox and referral expiry; `ukuk worker` runs them apart too
-            jobs = [DeliveryWorker(engine, settings, http), ReferralExpirer(engine)]
+        ):  # the outbox, expiry and alerts; `ukuk worker` runs them apart too
+            jobs = [
+                DeliveryWorker(engine, settings, http),
+                ReferralExpirer(engine),
+                DeadlineAlerter(engine, settings),
+            ]
         job_tasks = [asyncio.create_task(job.run(), name=type(job).__name__) for job in jobs]
         log.info("started")
         try:

@@ -18,6 +18,7 @@ from src.cases.schemas import DETAILS_BY_KIND, AssignIn, CasePatch, LegalHoldIn,
 from src.crypto import fields
 from src.platform import clock
 from src.platform.errors import Conflict, PreconditionFailed, Unprocessable
+from src.webhooks import service as webhooks
 
 
 async def bump(session: AsyncSession, case: Case, expected: int, values: dict[str, Any]) -> None:
@@ -184,5 +185,18 @@ async def assign(
         resource_type="case",
         resource_id=case.id,
         changed_fields=("assignee_id",),
+    )
+    await webhooks.enqueue(
+        session,
+        case.owner_organization_id,
+        "case.assigned",
+        str(case.id),
+        {
+            "case_id": str(case.id),
+            "reference": case.reference,
+            "kind": case.kind,
+            "status": case.status,
+            "assignee_id": str(body.assignee_id) if body.assignee_id else None,
+        },
     )
     return await views.read_model(session, case, now), views.etag(case)

@@ -362,3 +362,25 @@ class Transfer(CreatedAt, Base):
         Index("ix_case_transfer_to_organization_id_id", "to_organization_id", "id"),
         Index("ix_case_transfer_from_organization_id_id", "from_organization_id", "id"),
     )
+
+
+ALERT_KINDS = ("deadline_approaching", "overdue")
+
+
+class Alert(Base):
+    """A deadline alert sent to the owning consulate: once per (case, status, deadline, kind)."""
+
+    __tablename__ = "case_alert"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ALERT_KINDS}", name="kind"),
+        Index("ix_case_alert_kind_due_at", "kind", "due_at"),
+    )

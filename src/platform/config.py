@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     # a connection found dead mid-request is dropped with the rest of the pool and the request answers 503).
     db_ping_after_idle_seconds: float = Field(default=10.0, ge=0, le=3600)
 
+    # Deadline alerts to the owning consulate: `case.deadline_approaching` this long before a status deadline,
+    # `case.overdue` once it passed; the job looks this often.
+    alert_deadline_lead_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    alert_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
+
     # Reports hide counts below this (and enough others that none can be recovered from the totals).
     report_min_cell: int = Field(default=5, ge=1, le=1000)
     # A case report grouped finer than this is refused (422): it would be mostly hidden cells and megabytes.

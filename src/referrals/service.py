@@ -207,7 +207,8 @@ async def create_inbound(
         changed_fields=body.model_fields_set,
         detail={"case_id": str(case.id), "inbound": True},
     )
-    await notify(session, referral, "created", referral.to_organization_id)
+    # The consulate hears of a partner's new case as `referral.received` (an inbound referral).
+    await notify(session, referral, "received", referral.to_organization_id)
     return await _read(session, principal, referral)
 
 

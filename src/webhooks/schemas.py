@@ -22,6 +22,10 @@ EVENTS = (
     "transfer.requested",
     "transfer.declined",
     "case.transferred",
+    "case.assigned",
+    "case.deadline_approaching",
+    "case.overdue",
+    "referral.received",
 )
 Event = Literal[EVENTS]  # type: ignore[valid-type]
 

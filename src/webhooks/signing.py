@@ -1,4 +1,4 @@
-"""Standard Webhooks signatures (https://www.standardwebhooks.com), as docs/partners.md verifies them."""
+"""Standard Webhooks signatures (https://www.standardwebhooks.com), as docs/webhooks.md verifies them."""
 
 from __future__ import annotations
 

@@ -28,12 +28,12 @@ from tests import factories
 from tests.factories import Consulate, abuse_body, open_case
 from tests.webhooks.conftest import Receiver
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "partners.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 CONSENT = {"purposes": ["referral", "partner_data_sharing"], "given_by": "self", "given_on": "2026-11-01"}
 
 
 def _verify_from_docs() -> Any:
-    """The verification snippet exactly as docs/partners.md shows it."""
+    """The verification snippet exactly as docs/webhooks.md shows it."""
     code = re.search(r"```python\n(.*?)```", DOCS.read_text(), re.S)
     assert code is not None
     namespace: dict[str, Any] = {}
