@@ -38,6 +38,44 @@ async def _scratch_database(owner_url: str, suffix: str) -> AsyncIterator[tuple[
         await server.dispose()
 
 
+def _downgrade(url: str, revision: str) -> None:
+    """Alembic downgrade to `revision` (in a thread: the migration environment runs its own event loop)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from src.platform.config import to_async_url
+    from src.platform.postgres import PROJECT_ROOT
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["url"] = to_async_url(url)
+    config.attributes["app_role"] = "ukuk_app"
+    command.downgrade(config, revision)
+
+
+async def _a_case(conn: Any, at: Any) -> tuple[Any, Any]:
+    """A consulate and one abuse case of it, written as SQL (for a database at an old revision)."""
+    import uuid
+
+    from sqlalchemy import text
+
+    consulate, case = uuid.uuid4(), uuid.uuid4()
+    await conn.execute(
+        text("INSERT INTO organization (id, name, kind, country) VALUES (:c, 'c', 'consulate', 'KG')"),
+        {"c": consulate},
+    )
+    await conn.execute(
+        text(
+            "INSERT INTO case_file (id, reference, kind, status, summary, details, intake_channel, "
+            "occurred_country, owner_organization_id, created_by, status_entered_at, created_at, "
+            "updated_at) VALUES (:id, 'R-1', 'abuse', 'intake', '', '', 'walk_in', 'RU', :c, :c, "
+            ":t, :t, :t)"
+        ),
+        {"id": case, "c": consulate, "t": at},
+    )
+    return consulate, case
+
+
 # audit_event.txid is xid8, which SQLAlchemy's reflection does not know; the model declares it the same way.
 @pytest.mark.filterwarnings("ignore:Did not recognize type 'xid8'")
 async def test_models_and_migrations_agree(owner_engine: AsyncEngine) -> None:
@@ -188,23 +226,8 @@ async def test_0014_splits_whole_names_into_parts_and_marks_them_inferred(owner_
     async with _scratch_database(owner_url, "m14") as (url, engine):
         await asyncio.to_thread(run_migrations, url, "ukuk_app", "0013")
         t0 = datetime(2026, 1, 1, tzinfo=UTC)
-        consulate, case = uuid.uuid4(), uuid.uuid4()
         async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "INSERT INTO organization (id, name, kind, country) VALUES (:c, 'c', 'consulate', 'KG')"
-                ),
-                {"c": consulate},
-            )
-            await conn.execute(
-                text(
-                    "INSERT INTO case_file (id, reference, kind, status, summary, details, intake_channel, "
-                    "occurred_country, owner_organization_id, created_by, status_entered_at, created_at, "
-                    "updated_at) VALUES (:id, 'R-1', 'abuse', 'intake', '', '', 'walk_in', 'RU', :c, :c, "
-                    ":t, :t, :t)"
-                ),
-                {"id": case, "c": consulate, "t": t0},
-            )
+            _, case = await _a_case(conn, t0)
             for position, full_name in enumerate(written):
                 await conn.execute(
                     text(
@@ -583,24 +606,15 @@ async def test_0017_stores_the_spellings_the_search_scanned_for_and_turns_the_pe
     indexes lose their pending list. The downgrade puts both back."""
     import asyncio
 
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import text
 
     from src.cases import names
-    from src.platform.postgres import PROJECT_ROOT, run_migrations
+    from src.platform.postgres import run_migrations
     from tests.unit.test_names import labelled_pairs
 
     words = sorted({w for _, a, b in labelled_pairs() for w in names.skeleton(a + " " + b).split()})
     indexes = ("ix_case_person_name_tokens", "ix_name_token_trgm")
     options = "SELECT c.relname, c.reloptions FROM pg_class c WHERE c.relname = ANY(CAST(:names AS text[]))"
-
-    def downgrade(url: str) -> None:
-        config = Config(str(PROJECT_ROOT / "alembic.ini"))
-        config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-        config.attributes["url"] = url
-        config.attributes["app_role"] = "ukuk_app"
-        command.downgrade(config, "0016")
 
     async with _scratch_database(owner_url, "m17") as (url, engine):
         await asyncio.to_thread(run_migrations, url, "ukuk_app", "0016")
@@ -622,7 +636,7 @@ async def test_0017_stores_the_spellings_the_search_scanned_for_and_turns_the_pe
         assert all((b, a) in stored for a, b in stored)
         assert after == {index: ["fastupdate=off"] for index in indexes}
 
-        await asyncio.to_thread(downgrade, url)
+        await asyncio.to_thread(_downgrade, url, "0016")
         async with engine.connect() as conn:
             table = await conn.scalar(text("SELECT to_regclass('name_spelling')"))
             found = await conn.execute(text(options), {"names": list(indexes)})
@@ -637,21 +651,12 @@ async def test_0018_indexes_the_reports_columns_and_downgrades_without_them(owne
     both and the upgrade runs again."""
     import asyncio
 
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import text
 
-    from src.platform.postgres import PROJECT_ROOT, run_migrations
+    from src.platform.postgres import run_migrations
 
     definitions = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(CAST(:names AS text[]))"
     names = ["ix_case_file_report_dimensions", "ix_referral_report"]
-
-    def downgrade(url: str) -> None:
-        config = Config(str(PROJECT_ROOT / "alembic.ini"))
-        config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-        config.attributes["url"] = url
-        config.attributes["app_role"] = "ukuk_app"
-        command.downgrade(config, "0017")
 
     async with _scratch_database(owner_url, "m18") as (url, engine):
         await asyncio.to_thread(run_migrations, url, "ukuk_app")
@@ -664,7 +669,7 @@ async def test_0018_indexes_the_reports_columns_and_downgrades_without_them(owne
             "ix_referral_report": "CREATE INDEX ix_referral_report ON public.referral USING btree "
             "(to_organization_id, created_at) INCLUDE (status, accepted_at)",
         }
-        await asyncio.to_thread(downgrade, url)
+        await asyncio.to_thread(_downgrade, url, "0017")
         async with engine.connect() as conn:
             assert (await conn.execute(text(definitions), {"names": names})).all() == []
         await asyncio.to_thread(run_migrations, url, "ukuk_app")
@@ -681,39 +686,13 @@ async def test_0019_reads_existing_consent_as_given_and_drops_withdrawals_going_
 
     from sqlalchemy import text
 
-    from src.platform.config import to_async_url
-    from src.platform.postgres import PROJECT_ROOT, run_migrations
-
-    def _downgrade(url: str, revision: str) -> None:
-        from alembic import command
-        from alembic.config import Config
-
-        config = Config(str(PROJECT_ROOT / "alembic.ini"))
-        config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-        config.attributes["url"] = to_async_url(url)
-        config.attributes["app_role"] = "ukuk_app"
-        command.downgrade(config, revision)
+    from src.platform.postgres import run_migrations
 
     async with _scratch_database(owner_url, "m19") as (url, engine):
         await asyncio.to_thread(run_migrations, url, "ukuk_app", "0018")
         t0 = datetime(2026, 1, 1, tzinfo=UTC)
-        consulate, case = uuid.uuid4(), uuid.uuid4()
         async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "INSERT INTO organization (id, name, kind, country) VALUES (:c, 'c', 'consulate', 'KG')"
-                ),
-                {"c": consulate},
-            )
-            await conn.execute(
-                text(
-                    "INSERT INTO case_file (id, reference, kind, status, summary, details, intake_channel, "
-                    "occurred_country, owner_organization_id, created_by, status_entered_at, created_at, "
-                    "updated_at) VALUES (:id, 'R-1', 'abuse', 'intake', '', '', 'walk_in', 'RU', :c, :c, "
-                    ":t, :t, :t)"
-                ),
-                {"id": case, "c": consulate, "t": t0},
-            )
+            consulate, case = await _a_case(conn, t0)
             await conn.execute(
                 text(
                     "INSERT INTO case_consent (id, case_id, purpose, given_by, given_on, recorded_by) "

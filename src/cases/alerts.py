@@ -5,20 +5,15 @@ ids, reference, kind, status, due time; nothing personal."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import timedelta
 
-import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from src.platform import clock
 from src.platform.config import Settings
-from src.platform.session import create_sessionmaker
+from src.platform.jobs import Periodic
 from src.webhooks import service as webhooks
-
-log = structlog.get_logger("ukuk.cases.alerts")
 
 # Cases with a deadline in (from, to] not yet alerted for it, recorded as sent in the same statement;
 # ix_case_file_due_at (partial, due_at IS NOT NULL) finds them. At most `batch` a round.
@@ -75,25 +70,14 @@ async def send_due(session: AsyncSession, settings: Settings, *, batch: int = 50
     return sent
 
 
-class DeadlineAlerter:
+class DeadlineAlerter(Periodic):
     """The job in `ukuk serve` and `ukuk worker`: a round every `alert_interval_seconds`."""
 
+    event = "deadline_alerts_sent"
+
     def __init__(self, engine: AsyncEngine, settings: Settings):
-        self.sessions = create_sessionmaker(engine)
+        super().__init__(engine, settings.alert_interval_seconds)
         self.settings = settings
-        self._stop = asyncio.Event()
 
-    def stop(self) -> None:
-        self._stop.set()
-
-    async def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                async with self.sessions() as session, session.begin():
-                    sent = await send_due(session, self.settings)
-                if sent:
-                    log.info("deadline_alerts_sent", count=sent)
-            except Exception as exc:  # the database went away: try again next round
-                log.warning("deadline_alert_error", error_class=type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=self.settings.alert_interval_seconds)
+    async def round(self, session: AsyncSession) -> int:
+        return await send_due(session, self.settings)

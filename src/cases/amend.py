@@ -92,6 +92,15 @@ def _one(found: list[R], row_id: uuid.UUID) -> R | None:
     return next((row for row in found if row.id == row_id), None)
 
 
+def _existing(principal: Principal, action: str, found: list[R], row_id: uuid.UUID) -> R:
+    """The case's person or violation with this id, or a 404 audited under the action."""
+    row = _one(found, row_id)
+    if row is None:
+        what = "person" if action.startswith("case.person") else "violation"
+        raise audit.not_found(principal.actor, action, what, row_id, f"No such {what} in this case.")
+    return row
+
+
 async def add_person(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, if_match: str | None, body: PersonIn
 ) -> tuple[CaseRead, str]:
@@ -118,9 +127,7 @@ async def update_person(
 ) -> tuple[CaseRead, str]:
     action = "case.person.update"
     case, expected, children = await _writable(session, principal, case_id, action, if_match)
-    current = _one(children.persons, person_id)
-    if current is None:
-        raise audit.not_found(principal.actor, action, "person", person_id, "No such person in this case.")
+    current = _existing(principal, action, children.persons, person_id)
     changed = patch.model_fields_set
     if not changed:
         raise Unprocessable.at(["body"], "nothing to change")
@@ -147,9 +154,7 @@ async def delete_person(
 ) -> tuple[CaseRead, str]:
     action = "case.person.delete"
     case, expected, children = await _writable(session, principal, case_id, action, if_match)
-    current = _one(children.persons, person_id)
-    if current is None:
-        raise audit.not_found(principal.actor, action, "person", person_id, "No such person in this case.")
+    current = _existing(principal, action, children.persons, person_id)
     if current.position == 0:
         raise Unprocessable.at(["path", "person_id"], "the subject cannot be deleted, only corrected")
     if any(v.perpetrator_id == current.id for v in children.violations):
@@ -235,11 +240,7 @@ async def update_violation(
 ) -> tuple[CaseRead, str]:
     action = "case.violation.update"
     case, expected, children = await _writable(session, principal, case_id, action, if_match)
-    current = _one(children.violations, violation_id)
-    if current is None:
-        raise audit.not_found(
-            principal.actor, action, "violation", violation_id, "No such violation in this case."
-        )
+    current = _existing(principal, action, children.violations, violation_id)
     changed = patch.model_fields_set
     if not changed:
         raise Unprocessable.at(["body"], "nothing to change")
@@ -262,11 +263,7 @@ async def delete_violation(
 ) -> tuple[CaseRead, str]:
     action = "case.violation.delete"
     case, expected, children = await _writable(session, principal, case_id, action, if_match)
-    current = _one(children.violations, violation_id)
-    if current is None:
-        raise audit.not_found(
-            principal.actor, action, "violation", violation_id, "No such violation in this case."
-        )
+    current = _existing(principal, action, children.violations, violation_id)
     await repository.delete_child(session, Violation, case.id, current.id)
     detail = {"violation_id": str(current.id)}
     return await _done(session, principal, case, expected, action, set(), detail)

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
-import structlog
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from src.audit import service as audit
 from src.platform import clock
-from src.platform.session import create_sessionmaker
+from src.platform.jobs import Periodic
 from src.referrals import service
 from src.referrals.models import Referral, ReferralUpdate
-
-log = structlog.get_logger("ukuk.referrals.expiry")
 
 
 async def expire_overdue(session: AsyncSession) -> int:
@@ -56,23 +50,11 @@ async def expire_overdue(session: AsyncSession) -> int:
     return len(expired)
 
 
-class ReferralExpirer:
+class ReferralExpirer(Periodic):
+    event = "referrals_expired"
+
     def __init__(self, engine: AsyncEngine, *, interval_seconds: float = 60.0):
-        self.sessions = create_sessionmaker(engine)
-        self.interval_seconds = interval_seconds
-        self._stop = asyncio.Event()
+        super().__init__(engine, interval_seconds)
 
-    def stop(self) -> None:
-        self._stop.set()
-
-    async def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                async with self.sessions() as session, session.begin():
-                    expired = await expire_overdue(session)
-                if expired:
-                    log.info("referrals_expired", count=expired)
-            except Exception as exc:  # the database went away: try again next round
-                log.warning("referral_expiry_error", error_class=type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=self.interval_seconds)
+    async def round(self, session: AsyncSession) -> int:
+        return await expire_overdue(session)
