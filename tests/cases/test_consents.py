@@ -148,4 +148,10 @@ async def test_bad_foreign_and_child_consents_write_nothing(
     assert await _consents(db, case["id"]) == 2 and await _consents(db, child["id"]) == 1
     history = await client.get(url, headers=officer.headers)
     assert history.status_code == 200 and len(history.json()["entries"]) == 2
+    outcomes = await db.scalars(
+        select(AuditEvent.outcome).where(
+            AuditEvent.action == "case.consent.list", AuditEvent.resource_id == case["id"]
+        )
+    )
+    assert sorted(outcomes.all()) == ["not_found", "success"]  # reading the history is a read of the case
     assert history.json()["entries"][0]["method"] is None  # recorded at intake, before methods were kept

@@ -7,6 +7,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.audit.models import AuditEvent
 from src.cases.models import Case, Transfer
 from src.platform.config import Settings
 from src.referrals.models import Referral
@@ -85,6 +86,12 @@ async def test_an_accepted_transfer_moves_the_case_and_its_referrals_to_the_new_
     )
     assert [t["id"] for t in incoming.json()["items"]] == [transfer["id"]]
     assert "Айдаралиев" not in incoming.text
+    listed = await db.scalar(
+        select(AuditEvent.detail).where(
+            AuditEvent.action == "case.transfer.list", AuditEvent.actor_id == b.supervisor.user.id
+        )
+    )
+    assert listed is not None and listed["case_ids"] == [case["id"]]
     assert (await client.get(f"/v1/cases/{case['id']}", headers=b.supervisor.headers)).status_code == 404
     officer_tries = await client.post(
         f"/v1/transfers/{transfer['id']}/accept", json={}, headers=b.officer.headers
