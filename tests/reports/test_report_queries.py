@@ -70,8 +70,10 @@ async def seeded(owner_engine: AsyncEngine) -> None:
         await bench_data.seed(conn, 600, persons_per_case=1)
     async with owner_engine.connect() as conn:
         # As autovacuum leaves a table that is mostly read: its pages all visible, so indexes alone answer.
-        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(text("VACUUM ANALYZE case_file, referral"))
+        # Outside a transaction and as one simple query (no prepared statement), so that it also runs through
+        # a transaction pooler, where a statement prepared outside a transaction may be gone when it runs.
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.execute("VACUUM ANALYZE case_file, referral")  # type: ignore[union-attr]
 
 
 def _midnight(day: date | None) -> datetime | None:
