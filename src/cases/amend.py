@@ -43,9 +43,8 @@ def _valid(model: type[M], body: dict[str, Any]) -> M:
 async def _writable(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, action: str, if_match: str | None
 ) -> tuple[Case, int, Children]:
-    case = await guards.writable_case(session, principal, case_id, action)
-    expected = guards.current_version(case, if_match)
-    return case, expected, await repository.children(session, case.id)
+    case, children = await guards.writable_whole(session, principal, case_id, action)
+    return case, guards.current_version(case, if_match), children
 
 
 async def _done(

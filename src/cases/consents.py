@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
 from src.auth.principal import Principal
-from src.cases import changes, guards, repository, rows, views
+from src.cases import changes, guards, rows, views
 from src.cases.models import Case, Consent
 from src.cases.read_schemas import ConsentEntryRead, ConsentHistory
 from src.cases.schemas import CHILD_CONSENT, ConsentRecordIn, is_minor
@@ -56,8 +56,7 @@ async def record(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, body: ConsentRecordIn
 ) -> tuple[ConsentHistory, str]:
     """The case's writers record it; the case's version moves (its read model shows the consent in force)."""
-    case = await guards.writable_case(session, principal, case_id, "case.consent.record")
-    children = await repository.children(session, case.id)
+    case, children = await guards.writable_whole(session, principal, case_id, "case.consent.record")
     subject_birth = children.persons[0].birth_date if children.persons else None
     child = case.kind == "child_return" or is_minor(subject_birth, clock.utcnow().date())
     if child and body.action == "given" and body.given_by not in CHILD_CONSENT:

@@ -45,10 +45,23 @@ async def writable_case(
 ) -> Case:
     """The case if the caller may change it and retention has not anonymised it."""
     case = await readable_case(session, principal, case_id, action)
+    _may_change(principal, case, action, refusal)
+    return case
+
+
+async def writable_whole(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, action: str
+) -> tuple[Case, rows.Children]:
+    """`writable_case` with the case's persons, violations and consents, read in the same statement."""
+    case, children = await readable_whole(session, principal, case_id, action)
+    _may_change(principal, case, action, "You may not change this case.")
+    return case, children
+
+
+def _may_change(principal: Principal, case: Case, action: str, refusal: str) -> None:
     if not policies.may_write(principal, case.owner_organization_id, case.assignee_id):
         raise denied(principal, action, case.id, refusal)
     not_anonymised(case)
-    return case
 
 
 def not_anonymised(case: Case) -> None:
