@@ -40,6 +40,13 @@ def _valid(model: type[M], body: dict[str, Any]) -> M:
         raise Unprocessable.at(loc, str(first["msg"])) from exc
 
 
+def _corrected(model: type[M], stored: dict[str, Any], patch: BaseModel) -> M:
+    """The stored row's body with the fields the patch sets (null removes), checked as a whole."""
+    if not patch.model_fields_set:
+        raise Unprocessable.at(["body"], "nothing to change")
+    return _valid(model, {**stored, **patch.model_dump(mode="json", include=patch.model_fields_set)})
+
+
 async def _writable(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, action: str, if_match: str | None
 ) -> tuple[Case, int, Children]:
@@ -128,9 +135,7 @@ async def update_person(
     case, expected, children = await _writable(session, principal, case_id, action, if_match)
     current = _existing(principal, action, children.persons, person_id)
     changed = patch.model_fields_set
-    if not changed:
-        raise Unprocessable.at(["body"], "nothing to change")
-    person = _valid(PersonIn, {**rows.person_body(current), **patch.model_dump(mode="json", include=changed)})
+    person = _corrected(PersonIn, rows.person_body(current), patch)
     if current.position == 0:
         _subject_rules(case, person)
     inferred = current.name_parts_inferred and not (changed & _NAME_PARTS)
@@ -241,10 +246,7 @@ async def update_violation(
     case, expected, children = await _writable(session, principal, case_id, action, if_match)
     current = _existing(principal, action, children.violations, violation_id)
     changed = patch.model_fields_set
-    if not changed:
-        raise Unprocessable.at(["body"], "nothing to change")
-    merged = {**rows.violation_body(current), **patch.model_dump(mode="json", include=changed)}
-    violation = _valid(ViolationChange, merged)
+    violation = _corrected(ViolationChange, rows.violation_body(current), patch)
     perpetrator = _perpetrator(children, violation.perpetrator_id)
     written, _ = rows.violation_row(case.id, violation, perpetrator, violation_id=current.id)
     await repository.update_child(session, Violation, case.id, current.id, written)
