@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     alert_deadline_lead_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     alert_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
 
+    # Attachments (evidence): stored encrypted in chunks of this size; one file at most this large, one case's
+    # files together at most the total. Uploads stream: the plaintext is never held whole nor spooled to disk.
+    attachment_chunk_bytes: int = Field(default=256 * 1024, ge=4096, le=8 * 1024 * 1024)
+    attachment_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1, le=4 * 1024 * 1024 * 1024)
+    attachment_case_total_bytes: int = Field(default=500 * 1024 * 1024, ge=1, le=64 * 1024 * 1024 * 1024)
+
     # Reports hide counts below this (and enough others that none can be recovered from the totals).
     report_min_cell: int = Field(default=5, ge=1, le=1000)
     # A case report grouped finer than this is refused (422): it would be mostly hidden cells and megabytes.
