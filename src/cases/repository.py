@@ -16,6 +16,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    inspect,
     literal_column,
     or_,
     select,
@@ -24,11 +25,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from src.auth.principal import Principal
 from src.cases import names, policies, rows
 from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
 from src.crypto import fields
+from src.platform import driver
 
 REFERENCE_PREFIX = {"abuse": "ABU", "child_return": "CHR", "trafficking": "TIP"}
 
@@ -48,10 +52,49 @@ def readable(principal: Principal) -> Select[Case]:
 # Statements read on every request are built once (building them was a tenth of reading a case; a profile).
 _CASE = select(Case).where(Case.id == bindparam("case_id")).execution_options(populate_existing=True)
 _OWN_CASE = _CASE.where(Case.owner_organization_id == bindparam("organization_id"))
-# The same with the case's children beside it: reading a case whole is one round trip.
-_CHILDREN: tuple[Any, ...] = tuple(literal_column(sql) for sql in rows.CHILDREN_SQL)
-_CASE_WHOLE = _CASE.add_columns(*_CHILDREN)
-_OWN_CASE_WHOLE = _OWN_CASE.add_columns(*_CHILDREN)
+# The case with its children beside it, in one round trip, run on the driver (src/platform/driver.py): GET
+# case's own statement through the ORM cost more than reading it (a profile under wrk).
+_CASE_COLUMNS = tuple(Case.__table__.columns)
+_CASE_KEYS = tuple(Case.__mapper__.get_property_by_column(column).key for column in _CASE_COLUMNS)
+_CASE_WHOLE = (
+    f"SELECT {', '.join(f'case_file.{column.name}' for column in _CASE_COLUMNS)}, "  # noqa: S608 (model names)
+    f"{', '.join(rows.CHILDREN_SQL)} FROM case_file WHERE case_file.id = $1"
+)
+_OWN_CASE_WHOLE = _CASE_WHOLE + " AND case_file.owner_organization_id = $2"
+
+
+def _persistent_case(session: AsyncSession, values: Any) -> Case:
+    """The Case the ORM would have loaded from these column values, in the session (a write that follows,
+    such as `changes.bump`, refreshes it there); one the session already holds is overwritten, as a load with
+    `populate_existing` would."""
+    sync = session.sync_session
+    key = sync.identity_key(Case, (values[0],))
+    case = sync.identity_map.get(key)
+    if case is None:
+        case = Case.__mapper__.class_manager.new_instance()
+    for attribute, value in zip(_CASE_KEYS, values, strict=True):
+        set_committed_value(case, attribute, value)
+    if inspect(case).transient:
+        make_transient_to_detached(case)
+        sync.add(case)
+    return cast(Case, case)
+
+
+async def get_readable_whole(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> tuple[Case, rows.Children] | None:
+    """`get_readable` with the case's persons, violations and consents, in the same statement."""
+    if policies.reads_all_cases(principal):
+        found = await driver.fetchrow(session, _CASE_WHOLE, case_id)
+    elif policies.reads_own_organization(principal):
+        found = await driver.fetchrow(session, _OWN_CASE_WHOLE, case_id, principal.organization_id)
+    else:
+        found = None
+    if found is None:
+        return None
+    width = len(_CASE_COLUMNS)
+    persons, violations, consents = found[width:]
+    return _persistent_case(session, found[:width]), rows.children_of(persons, violations, consents)
 
 
 async def get_readable(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case | None:
@@ -62,23 +105,6 @@ async def get_readable(session: AsyncSession, principal: Principal, case_id: uui
             _OWN_CASE, {"case_id": case_id, "organization_id": principal.organization_id}
         )
     return None  # readable_condition is false
-
-
-async def get_readable_whole(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID
-) -> tuple[Case, rows.Children] | None:
-    """`get_readable` with the case's persons, violations and consents, in the same statement."""
-    if policies.reads_all_cases(principal):
-        found = (await session.execute(_CASE_WHOLE, {"case_id": case_id})).first()
-    elif policies.reads_own_organization(principal):
-        given = {"case_id": case_id, "organization_id": principal.organization_id}
-        found = (await session.execute(_OWN_CASE_WHOLE, given)).first()
-    else:
-        found = None
-    if found is None:
-        return None
-    case, persons, violations, consents = found
-    return case, rows.children_of(persons, violations, consents)
 
 
 def _table(model: type[Any]) -> Table:
@@ -187,12 +213,15 @@ async def next_transition_id(session: AsyncSession) -> int:
     return int(await session.scalar(text("SELECT nextval('case_transition_id_seq')")) or 0)
 
 
-_CHILDREN_ONLY = select(*_CHILDREN).select_from(Case).where(Case.id == bindparam("case_id"))
+_CHILDREN_ONLY = f"SELECT {', '.join(rows.CHILDREN_SQL)} FROM case_file WHERE case_file.id = $1"  # noqa: S608
 
 
 async def children(session: AsyncSession, case_id: uuid.UUID) -> rows.Children:
     """The case's persons (subject first), violations and consents: one round trip."""
-    persons, violations, consents = (await session.execute(_CHILDREN_ONLY, {"case_id": case_id})).one()
+    found = await driver.fetchrow(session, _CHILDREN_ONLY, case_id)
+    if found is None:
+        return rows.Children([], [], [])
+    persons, violations, consents = found
     return rows.children_of(persons, violations, consents)
 
 

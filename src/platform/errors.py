@@ -254,8 +254,9 @@ def is_database_unavailable(exc: BaseException) -> bool:
 
 
 # SQLSTATEs of a value the database will not take: a NUL or a character outside the encoding, a number or a
-# date-time out of range, text too long, a string that does not read as its type.
-_REFUSED_VALUE_SQLSTATES = frozenset({"22021", "22P05", "22003", "22008", "22001", "22007", "22P02"})
+# date-time out of range, text too long, a string that does not read as its type; 22000 is also what asyncpg
+# raises when it cannot encode an argument (a number out of its type's range).
+_REFUSED_VALUE_SQLSTATES = frozenset({"22000", "22021", "22P05", "22003", "22008", "22001", "22007", "22P02"})
 
 
 def is_refused_value(exc: BaseException) -> bool:
@@ -267,7 +268,8 @@ def is_refused_value(exc: BaseException) -> bool:
     if sqlstate in _REFUSED_VALUE_SQLSTATES:
         return True
     # asyncpg's client-side DataError (a ValueError): "invalid input for query argument $1 ... out of range".
-    cause = getattr(exc.orig, "__cause__", None)
+    # Through the session the driver's error is the cause of the dialect's; run on the driver, it is `orig`.
+    cause = exc.orig if isinstance(exc.orig, ValueError) else getattr(exc.orig, "__cause__", None)
     return isinstance(cause, ValueError) and type(cause).__module__.startswith("asyncpg")
 
 

@@ -1,0 +1,74 @@
+"""The request's asyncpg connection, for the statements every request runs: the same connection and the same
+transaction as the request's session, without SQLAlchemy's execution pipeline (compiling, an execution
+context, a result object and greenlet switches cost more than the statement on a hot path; a profile of
+GET case under wrk).
+
+Statements are written once, as SQL with `$n` parameters, beside the repository that owns them. Errors come
+out as SQLAlchemy's exception types (IntegrityError, DBAPIError with the driver's error as `orig`), so the
+error handlers answer 409, 422 and 503 exactly as for statements run through the session; a connection that
+broke is invalidated so the pool never hands it out again. JSON and JSONB go in as text and come out parsed
+(the codecs SQLAlchemy's dialect installs on every connection it opens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import asyncpg
+from sqlalchemy import exc
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+# Connection-level failures: the connection cannot be used again (asyncpg marks it closed on most of them).
+_BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
+
+
+async def _driver(connection: AsyncConnection) -> asyncpg.Connection:
+    adapted = (await connection.get_raw_connection()).dbapi_connection
+    # SQLAlchemy's asyncpg adapter opens the transaction with the first statement it runs; a statement run
+    # here first must open it the same way, or it would commit on its own.
+    if adapted._transaction is None:  # type: ignore[union-attr]
+        try:
+            await adapted._start_transaction()  # type: ignore[union-attr]
+        except Exception as error:  # in the adapter's own error types; BEGIN fails only on a lost connection
+            await connection.invalidate(error)
+            raise exc.OperationalError("BEGIN", (), error, connection_invalidated=True) from error
+    return adapted._connection  # type: ignore[union-attr]
+
+
+async def _failed(connection: AsyncConnection, sql: str, args: Sequence[Any], error: Exception) -> NoReturn:
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        raise exc.IntegrityError(sql, args, error) from error
+    if isinstance(error, ValueError) or (
+        isinstance(error, asyncpg.PostgresError) and not isinstance(error, asyncpg.PostgresConnectionError)
+    ):
+        # A ValueError is the driver refusing an argument before sending it (out of range for its type):
+        # the connection is fine, the request is not (errors.is_refused_value).
+        raise exc.DBAPIError(sql, args, error) from error
+    await connection.invalidate(error)
+    raise exc.OperationalError(sql, args, error, connection_invalidated=True) from error
+
+
+async def fetchrow(session: AsyncSession, sql: str, *args: Any) -> asyncpg.Record | None:
+    connection = await session.connection()
+    try:
+        return await (await _driver(connection)).fetchrow(sql, *args)
+    except (asyncpg.PostgresError, *_BROKEN) as error:
+        await _failed(connection, sql, args, error)
+
+
+async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[asyncpg.Record]:
+    connection = await session.connection()
+    try:
+        rows: list[asyncpg.Record] = await (await _driver(connection)).fetch(sql, *args)
+        return rows
+    except (asyncpg.PostgresError, *_BROKEN) as error:
+        await _failed(connection, sql, args, error)
+
+
+async def execute(session: AsyncSession, sql: str, *args: Any) -> None:
+    connection = await session.connection()
+    try:
+        await (await _driver(connection)).execute(sql, *args)
+    except (asyncpg.PostgresError, *_BROKEN) as error:
+        await _failed(connection, sql, args, error)

@@ -1,0 +1,81 @@
+"""Statements run on the driver (src/platform/driver.py) share the request's transaction and fail as
+statements run through the session do."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import exc, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from src.platform import driver
+from src.platform.config import Settings
+from src.platform.errors import is_database_unavailable, is_refused_value
+from src.platform.session import create_engine
+
+pytestmark = pytest.mark.usefixtures("settings")
+
+_TABLE = "CREATE TEMP TABLE driver_probe (id int PRIMARY KEY, note text) ON COMMIT PRESERVE ROWS"
+
+
+async def test_a_statement_on_the_driver_runs_in_the_session_s_transaction(owner_engine: AsyncEngine) -> None:
+    async with async_sessionmaker(owner_engine)() as session:
+        await driver.execute(session, _TABLE)
+        await driver.execute(session, "INSERT INTO driver_probe VALUES ($1, $2)", 1, "first")
+        # The session sees what the driver wrote, and the other way round: one transaction.
+        assert await session.scalar(text("SELECT note FROM driver_probe WHERE id = 1")) == "first"
+        await session.execute(text("INSERT INTO driver_probe VALUES (2, 'second')"))
+        rows = await driver.fetch(session, "SELECT id FROM driver_probe ORDER BY id")
+        assert [row["id"] for row in rows] == [1, 2]
+        await session.rollback()
+        # Rolled back with the session: the temporary table went with the transaction that made it.
+        assert await driver.fetchrow(session, "SELECT to_regclass('pg_temp.driver_probe') AS t") == (None,)
+
+
+async def test_a_driver_statement_first_opens_the_transaction(owner_engine: AsyncEngine) -> None:
+    async with async_sessionmaker(owner_engine)() as session:
+        first = await driver.fetchrow(session, "SELECT pg_current_xact_id()::text AS x")
+        second = await driver.fetchrow(session, "SELECT pg_current_xact_id()::text AS x")
+        assert first is not None and second is not None
+        assert first["x"] == second["x"]  # not two autocommitted statements
+        await session.rollback()
+
+
+async def test_driver_errors_come_out_as_the_session_s(owner_engine: AsyncEngine) -> None:
+    async with async_sessionmaker(owner_engine)() as session:
+        await driver.execute(session, _TABLE.replace("driver_probe", "driver_unique"))
+        await driver.execute(session, "INSERT INTO driver_unique VALUES (1, 'a')")
+        with pytest.raises(exc.IntegrityError):  # the handlers answer 409
+            await driver.execute(session, "INSERT INTO driver_unique VALUES (1, 'b')")
+        await session.rollback()
+        with pytest.raises(exc.DBAPIError) as refused:  # out of range for int4, refused by the driver
+            await driver.fetchrow(session, "SELECT $1::int AS n", 2**40)
+        assert is_refused_value(refused.value) and not is_database_unavailable(refused.value)
+        await session.rollback()
+        with pytest.raises(exc.DBAPIError) as invalid:  # refused by the server: 22P02
+            await driver.fetchrow(session, "SELECT $1::text::uuid AS u", "not-a-uuid")
+        assert is_refused_value(invalid.value)
+        await session.rollback()
+
+
+async def test_a_connection_lost_mid_request_is_invalidated(
+    settings: Settings, owner_engine: AsyncEngine
+) -> None:
+    assert settings.database_url
+    engine = create_engine(settings.model_copy(update={"db_pool_size": 1}), settings.database_url)
+    try:
+        async with async_sessionmaker(engine)() as session:
+            pid = (await driver.fetchrow(session, "SELECT pg_backend_pid() AS pid"))["pid"]  # type: ignore[index]
+            async with owner_engine.connect() as conn:
+                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                await conn.commit()
+            with pytest.raises(exc.DBAPIError) as lost:
+                await driver.fetchrow(session, "SELECT $1::uuid AS id", uuid.uuid4())
+            assert is_database_unavailable(lost.value)  # the handlers answer 503
+            await session.rollback()
+        async with async_sessionmaker(engine)() as session:  # the pool gives a live connection next
+            again = await driver.fetchrow(session, "SELECT pg_backend_pid() AS pid")
+            assert again is not None and again["pid"] != pid
+    finally:
+        await engine.dispose()
