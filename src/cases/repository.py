@@ -10,15 +10,12 @@ from sqlalchemy import (
     Select,
     String,
     Table,
-    and_,
     bindparam,
     delete,
     false,
-    func,
     insert,
     inspect,
     literal_column,
-    or_,
     select,
     text,
     true,
@@ -231,16 +228,24 @@ def _like(value: str) -> str:
 
 # What a list page shows: no sealed column is read (a page of full rows decrypted nothing it showed).
 SUMMARY_COLUMNS = (
-    Case.id,
-    Case.reference,
-    Case.kind,
-    Case.status,
-    Case.owner_organization_id,
-    Case.assignee_id,
-    Case.occurred_country,
-    Case.due_at,
-    Case.created_at,
+    "id",
+    "reference",
+    "kind",
+    "status",
+    "owner_organization_id",
+    "assignee_id",
+    "occurred_country",
+    "due_at",
+    "created_at",
 )
+_LIST_HEAD = f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM case_file c WHERE "  # noqa: S608 (names from this module)
+
+
+class _Arguments(list[Any]):
+    def __call__(self, value: Any) -> str:
+        """`$n` for the value, appended as the n-th argument."""
+        self.append(value)
+        return f"${len(self)}"
 
 
 async def list_cases(
@@ -252,41 +257,49 @@ async def list_cases(
     before: uuid.UUID | None,
     limit: int,
 ) -> list[Any]:
-    """A page of case summaries (`SUMMARY_COLUMNS`), newest first."""
-    query = select(*SUMMARY_COLUMNS).where(readable_condition(principal))
+    """A page of case summaries (records of `SUMMARY_COLUMNS`), newest first. Built as SQL and run on the
+    driver: the list is the most read page, and SQLAlchemy's cache key and compile-cache lookup for a select
+    whose WHERE varies cost more than the index range scan (a profile under wrk)."""
+    arg = _Arguments()
+    if policies.reads_all_cases(principal):
+        where = ["true"]
+    elif policies.reads_own_organization(principal):
+        where = [f"c.owner_organization_id = {arg(principal.organization_id)}"]
+    else:
+        return []  # readable_condition is false
     for column in ("kind", "status", "assignee_id", "occurred_country"):
         if filters.get(column) is not None:
-            query = query.where(getattr(Case, column) == filters[column])
+            where.append(f"c.{column} = {arg(filters[column])}")
     if filters.get("unassigned") is True:
-        query = query.where(Case.assignee_id.is_(None))
+        where.append("c.assignee_id IS NULL")
     elif filters.get("unassigned") is False:
-        query = query.where(Case.assignee_id.is_not(None))
+        where.append("c.assignee_id IS NOT NULL")
     if filters.get("created_from") is not None:
-        query = query.where(Case.created_at >= filters["created_from"])
+        where.append(f"c.created_at >= {arg(filters['created_from'])}")
     if filters.get("created_to") is not None:
-        query = query.where(Case.created_at < filters["created_to"])
+        where.append(f"c.created_at < {arg(filters['created_to'])}")
     if filters.get("overdue") is True:
-        query = query.where(Case.due_at < now)
+        where.append(f"c.due_at < {arg(now)}")
     elif filters.get("overdue") is False:
-        query = query.where(or_(Case.due_at.is_(None), Case.due_at >= now))
+        where.append(f"(c.due_at IS NULL OR c.due_at >= {arg(now)})")
     if filters.get("document_number"):
-        by_document = select(Person.id).where(
-            Person.case_id == Case.id,
-            Person.document_number_index == fields.blind_index(filters["document_number"]),
+        index = arg(fields.blind_index(filters["document_number"]))
+        where.append(
+            "EXISTS (SELECT 1 FROM case_person p WHERE p.case_id = c.id "  # noqa: S608 (only $n placeholders)
+            f"AND p.document_number_index = {index})"
         )
-        query = query.where(by_document.exists())
     if filters.get("q"):
         q = _like(filters["q"].lower())
         # As written, or in any script and spelling: every folded word of q inside the person's skeleton.
-        folded = [Person.name_key.like(f"%{_like(t)}%") for t in names.tokens(filters["q"])]
-        written = func.lower(Person.full_name).like(f"%{q}%")
-        by_name = select(Person.id).where(
-            Person.case_id == Case.id, or_(written, and_(*folded)) if folded else written
-        )
-        query = query.where(or_(func.lower(Case.reference).like(f"{q}%"), by_name.exists()))
+        written = f"lower(p.full_name) LIKE {arg(f'%{q}%')}"
+        folded = [f"p.name_key LIKE {arg(f'%{_like(t)}%')}" for t in names.tokens(filters["q"])]
+        by_name = f"({written} OR ({' AND '.join(folded)}))" if folded else written
+        person = f"EXISTS (SELECT 1 FROM case_person p WHERE p.case_id = c.id AND {by_name})"  # noqa: S608
+        where.append(f"(lower(c.reference) LIKE {arg(f'{q}%')} OR {person})")
     if before is not None:
-        query = query.where(Case.id < before)
-    return list((await session.execute(query.order_by(Case.id.desc()).limit(limit))).all())
+        where.append(f"c.id < {arg(before)}")
+    sql = f"{_LIST_HEAD}{' AND '.join(where)} ORDER BY c.id DESC LIMIT {arg(limit)}"
+    return await driver.fetch(session, sql, *arg)
 
 
 async def notes_of(session: AsyncSession, case_id: uuid.UUID) -> list[Note]:

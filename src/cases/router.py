@@ -218,16 +218,16 @@ async def list_cases(
     now = clock.utcnow()
     items = [
         CaseSummary(
-            id=c.id,
-            reference=c.reference,
-            kind=c.kind,
-            status=c.status,
-            owner_organization_id=c.owner_organization_id,
-            assignee_id=c.assignee_id,
-            occurred_country=c.occurred_country,
-            overdue=c.due_at is not None and c.due_at < now,
-            due_at=c.due_at,
-            created_at=c.created_at,
+            id=c["id"],
+            reference=c["reference"],
+            kind=c["kind"],
+            status=c["status"],
+            owner_organization_id=c["owner_organization_id"],
+            assignee_id=c["assignee_id"],
+            occurred_country=c["occurred_country"],
+            overdue=c["due_at"] is not None and c["due_at"] < now,
+            due_at=c["due_at"],
+            created_at=c["created_at"],
         )
         for c in rows
     ]

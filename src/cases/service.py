@@ -54,7 +54,7 @@ async def list_cases(
         resource_type="case",
         detail={
             "count": len(shown),
-            "case_ids": [str(c.id) for c in shown],
+            "case_ids": [str(c["id"]) for c in shown],
             "filters": sorted(k for k, v in filters.items() if v is not None),
         },
     )
