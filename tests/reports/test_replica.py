@@ -188,7 +188,9 @@ async def _wait(condition: Any, what: str, seconds: float = 30) -> None:
 
 async def _replayed(primary: AsyncEngine, replica: AsyncEngine, position: str = "replay") -> None:
     """Until the replica has replayed (`position="receive"`: received) what the primary wrote so far."""
-    target = await _scalar(primary, "SELECT pg_current_wal_lsn()::text")
+    # The insert position, not the write position: the primary commits without waiting for its WAL to be
+    # written (synchronous_commit = off above), so the last commits may lie past pg_current_wal_lsn().
+    target = await _scalar(primary, "SELECT pg_current_wal_insert_lsn()::text")
     query = f"SELECT pg_last_wal_{position}_lsn() >= CAST(CAST(:lsn AS text) AS pg_lsn)"
 
     async def reached() -> bool:
