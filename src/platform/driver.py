@@ -72,3 +72,12 @@ async def execute(session: AsyncSession, sql: str, *args: Any) -> None:
         await (await _driver(connection)).execute(sql, *args)
     except (asyncpg.PostgresError, *_BROKEN) as error:
         await _failed(connection, sql, args, error)
+
+
+async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """The statement once per row, the rows sent together (one round trip)."""
+    connection = await session.connection()
+    try:
+        await (await _driver(connection)).executemany(sql, rows)
+    except (asyncpg.PostgresError, *_BROKEN) as error:
+        await _failed(connection, sql, rows, error)
