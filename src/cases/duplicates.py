@@ -81,13 +81,13 @@ def score(subject: Someone, other: Someone) -> tuple[float, str | None, list[str
     sex, sex_reason = _same(subject.sex, other.sex, "sex")
     if sex == 0.0:
         return 0.0, None, []  # recorded sex differs: another person (a sibling, a parent)
+    birth, birth_reason = _birth(subject.birth_date, other.birth_date)
+    if birth == 0.0:
+        return 0.0, None, []  # born years apart: another person (checked before the dearer name score)
     parts = names.score_parts(subject.parts, other.parts)
     if parts.given < GIVEN_FLOOR or (parts.family is not None and parts.family < FAMILY_FLOOR):
         return 0.0, None, []
     if parts.patronymic is not None and parts.patronymic < PATRONYMIC_FLOOR:
-        return 0.0, None, []
-    birth, birth_reason = _birth(subject.birth_date, other.birth_date)
-    if birth == 0.0:
         return 0.0, None, []
     if parts.family is None and parts.patronymic is None and birth < 1.0:
         return 0.0, None, []  # a given name alone (a one-word name) is offered only with the same birth date
@@ -190,19 +190,27 @@ async def candidates(
     found = await spellings(session, words)
     excluded = [case.id] + [i for i in (case.linked_case_id,) if i is not None]
     args: list[Any] = [list(_NOT_A_MIGRANT), excluded, case.id]
+    conditions: list[str] = []
 
     def arg(value: Any) -> str:
         args.append(value)
         return f"${len(args)}"
 
-    if policies.reads_all_cases(principal):
-        scope = ""
-    elif policies.reads_own_organization(principal):
-        scope = f" AND c.owner_organization_id = {arg(principal.organization_id)}"
-    else:
+    # What `score` refuses whatever the names (born years apart, another recorded sex) is left out here, so
+    # the candidates read and scored are those that can pass, and the limit counts only them.
+    if subject.birth_date is not None:
+        year = subject.birth_date.year
+        born = f"(p.birth_date IS NULL OR p.birth_date BETWEEN {arg(date(max(year - 1, 1), 1, 1))} AND "
+        born += f"{arg(date(min(year + 1, 9999), 12, 31))})"
+        conditions.append(born)
+    if subject.sex is not None and subject.sex != "unknown":
+        conditions.append(f"(p.sex IS NULL OR p.sex IN ('unknown', {arg(subject.sex)}))")
+    if policies.reads_own_organization(principal) and not policies.reads_all_cases(principal):
+        conditions.append(f"c.owner_organization_id = {arg(principal.organization_id)}")
+    elif not policies.reads_all_cases(principal):
         return []
-    named = _names_like(words, lambda word: arg(found[word]))
-    sql = f"{_CANDIDATES_HEAD}{scope} AND ({named}) LIMIT {CANDIDATES}"
+    conditions.append(f"({_names_like(words, lambda word: arg(found[word]))})")
+    sql = f"{_CANDIDATES_HEAD} AND {' AND '.join(conditions)} LIMIT {CANDIDATES}"
     rows = [_Candidate(*row) for row in await driver.fetch(session, sql, *args)]
     mine = someone(subject)
     best: dict[uuid.UUID, DuplicateCandidate] = {}

@@ -384,6 +384,7 @@ def _surnames(a: NameParts, b: NameParts) -> tuple[tuple[str, ...], tuple[str, .
     return (), (), True
 
 
+@functools.lru_cache(maxsize=65_536)  # a search scores its subject against the same names again and again
 def score_parts(a: NameParts, b: NameParts) -> PartScores:
     """Given name against given name, family against family, patronymic against patronymic (`family` is None
     when one side has none to compare). The parts entered in each other's fields on one side (a data-entry
