@@ -3,6 +3,7 @@ statements run through the session do."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -70,11 +71,37 @@ async def test_a_connection_lost_mid_request_is_invalidated(
             async with owner_engine.connect() as conn:
                 await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
                 await conn.commit()
+            await asyncio.sleep(0.2)  # the driver may have read the close before the next statement, or not
             with pytest.raises(exc.DBAPIError) as lost:
                 await driver.fetchrow(session, "SELECT $1::uuid AS id", uuid.uuid4())
             assert is_database_unavailable(lost.value)  # the handlers answer 503
             await session.rollback()
         async with async_sessionmaker(engine)() as session:  # the pool gives a live connection next
+            again = await driver.fetchrow(session, "SELECT pg_backend_pid() AS pid")
+            assert again is not None and again["pid"] != pid
+    finally:
+        await engine.dispose()
+
+
+async def test_a_backend_terminated_mid_statement_is_invalidated(
+    settings: Settings, owner_engine: AsyncEngine
+) -> None:
+    """The backend is ended during a statement: a lost connection, whichever error the driver reports."""
+    assert settings.database_url
+    engine = create_engine(settings.model_copy(update={"db_pool_size": 1}), settings.database_url)
+    try:
+        async with async_sessionmaker(engine)() as session:
+            pid = (await driver.fetchrow(session, "SELECT pg_backend_pid() AS pid"))["pid"]  # type: ignore[index]
+            sleeping = asyncio.create_task(driver.fetchrow(session, "SELECT pg_sleep(10)"))
+            await asyncio.sleep(0.3)
+            async with owner_engine.connect() as conn:
+                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                await conn.commit()
+            with pytest.raises(exc.OperationalError) as lost:
+                await sleeping
+            assert lost.value.connection_invalidated and is_database_unavailable(lost.value)
+            await session.rollback()  # does not touch the dead connection
+        async with async_sessionmaker(engine)() as session:
             again = await driver.fetchrow(session, "SELECT pg_backend_pid() AS pid")
             assert again is not None and again["pid"] != pid
     finally:

@@ -10,7 +10,6 @@ from typing import Any, cast
 from sqlalchemy import (
     Select,
     Table,
-    bindparam,
     delete,
     false,
     inspect,
@@ -44,18 +43,19 @@ def readable(principal: Principal) -> Select[Case]:
     return select(Case).where(readable_condition(principal))
 
 
-# Statements read on every request are built once (building them was a tenth of reading a case; a profile).
-_CASE = select(Case).where(Case.id == bindparam("case_id")).execution_options(populate_existing=True)
-_OWN_CASE = _CASE.where(Case.owner_organization_id == bindparam("organization_id"))
-# The case with its children beside it, in one round trip, run on the driver (src/platform/driver.py): GET
-# case's own statement through the ORM cost more than reading it (a profile under wrk).
+# A case (and, for GET, its children beside it in one round trip) is read on the driver
+# (src/platform/driver.py) with SQL written once from the model's columns: through the ORM, GET case's own
+# statement cost more API CPU than reading it (a profile under wrk).
 _CASE_COLUMNS = tuple(Case.__table__.columns)
+_CASE_COLUMNS_SQL = tuple(f"case_file.{column.name}" for column in _CASE_COLUMNS)
 _CASE_KEYS = tuple(Case.__mapper__.get_property_by_column(column).key for column in _CASE_COLUMNS)
 _CASE_WHOLE = (
-    f"SELECT {', '.join(f'case_file.{column.name}' for column in _CASE_COLUMNS)}, "  # noqa: S608 (model names)
+    f"SELECT {', '.join(_CASE_COLUMNS_SQL)}, "  # noqa: S608 (model names)
     f"{', '.join(rows.CHILDREN_SQL)} FROM case_file WHERE case_file.id = $1"
 )
 _OWN_CASE_WHOLE = _CASE_WHOLE + " AND case_file.owner_organization_id = $2"
+_CASE_ROW = f"SELECT {', '.join(_CASE_COLUMNS_SQL)} FROM case_file WHERE case_file.id = $1"  # noqa: S608
+_OWN_CASE_ROW = _CASE_ROW + " AND case_file.owner_organization_id = $2"
 
 
 def _persistent_case(session: AsyncSession, values: Any) -> Case:
@@ -94,12 +94,12 @@ async def get_readable_whole(
 
 async def get_readable(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case | None:
     if policies.reads_all_cases(principal):
-        return await session.scalar(_CASE, {"case_id": case_id})
-    if policies.reads_own_organization(principal):
-        return await session.scalar(
-            _OWN_CASE, {"case_id": case_id, "organization_id": principal.organization_id}
-        )
-    return None  # readable_condition is false
+        found = await driver.fetchrow(session, _CASE_ROW, case_id)
+    elif policies.reads_own_organization(principal):
+        found = await driver.fetchrow(session, _OWN_CASE_ROW, case_id, principal.organization_id)
+    else:
+        return None  # readable_condition is false
+    return None if found is None else _persistent_case(session, found)
 
 
 def _table(model: type[Any]) -> Table:

@@ -13,7 +13,7 @@ broke is invalidated so the pool never hands it out again. JSON and JSONB go in 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 import asyncpg
 from sqlalchemy import exc
@@ -21,6 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 # Connection-level failures: the connection cannot be used again (asyncpg marks it closed on most of them).
 _BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
+
+
+async def _connection(session: AsyncSession) -> AsyncConnection:
+    """The session's connection, after the flush the ORM would do before a query of its own (autoflush), so a
+    statement here sees what the request changed on ORM objects."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        await session.flush()
+    return await session.connection()
 
 
 async def _driver(connection: AsyncConnection) -> asyncpg.Connection:
@@ -36,48 +44,44 @@ async def _driver(connection: AsyncConnection) -> asyncpg.Connection:
     return adapted._connection  # type: ignore[union-attr]
 
 
-async def _failed(connection: AsyncConnection, sql: str, args: Sequence[Any], error: Exception) -> NoReturn:
-    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
-        raise exc.IntegrityError(sql, args, error) from error
-    if isinstance(error, ValueError) or (
-        isinstance(error, asyncpg.PostgresError) and not isinstance(error, asyncpg.PostgresConnectionError)
-    ):
-        # A ValueError is the driver refusing an argument before sending it (out of range for its type):
-        # the connection is fine, the request is not (errors.is_refused_value).
-        raise exc.DBAPIError(sql, args, error) from error
-    await connection.invalidate(error)
-    raise exc.OperationalError(sql, args, error, connection_invalidated=True) from error
+async def _run(session: AsyncSession, method: str, sql: str, *args: Any) -> Any:
+    connection = await _connection(session)
+    driver = await _driver(connection)
+    try:
+        return await getattr(driver, method)(sql, *args)
+    except (asyncpg.PostgresError, *_BROKEN) as error:
+        if driver.is_closed():
+            # Lost, whatever the error said (a terminated backend answers 57P01 before closing): the pool
+            # must never hand this connection out again, and the rollback must not try to use it.
+            await connection.invalidate(error)
+            raise exc.OperationalError(sql, args, error, connection_invalidated=True) from error
+        if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+            raise exc.IntegrityError(sql, args, error) from error
+        if isinstance(error, ValueError) or (
+            isinstance(error, asyncpg.PostgresError)
+            and not isinstance(error, asyncpg.PostgresConnectionError)
+        ):
+            # A ValueError is the driver refusing an argument before sending it (out of range for its type):
+            # the connection is fine, the request is not (errors.is_refused_value).
+            raise exc.DBAPIError(sql, args, error) from error
+        await connection.invalidate(error)
+        raise exc.OperationalError(sql, args, error, connection_invalidated=True) from error
 
 
 async def fetchrow(session: AsyncSession, sql: str, *args: Any) -> asyncpg.Record | None:
-    connection = await session.connection()
-    try:
-        return await (await _driver(connection)).fetchrow(sql, *args)
-    except (asyncpg.PostgresError, *_BROKEN) as error:
-        await _failed(connection, sql, args, error)
+    row: asyncpg.Record | None = await _run(session, "fetchrow", sql, *args)
+    return row
 
 
 async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[asyncpg.Record]:
-    connection = await session.connection()
-    try:
-        rows: list[asyncpg.Record] = await (await _driver(connection)).fetch(sql, *args)
-        return rows
-    except (asyncpg.PostgresError, *_BROKEN) as error:
-        await _failed(connection, sql, args, error)
+    rows: list[asyncpg.Record] = await _run(session, "fetch", sql, *args)
+    return rows
 
 
 async def execute(session: AsyncSession, sql: str, *args: Any) -> None:
-    connection = await session.connection()
-    try:
-        await (await _driver(connection)).execute(sql, *args)
-    except (asyncpg.PostgresError, *_BROKEN) as error:
-        await _failed(connection, sql, args, error)
+    await _run(session, "execute", sql, *args)
 
 
 async def executemany(session: AsyncSession, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     """The statement once per row, the rows sent together (one round trip)."""
-    connection = await session.connection()
-    try:
-        await (await _driver(connection)).executemany(sql, rows)
-    except (asyncpg.PostgresError, *_BROKEN) as error:
-        await _failed(connection, sql, rows, error)
+    await _run(session, "executemany", sql, rows)
