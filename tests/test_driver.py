@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import exc, text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from src.platform import driver
 from src.platform.config import Settings
@@ -60,49 +61,56 @@ async def test_driver_errors_come_out_as_the_session_s(owner_engine: AsyncEngine
         await session.rollback()
 
 
-async def test_a_connection_lost_mid_request_is_invalidated(
-    settings: Settings, owner_engine: AsyncEngine
-) -> None:
+@pytest.fixture
+async def one_connection(settings: Settings) -> AsyncIterator[AsyncEngine]:
     assert settings.database_url
     engine = create_engine(settings.model_copy(update={"db_pool_size": 1}), settings.database_url)
-    try:
-        async with async_sessionmaker(engine)() as session:
-            pid = (await driver.fetchrow(session, "SELECT pg_backend_pid() AS pid"))["pid"]  # type: ignore[index]
-            async with owner_engine.connect() as conn:
-                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-                await conn.commit()
-            await asyncio.sleep(0.2)  # the driver may have read the close before the next statement, or not
-            with pytest.raises(exc.DBAPIError) as lost:
-                await driver.fetchrow(session, "SELECT $1::uuid AS id", uuid.uuid4())
-            assert is_database_unavailable(lost.value)  # the handlers answer 503
-            await session.rollback()
-        async with async_sessionmaker(engine)() as session:  # the pool gives a live connection next
-            again = await driver.fetchrow(session, "SELECT pg_backend_pid() AS pid")
-            assert again is not None and again["pid"] != pid
-    finally:
-        await engine.dispose()
+    yield engine
+    await engine.dispose()
+
+
+async def _backend_pid(session: AsyncSession) -> int:
+    row = await driver.fetchrow(session, "SELECT pg_backend_pid() AS pid")
+    assert row is not None
+    return int(row["pid"])
+
+
+async def _terminate(owner_engine: AsyncEngine, pid: int) -> None:
+    async with owner_engine.connect() as conn:
+        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await conn.commit()
+
+
+async def _next_request_gets_another_connection(engine: AsyncEngine, lost: int) -> None:
+    async with async_sessionmaker(engine)() as session:
+        assert await _backend_pid(session) != lost
+
+
+async def test_a_connection_lost_mid_request_is_invalidated(
+    one_connection: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    async with async_sessionmaker(one_connection)() as session:
+        pid = await _backend_pid(session)
+        await _terminate(owner_engine, pid)
+        await asyncio.sleep(0.2)  # the driver may have read the close before the next statement, or not
+        with pytest.raises(exc.DBAPIError) as lost:
+            await driver.fetchrow(session, "SELECT $1::uuid AS id", uuid.uuid4())
+        assert is_database_unavailable(lost.value)  # the handlers answer 503
+        await session.rollback()
+    await _next_request_gets_another_connection(one_connection, pid)
 
 
 async def test_a_backend_terminated_mid_statement_is_invalidated(
-    settings: Settings, owner_engine: AsyncEngine
+    one_connection: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
     """The backend is ended during a statement: a lost connection, whichever error the driver reports."""
-    assert settings.database_url
-    engine = create_engine(settings.model_copy(update={"db_pool_size": 1}), settings.database_url)
-    try:
-        async with async_sessionmaker(engine)() as session:
-            pid = (await driver.fetchrow(session, "SELECT pg_backend_pid() AS pid"))["pid"]  # type: ignore[index]
-            sleeping = asyncio.create_task(driver.fetchrow(session, "SELECT pg_sleep(10)"))
-            await asyncio.sleep(0.3)
-            async with owner_engine.connect() as conn:
-                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-                await conn.commit()
-            with pytest.raises(exc.OperationalError) as lost:
-                await sleeping
-            assert lost.value.connection_invalidated and is_database_unavailable(lost.value)
-            await session.rollback()  # does not touch the dead connection
-        async with async_sessionmaker(engine)() as session:
-            again = await driver.fetchrow(session, "SELECT pg_backend_pid() AS pid")
-            assert again is not None and again["pid"] != pid
-    finally:
-        await engine.dispose()
+    async with async_sessionmaker(one_connection)() as session:
+        pid = await _backend_pid(session)
+        sleeping = asyncio.create_task(driver.fetchrow(session, "SELECT pg_sleep(10)"))
+        await asyncio.sleep(0.3)
+        await _terminate(owner_engine, pid)
+        with pytest.raises(exc.OperationalError) as lost:
+            await sleeping
+        assert lost.value.connection_invalidated and is_database_unavailable(lost.value)
+        await session.rollback()  # does not touch the dead connection
+    await _next_request_gets_another_connection(one_connection, pid)
