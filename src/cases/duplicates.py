@@ -189,12 +189,8 @@ async def candidates(
     words = subject.name_key.split()
     found = await spellings(session, words)
     excluded = [case.id] + [i for i in (case.linked_case_id,) if i is not None]
-    args: list[Any] = [list(_NOT_A_MIGRANT), excluded, case.id]
+    arg = driver.Arguments([list(_NOT_A_MIGRANT), excluded, case.id])  # $1-$3 of _CANDIDATES_HEAD
     conditions: list[str] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
 
     # What `score` refuses whatever the names (born years apart, another recorded sex) is left out here, so
     # the candidates read and scored are those that can pass, and the limit counts only them.
@@ -211,7 +207,7 @@ async def candidates(
         return []
     conditions.append(f"({_names_like(words, lambda word: arg(found[word]))})")
     sql = f"{_CANDIDATES_HEAD} AND {' AND '.join(conditions)} LIMIT {CANDIDATES}"
-    rows = [_Candidate(*row) for row in await driver.fetch(session, sql, *args)]
+    rows = [_Candidate(*row) for row in await driver.fetch(session, sql, *arg)]
     mine = someone(subject)
     best: dict[uuid.UUID, DuplicateCandidate] = {}
     for row in rows:

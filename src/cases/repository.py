@@ -256,13 +256,6 @@ SUMMARY_COLUMNS = (
 _LIST_HEAD = f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM case_file c WHERE "  # noqa: S608 (names from this module)
 
 
-class _Arguments(list[Any]):
-    def __call__(self, value: Any) -> str:
-        """`$n` for the value, appended as the n-th argument."""
-        self.append(value)
-        return f"${len(self)}"
-
-
 async def list_cases(
     session: AsyncSession,
     principal: Principal,
@@ -275,7 +268,7 @@ async def list_cases(
     """A page of case summaries (records of `SUMMARY_COLUMNS`), newest first. Built as SQL and run on the
     driver: the list is the most read page, and SQLAlchemy's cache key and compile-cache lookup for a select
     whose WHERE varies cost more than the index range scan (a profile under wrk)."""
-    arg = _Arguments()
+    arg = driver.Arguments()
     if policies.reads_all_cases(principal):
         where = ["true"]
     elif policies.reads_own_organization(principal):

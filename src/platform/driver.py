@@ -23,6 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 _BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
 
 
+class Arguments(list[Any]):
+    """The arguments of a statement built piece by piece: `arg(value)` appends the value and answers its
+    placeholder (`$n`), so the SQL names values only by position."""
+
+    def __call__(self, value: Any) -> str:
+        self.append(value)
+        return f"${len(self)}"
+
+
 async def _connection(session: AsyncSession) -> AsyncConnection:
     """The session's connection, after the flush the ORM would do before a query of its own (autoflush), so a
     statement here sees what the request changed on ORM objects."""
