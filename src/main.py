@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from src.attachments.router import router as attachments_router
 from src.audit.checkpoints import load_checkpoint_key
 from src.audit.router import router as audit_router
 from src.audit.sequencer import Sequencer, SequencerRefused, create_sequencer
@@ -141,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(referrals_router)
     app.include_router(webhooks_router)
     app.include_router(redress_router)
+    app.include_router(attachments_router)
     app.include_router(audit_router)
     app.include_router(reports_router)
     _add_ops_routes(app)
@@ -148,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         form_paths=frozenset({"/v1/auth/token"}),
+        streamed_bodies=re.compile(r"/v1/cases/[^/]+/attachments"),
         # Production: only UKUK_PUBLIC_URL's host and UKUK_ALLOWED_HOSTS (required there; raises without).
         trusted_hosts=settings.trusted_hosts(),
     )

@@ -1,5 +1,6 @@
 """Every table's model, imported once so metadata (Alembic, tests) sees the whole schema."""
 
+from src.attachments.models import Attachment, AttachmentChunk
 from src.audit.models import AuditChain, AuditEvent
 from src.auth.models import ApiClient, LoginFailure, Organization, RefreshToken, TokenFamily, User
 from src.cases.models import Assignment, Case, Consent, Note, Person, Transition, Violation
@@ -13,6 +14,8 @@ from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 __all__ = [
     "ApiClient",
     "Assignment",
+    "Attachment",
+    "AttachmentChunk",
     "AuditChain",
     "AuditEvent",
     "Base",

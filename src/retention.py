@@ -1,7 +1,8 @@
 """Retention: closed cases past their kind's period are anonymised in place.
 
-Names, documents, contacts, places and narratives go; kind, status, dates, countries, violation types,
-referrals' and redress actions' codes and amounts stay, so reports count the same before and after. Each
+Names, documents, contacts, places, narratives and attachments' content go; kind, status, dates, countries,
+violation types, referrals' and redress actions' codes and amounts, and attachments' tombstones stay, so
+reports count the same before and after. Each
 anonymised case leaves a `case.anonymise` event in the audit chain (its tombstone). A case under legal hold
 is kept, and so is a child's case until every child in it is 18 (a child with no birth date keeps it until
 someone records one). Replay records of idempotent POSTs, which repeat case data, go after a day.
@@ -17,6 +18,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select, text, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from src.attachments import repository as attachments_repository
+from src.attachments.models import Attachment
 from src.audit import service as audit
 from src.cases import repository as cases_repository
 from src.cases.models import Case, Note, Person, Transition, Violation
@@ -136,13 +139,35 @@ async def anonymise(session: AsyncSession, case: Case, now: datetime, retention_
             .where(ReferralUpdate.referral_id.in_(referral_ids))
             .values(body_sealed=None)
         )
+    # Attachments: the content and descriptions go; each keeps its tombstone (category, type, size, hashes).
+    await session.execute(
+        update(Attachment)
+        .where(Attachment.case_id == case_id)
+        .values(description_sealed=None, deletion_reason_sealed=None)
+    )
+    with_content = await session.scalars(
+        update(Attachment)
+        .where(Attachment.case_id == case_id, Attachment.content_removed_at.is_(None))
+        .values(content_removed_at=now)
+        .returning(Attachment.id)
+    )
+    await attachments_repository.remove_chunks(session, list(with_content.all()))
     await audit.record(
         session,
         audit.SYSTEM,
         "case.anonymise",
         resource_type="case",
         resource_id=case_id,
-        changed_fields=("persons", "summary", "details", "violations", "notes", "transitions", "referrals"),
+        changed_fields=(
+            "persons",
+            "summary",
+            "details",
+            "violations",
+            "notes",
+            "transitions",
+            "referrals",
+            "attachments",
+        ),
         detail={
             "reason": "retention",
             "kind": case.kind,

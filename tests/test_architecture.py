@@ -19,6 +19,7 @@ DOMAINS = (
     "audit",
     "reports",
     "subject_access",
+    "attachments",
 )
 # Reports are the read side over every domain's tables: their queries join them.
 MAY_READ_EVERY_TABLE = {"src.reports.repository"}

@@ -716,3 +716,70 @@ async def test_0019_reads_existing_consent_as_given_and_drops_withdrawals_going_
         async with engine.connect() as conn:
             left = (await conn.execute(text("SELECT purpose, given_on FROM case_consent"))).all()
             assert [tuple(r) for r in left] == [("referral", date(2026, 1, 1))]
+
+
+async def test_0022_adds_attachments_with_a_deferred_chunk_key_and_downgrades_without_them(
+    owner_url: str,
+) -> None:
+    """An upload writes its chunks before its attachment row (one transaction): the chunk's foreign key is
+    checked at commit. Existing referrals share no evidence; the downgrade drops the tables and the column."""
+    import asyncio
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from src.platform.postgres import run_migrations
+
+    async with _scratch_database(owner_url, "m22") as (url, engine):
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0021")
+        async with engine.begin() as conn:
+            consulate, case = await _a_case(conn, datetime(2026, 1, 1, tzinfo=UTC))
+            partner = uuid.uuid4()
+            await conn.execute(
+                text("INSERT INTO organization (id, name, kind, country) VALUES (:p, 'p', 'partner', 'RU')"),
+                {"p": partner},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO referral (id, case_id, from_organization_id, to_organization_id, "
+                    "services, urgency, reason, share, created_by) VALUES (:id, :case, :c, :p, "
+                    "'{legal_aid}', 'normal', '\\x00', '{basic}', :c)"
+                ),
+                {"id": uuid.uuid4(), "case": case, "c": consulate, "p": partner},
+            )
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0022")
+        attachment = uuid.uuid4()
+        async with engine.begin() as conn:
+            assert (await conn.execute(text("SELECT evidence FROM referral"))).scalar() == []
+            await conn.execute(
+                text("INSERT INTO attachment_chunk (attachment_id, index, content) VALUES (:a, 0, '\\x01')"),
+                {"a": attachment},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO attachment (id, case_id, category, media_type, size, original_size, sha256, "
+                    "original_sha256, key_id, chunk_bytes, chunk_count, created_by) VALUES (:a, :case, "
+                    "'contract', 'application/pdf', 1, 1, '\\x00', '\\x00', 'k1', 4096, 1, :c)"
+                ),
+                {"a": attachment, "case": case, "c": consulate},
+            )
+        with pytest.raises(IntegrityError):  # a chunk of no attachment fails at commit
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO attachment_chunk (attachment_id, index, content) VALUES (:a, 0, '\\x01')"
+                    ),
+                    {"a": uuid.uuid4()},
+                )
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM case_file"))
+            assert (await conn.execute(text("SELECT count(*) FROM attachment_chunk"))).scalar() == 0
+        await asyncio.to_thread(_downgrade, url, "0021")
+        async with engine.connect() as conn:
+            tables = "SELECT count(*) FROM pg_tables WHERE tablename IN ('attachment', 'attachment_chunk')"
+            assert (await conn.execute(text(tables))).scalar() == 0
+            column = "SELECT count(*) FROM information_schema.columns WHERE column_name = 'evidence'"
+            assert (await conn.execute(text(column))).scalar() == 0
+        await asyncio.to_thread(run_migrations, url, "ukuk_app")

@@ -8,6 +8,7 @@ already sealed under the active key. Readers never wait: every old key stays in 
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ SEALED_COLUMNS = (
     SealedColumn("referral", "status_note"),
     SealedColumn("referral", "submitted_view"),
     SealedColumn("referral_update", "body"),
+    SealedColumn("attachment", "description"),
+    SealedColumn("attachment", "deletion_reason"),
     SealedColumn("webhook_endpoint", "secret", "organization_id::text", "organization_id"),
     SealedColumn("webhook_endpoint", "previous_secret", "organization_id::text", "organization_id"),
     # Short-lived replay records: walked by their text key, unindexed but few.
@@ -50,6 +53,15 @@ SEALED_COLUMNS = (
         "(principal_id::text || '/' || key)",
     ),
 )
+# Attachment chunks: their associated data names the attachment, the index and whether it is the last
+# (src/attachments/storage.py chunk_row_id); walked by their primary key, a few at a time (each is up to
+# UKUK_ATTACHMENT_CHUNK_BYTES).
+CHUNKS = SealedColumn("attachment_chunk", "content")
+CHUNK_ROW_ID = (
+    "c.attachment_id::text || '/' || c.index || '/' || "
+    "CASE WHEN c.index = a.chunk_count - 1 THEN 'last' ELSE 'more' END"
+)
+CHUNK_BATCH = 8
 
 
 async def key_usage(engine: AsyncEngine) -> dict[str, Counter[str]]:
@@ -66,6 +78,13 @@ async def key_usage(engine: AsyncEngine) -> dict[str, Counter[str]]:
             usage[f"{sealed.table}.{sealed.column}"] = Counter(
                 {key_id: count for key_id, count in rows.all()}
             )
+        rows = await conn.execute(
+            text(
+                "SELECT encode(substring(content FROM 3 FOR get_byte(content, 1)), 'escape'), count(*) "
+                "FROM attachment_chunk GROUP BY 1"
+            )
+        )
+        usage["attachment_chunk.content"] = Counter({key_id: count for key_id, count in rows.all()})
     return usage
 
 
@@ -78,6 +97,55 @@ async def rotate(
     for sealed in SEALED_COLUMNS:
         rewritten[f"{sealed.table}.{sealed.column}"] += await _rotate_column(
             engine, sealed, batch_size, progress
+        )
+    rewritten["attachment_chunk.content"] += await _rotate_chunks(engine, progress)
+    return rewritten
+
+
+async def _rotate_chunks(engine: AsyncEngine, progress: Callable[[int], Any]) -> int:
+    select_batch = text(
+        f"SELECT c.attachment_id, c.index, {CHUNK_ROW_ID} AS r, c.content FROM attachment_chunk c "  # noqa: S608
+        "JOIN attachment a ON a.id = c.attachment_id "
+        "WHERE (c.attachment_id, c.index) > (:after_id, :after_index) "
+        "ORDER BY c.attachment_id, c.index LIMIT :n"
+    )
+    update = text(
+        "UPDATE attachment_chunk SET content = :new "
+        "WHERE attachment_id = :id AND index = :index AND content = :old"
+    )
+    after: tuple[Any, int] = (uuid.UUID(int=0), -1)
+    rewritten = 0
+    while True:
+        async with engine.begin() as conn:
+            params = {"after_id": after[0], "after_index": after[1], "n": CHUNK_BATCH}
+            rows = (await conn.execute(select_batch, params)).all()
+            if not rows:
+                break
+            active = keys.current().active
+            for attachment_id, index, row_id, old in rows:
+                if fields.key_id_of(old) == active:
+                    continue
+                new = fields.seal(
+                    CHUNKS.table,
+                    CHUNKS.column,
+                    row_id,
+                    fields.unseal(CHUNKS.table, CHUNKS.column, row_id, old),
+                )
+                result = await conn.execute(
+                    update, {"id": attachment_id, "index": index, "new": new, "old": old}
+                )
+                rewritten += result.rowcount
+        after = (rows[-1][0], rows[-1][1])
+        progress(len(rows))
+    async with engine.begin() as conn:
+        # An attachment names the key of its chunks once they are all under one.
+        await conn.execute(
+            text(
+                "UPDATE attachment a SET key_id = :active WHERE a.key_id <> :active AND NOT EXISTS ("
+                "SELECT 1 FROM attachment_chunk c WHERE c.attachment_id = a.id "
+                "AND substring(c.content FROM 3 FOR get_byte(c.content, 1)) <> convert_to(:active, 'UTF8'))"
+            ),
+            {"active": keys.current().active},
         )
     return rewritten
 
@@ -124,4 +192,5 @@ async def sealed_rows(engine: AsyncEngine) -> int:
         for sealed in SEALED_COLUMNS:
             count = f"SELECT count(*) FROM {sealed.table} WHERE {sealed.column} IS NOT NULL"  # noqa: S608
             total += int(await conn.scalar(text(count)) or 0)
+        total += int(await conn.scalar(text("SELECT count(*) FROM attachment_chunk")) or 0)
     return total

@@ -22,7 +22,7 @@ from src.platform.schemas import CONTROL_CHARACTERS_MESSAGE, has_control_charact
 log = structlog.get_logger("ukuk.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Probes answer whatever Host the orchestrator sends (a pod address, 127.0.0.1): they build no links.
 _ANY_HOST_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -72,10 +72,14 @@ class RequestContextMiddleware:
         max_body_bytes: int,
         form_paths: frozenset[str],
         trusted_hosts: frozenset[str] | None = None,
+        streamed_bodies: re.Pattern[str] | None = None,
     ):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.form_paths = form_paths
+        # Paths whose route reads the raw body as a stream (an attachment's bytes) and enforces its own
+        # size limit and media types: neither capped nor buffered here.
+        self.streamed_bodies = streamed_bodies
         self.trusted_hosts = trusted_hosts  # None: any Host (development, test)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -160,13 +164,14 @@ class RequestContextMiddleware:
             return receive
         length_header = headers.get("content-length")
         chunked = "chunked" in headers.get("transfer-encoding", "").lower()
-        if length_header is not None:
-            if not length_header.isdigit():
-                await _problem(send, 400, "bad-request", "Bad request", "Content-Length is not a number.")
-                return None
-            if int(length_header) > self.max_body_bytes:
-                await self._too_large(send)
-                return None
+        if length_header is not None and not length_header.isdigit():
+            await _problem(send, 400, "bad-request", "Bad request", "Content-Length is not a number.")
+            return None
+        if self.streamed_bodies is not None and self.streamed_bodies.fullmatch(scope["path"]):
+            return receive
+        if length_header is not None and int(length_header) > self.max_body_bytes:
+            await self._too_large(send)
+            return None
         has_body = chunked or (length_header is not None and int(length_header) > 0)
         if api_path and has_body:
             content_type = headers.get("content-type", "")

@@ -41,6 +41,10 @@ class Referral(CreatedAt, Base):
     reason_sealed: Mapped[bytes] = mapped_column("reason", LargeBinary, nullable=False)
     reason = Sealed[str]("reason")
     share: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    # The attachments the recipient may list and download (while the referral is open and consent holds).
+    evidence: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID), nullable=False, server_default=text("'{}'")
+    )
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=text("'pending'"))
     # Set when consent did not cover the referral: the legal basis the sender recorded instead.

@@ -32,6 +32,10 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+def is_open(status: str) -> bool:
+    return status in OPEN_STATUSES
+
+
 def may_refer(principal: Principal, owner_id: uuid.UUID, assignee_id: uuid.UUID | None) -> bool:
     """Whoever may change the case, with a token that writes referrals."""
     return REFERRALS_WRITE in principal.scopes and case_policies.may_write(principal, owner_id, assignee_id)

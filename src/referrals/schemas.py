@@ -28,6 +28,11 @@ class ReferralCreate(InputModel):
     urgency: Urgency = "normal"
     reason: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
     share: Annotated[list[Code], Field(min_length=1, max_length=7), each_member_of("share_group")]
+    evidence: Annotated[list[uuid.UUID], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="Attachments of the case the recipient may list and download while the referral is open "
+        "and consent holds (GET /v1/referrals/{id}/attachments).",
+    )
     due_on: date | None = None
     consent_exception: ConsentException | None = None
 
@@ -108,6 +113,7 @@ class ReferralRead(OutputModel):
     urgency: str
     reason: str
     share: list[str]
+    evidence: list[uuid.UUID] = Field(default_factory=list, description="The attachments shared.")
     due_on: date | None = None
     status: str
     status_note: str | None = None

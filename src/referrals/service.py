@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.attachments import sharing as attachment_sharing
 from src.audit import service as audit
 from src.auth import repository as auth_repository
 from src.auth.principal import Principal
@@ -106,6 +107,7 @@ async def create_referral(
             "legal basis to proceed.",
             extra={"missing_consent": missing},
         )
+    evidence = await attachment_sharing.evidence_of(session, case.id, body.evidence)
     referral = Referral(
         case_id=case.id,
         from_organization_id=case.owner_organization_id,
@@ -114,6 +116,7 @@ async def create_referral(
         urgency=body.urgency,
         reason=body.reason,
         share=body.share,
+        evidence=evidence,
         due_on=body.due_on,
         consent_exception=body.consent_exception.model_dump() if body.consent_exception else None,
         created_by=principal.id,
@@ -141,9 +144,11 @@ async def create_referral(
         detail={
             "case_id": str(case.id),
             "share": sorted(body.share),
+            "evidence": [str(i) for i in evidence],
             "consent_exception": body.consent_exception is not None,
         },
     )
+    await attachment_sharing.record_share(session, principal, referral)
     await notify(session, referral, "created", referral.to_organization_id)
     return await _read(session, principal, referral)
 
@@ -180,6 +185,7 @@ async def create_inbound(
         urgency=body.urgency,
         reason=body.reason or body.summary,
         share=sorted(ALL_GROUPS),
+        evidence=[],
         created_by=principal.id,
         created_at=now,
         updated_at=now,
@@ -264,6 +270,7 @@ def referral_read(
         urgency=referral.urgency,
         reason=referral.reason,
         share=referral.share,
+        evidence=list(referral.evidence or ()),
         due_on=referral.due_on,
         status=referral.status,
         status_note=referral.status_note,
