@@ -43,11 +43,11 @@ fuzz: $(SYNCED)  ## schemathesis per role, every phase, 100 examples per operati
 openapi: $(SYNCED)  ## regenerate the committed contract
 	$(BIN)/ukuk openapi --output openapi/openapi.json
 
-bench: $(SYNCED)  ## generated data (100k cases, once), timed requests, then the API and a bare app with its SQL under wrk
+bench: $(SYNCED)  ## generated data (100k cases, once), timed requests, attachment throughput, then the API and a bare app with its SQL under wrk
 	@# Both parts run; the target fails if either missed a target (each prints which). About 10 minutes once
 	@# the data exists; bench/results.md holds the targets table (docs/performance.md, "How to run").
-	$(BIN)/python -m bench.run $(BENCH_ARGS); run=$$?; $(BIN)/python -m bench.load $(LOAD_ARGS); load=$$?; \
-	test $$run -eq 0 -a $$load -eq 0
+	$(BIN)/python -m bench.run $(BENCH_ARGS); run=$$?; $(BIN)/python -m bench.attachments; files=$$?; \
+	$(BIN)/python -m bench.load $(LOAD_ARGS); load=$$?; test $$run -eq 0 -a $$files -eq 0 -a $$load -eq 0
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

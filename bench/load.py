@@ -1013,7 +1013,12 @@ def _in_process_targets() -> list[Row]:
     if not path.exists():
         return [Row("every report p95 <= 300 ms, a refused one <= 100 ms", "bench.run", "not measured", None)]
     written = json.loads(path.read_text())
-    return [Row(r["target"], f"latency, {written['when']}", r["measured"], r["ok"]) for r in written["rows"]]
+    rows = [Row(r["target"], f"latency, {written['when']}", r["measured"], r["ok"]) for r in written["rows"]]
+    attachments = OUT / "attachments.json"  # bench.attachments, run before this by `make bench`
+    if attachments.exists():
+        judged = json.loads(attachments.read_text())
+        rows += [Row(r["target"], judged["how"], r["measured"], r["ok"]) for r in judged["rows"]]
+    return rows
 
 
 def _idle_range(measured: dict[str, Any]) -> str:
@@ -1079,6 +1084,9 @@ def _report(measured: dict[str, Any], rows: list[Row], options: Options, minutes
     in_process = OUT / "latest.md"
     if in_process.exists():
         lines += ["", "## Requests in process (`python -m bench.run`)", "", in_process.read_text().rstrip()]
+    attachments = OUT / "attachments.md"
+    if attachments.exists():
+        lines += ["", "## Attachments (`python -m bench.attachments`)", "", attachments.read_text().rstrip()]
     return "\n".join(lines) + "\n"
 
 
