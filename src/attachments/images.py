@@ -14,23 +14,38 @@ _JPEG_KEEP_APP = ((0xE0, b"JFIF\x00"), (0xE2, b"ICC_PROFILE\x00"), (0xEE, b"Adob
 _JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 
 
-class JpegStripper(Filter):
+class _Stripper(Filter):
+    """A filter stepping through a buffer: `_step` moves one segment or chunk (or a run of its data) from
+    `_buffer` to `out`, answering False when it needs more bytes; `removed` counts the bytes left out."""
+
     changes_bytes = True
 
-    def __init__(self) -> None:
+    def __init__(self, state: str) -> None:
         self._buffer = bytearray()
-        self._state = "start"  # start | marker | scan | end
+        self._state = state
+        self._remaining = 0
         self.removed = 0
 
     def feed(self, data: bytes) -> bytes:
-        if self._state == "end":
-            self.removed += len(data)
-            return b""
         self._buffer += data
         out = bytearray()
         while self._step(out):
             pass
         return bytes(out)
+
+    def _step(self, out: bytearray) -> bool:
+        raise NotImplementedError
+
+
+class JpegStripper(_Stripper):
+    def __init__(self) -> None:
+        super().__init__("start")  # start | marker | scan | end
+
+    def feed(self, data: bytes) -> bytes:
+        if self._state == "end":
+            self.removed += len(data)
+            return b""
+        return super().feed(data)
 
     def _step(self, out: bytearray) -> bool:
         """One segment (or a run of scan data) moved from the buffer to `out`; False: more bytes needed."""
@@ -122,21 +137,9 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_DROP = frozenset({b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"})
 
 
-class PngStripper(Filter):
-    changes_bytes = True
-
+class PngStripper(_Stripper):
     def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._state = "signature"  # signature | header | pass | skip | end
-        self._remaining = 0
-        self.removed = 0
-
-    def feed(self, data: bytes) -> bytes:
-        self._buffer += data
-        out = bytearray()
-        while self._step(out):
-            pass
-        return bytes(out)
+        super().__init__("signature")  # signature | header | pass | skip | end-chunk | end
 
     def _step(self, out: bytearray) -> bool:
         buffer = self._buffer
@@ -190,26 +193,14 @@ class PngStripper(Filter):
 _VP8X_EXIF, _VP8X_XMP = 0x08, 0x04
 
 
-class WebpStripper(Filter):
+class WebpStripper(_Stripper):
     """EXIF and XMP chunks become JUNK chunks of the same size filled with zeros (decoders skip unknown
     chunks), and VP8X stops announcing them: the RIFF size, written first, stays right without holding the
     file back to learn the metadata's size, which comes last."""
 
-    changes_bytes = True
-
     def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._state = "header"  # header | chunk | pass | zero | end
-        self._remaining = 0
+        super().__init__("header")  # header | chunk | pass | zero | end
         self._left = 0  # bytes of the RIFF payload not yet read
-        self.removed = 0
-
-    def feed(self, data: bytes) -> bytes:
-        self._buffer += data
-        out = bytearray()
-        while self._step(out):
-            pass
-        return bytes(out)
 
     def _step(self, out: bytearray) -> bool:
         buffer = self._buffer
