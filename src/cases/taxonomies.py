@@ -207,6 +207,17 @@ _RAW = {
         T | Households as employers | Домашние хозяйства как работодатели
         U | Extraterritorial organizations | Экстерриториальные организации
     """,
+    "attachment_category": """
+        passport_or_id | Passport or ID document | Паспорт или удостоверение личности
+        contract | Contract | Договор
+        wage_or_payment_record | Wage or payment record | Расчётный листок или платёжный документ
+        photo | Photo | Фотография
+        medical_record | Medical record | Медицинский документ
+        police_or_court_document | Police or court document | Документ полиции или суда
+        message_screenshot | Screenshot of messages | Снимок экрана с перепиской
+        audio_or_video_testimony | Audio or video testimony | Аудио- или видеопоказания
+        other | | Другое
+    """,
     "sex": """
         female | | Женский
         male | | Мужской

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.attachments.schemas import Category
 from src.platform import i18n
 from src.platform.config import Settings
 from tests import factories
@@ -86,3 +89,16 @@ async def test_workflows_are_served_from_the_tables(
 )
 def test_negotiation(header: str | None, language: str) -> None:
     assert i18n.negotiate(header) == language
+
+
+async def test_attachment_categories_are_served_with_labels(
+    client: httpx.AsyncClient, officer: factories.Account
+) -> None:
+    """The categories an upload takes (src/attachments/schemas.py) are a taxonomy a client can label."""
+    russian = await client.get(
+        "/v1/taxonomies/attachment_category", headers={**officer.headers, "Accept-Language": "ru"}
+    )
+    assert russian.status_code == 200
+    labels = {item["code"]: item["label"] for item in russian.json()["items"]}
+    assert set(labels) == set(get_args(Category))
+    assert labels["contract"] == "Договор"
