@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from src.auth import service
 from src.auth.principal import Principal
-from src.auth.tokens import InvalidToken, decode_access_token
+from src.auth.tokens import InvalidToken, TokenExpired, decode_access_token
 from src.platform.context import actor_var
 from src.platform.dependencies import AppSettings, AppTokenKeys
 from src.platform.errors import Unauthorized
@@ -19,6 +19,11 @@ from src.platform.session import DbSession
 log = structlog.get_logger("ukuk.auth")
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /v1/auth/token.")
+
+
+def _challenge(description: str) -> str:
+    """RFC 6750 section 3: the error code and a human-readable description."""
+    return f'Bearer realm="ukuk", error="invalid_token", error_description="{description}"'
 
 
 async def _current_principal(
@@ -32,11 +37,19 @@ async def _current_principal(
         raise Unauthorized("A bearer token is required.")
     try:
         claims = decode_access_token(keys, settings, credentials.credentials)
+    except TokenExpired as exc:
+        # Said only of a token whose signature was verified: a forged one never reads "expired".
+        log.info("token_rejected", reason=str(exc))
+        raise Unauthorized(
+            "The token expired. Ask for a new one: POST /v1/auth/token with grant_type=refresh_token and "
+            "your refresh token, or sign in again.",
+            headers={"WWW-Authenticate": _challenge("The access token expired")},
+        ) from exc
     except InvalidToken as exc:
         log.info("token_rejected", reason=str(exc))
         raise Unauthorized(
             "The token is not valid.",
-            headers={"WWW-Authenticate": 'Bearer realm="ukuk", error="invalid_token"'},
+            headers={"WWW-Authenticate": _challenge("The access token is not valid")},
         ) from exc
     principal, username = await service.resolve_principal(session, claims)
     request.state.principal = principal

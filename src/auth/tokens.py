@@ -18,7 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwk, jwt
-from jose.exceptions import JOSEError
+from jose.exceptions import ExpiredSignatureError, JOSEError
 
 from src.platform import clock, keyfiles
 from src.platform.config import Settings
@@ -36,6 +36,10 @@ REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "sub", "jti", "org", "role", "sco
 
 class InvalidToken(Exception):
     """The token is not one this service issued, or no longer valid. The reason is for logs only."""
+
+
+class TokenExpired(InvalidToken):
+    """A token this service issued (its signature verified) whose lifetime is over: the caller may be told."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class VerifiedTokens:
             return None
         if claims.expires_at.timestamp() <= clock.utcnow().timestamp() - LEEWAY_SECONDS:
             del self._claims[token]
-            raise InvalidToken("expired")
+            raise TokenExpired("expired")
         self._claims.move_to_end(token)
         return claims
 
@@ -199,6 +203,8 @@ def _verified_claims(keys: TokenKeys, settings: Settings, token: str) -> AccessC
             issuer=settings.jwt_issuer,
             options=options,
         )
+    except ExpiredSignatureError as exc:  # raised by python-jose only after the signature verified
+        raise TokenExpired("expired") from exc
     except JOSEError as exc:
         raise InvalidToken(type(exc).__name__) from exc
     return _checked_claims(claims)
@@ -213,7 +219,7 @@ def _checked_claims(claims: dict[str, Any]) -> AccessClaims:
     if not isinstance(exp, int) or not isinstance(iat, int):
         raise InvalidToken("exp and iat must be integers")
     if exp <= now - LEEWAY_SECONDS:
-        raise InvalidToken("expired")
+        raise TokenExpired("expired")
     if iat > now + LEEWAY_SECONDS or exp - iat > MAX_LIFETIME_SECONDS:
         raise InvalidToken("lifetime not acceptable")
     if not all(isinstance(claims[c], str) for c in ("sub", "org", "role", "scope", "sid", "kind")):

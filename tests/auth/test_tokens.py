@@ -69,12 +69,28 @@ async def test_missing_token_is_401_with_challenge(client: httpx.AsyncClient) ->
     assert response.headers["content-type"] == "application/problem+json"
 
 
-async def test_expired_token_is_401(app: Any, client: httpx.AsyncClient, officer: factories.Account) -> None:
+async def test_expired_token_is_401_and_says_it_expired(
+    app: Any, client: httpx.AsyncClient, officer: factories.Account
+) -> None:
     _, claims = _unverified_parts(officer.token)
     claims["iat"] = int(time.time()) - 2000
     claims["exp"] = int(time.time()) - 1100
     token = app.state.token_keys.sign(claims)
-    assert (await _me(client, token)).status_code == 401
+    expired = await _me(client, token)
+    assert expired.status_code == 401
+    assert "expired" in expired.json()["detail"] and "refresh_token" in expired.json()["detail"]
+    challenge = expired.headers["www-authenticate"]
+    assert (
+        'error="invalid_token"' in challenge and 'error_description="The access token expired"' in challenge
+    )
+    # The same expiry on a token this service did not sign says nothing of expiry (RFC 6750, no oracle).
+    header, _ = _unverified_parts(officer.token)
+    other_key = generate_private_pem().decode()
+    forged = await _me(
+        client, jose_jwt.encode(claims, other_key, algorithm="ES256", headers={"kid": header["kid"]})
+    )
+    assert forged.status_code == 401 and "expired" not in forged.json()["detail"]
+    assert 'error_description="The access token is not valid"' in forged.headers["www-authenticate"]
 
 
 async def test_wrong_audience_is_401(app: Any, client: httpx.AsyncClient, officer: factories.Account) -> None:
