@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,6 +32,8 @@ AfterRollback = Callable[["AsyncSession"], Awaitable[None]]
 class ProblemField(BaseModel):
     loc: list[str | int]
     msg: str
+    taxonomy: str | None = Field(default=None, description="A value that is not a code of this taxonomy.")
+    codes: str | None = Field(default=None, description="Where that taxonomy's codes are listed.")
 
 
 class Problem(BaseModel):
@@ -165,11 +167,25 @@ def problem_response(
     )
 
 
+_VALUE_ERROR_PREFIX = "Value error, "  # pydantic's, before the message of a ValueError a validator raised
+
+
+def _validation_error_entry(err: Mapping[str, Any]) -> dict[str, Any]:
+    msg = str(err.get("msg", ""))
+    entry: dict[str, Any] = {
+        "loc": [str(part) for part in err.get("loc", ())],
+        "msg": msg.removeprefix(_VALUE_ERROR_PREFIX),
+    }
+    taxonomy = (err.get("ctx") or {}).get("taxonomy")
+    if err.get("type") == "taxonomy_code" and isinstance(taxonomy, str):  # src/cases/values.py
+        entry["taxonomy"] = taxonomy
+        entry["codes"] = f"/v1/taxonomies/{taxonomy}"
+    return entry
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     # Only where and what: never echo the rejected input (it may be personal data).
-    return [
-        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", "")} for err in exc.errors()
-    ]
+    return [_validation_error_entry(err) for err in exc.errors()]
 
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:

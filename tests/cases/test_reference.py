@@ -102,3 +102,16 @@ async def test_attachment_categories_are_served_with_labels(
     labels = {item["code"]: item["label"] for item in russian.json()["items"]}
     assert set(labels) == set(get_args(Category))
     assert labels["contract"] == "Договор"
+
+
+async def test_a_value_outside_its_taxonomy_names_the_taxonomy_and_where_its_codes_are(
+    client: httpx.AsyncClient, officer: factories.Account
+) -> None:
+    body = factories.abuse_body()
+    body["violations"][0]["type"] = "wage_theftt"
+    refused = await client.post("/v1/cases", json=body, headers=officer.headers)
+    assert refused.status_code == 422
+    (error,) = [e for e in refused.json()["errors"] if e["loc"][-1] == "type"]
+    assert error["taxonomy"] == "violation_type" and error["codes"] == "/v1/taxonomies/violation_type"
+    assert error["msg"].startswith("not a code of the violation_type taxonomy")  # no "Value error, " prefix
+    assert "wage_theftt" not in refused.text  # the input is never echoed
