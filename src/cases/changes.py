@@ -114,10 +114,13 @@ async def transition(
             raise guards.denied(
                 principal, "case.transition", case.id, f"Your role may not move a case to '{body.to}'."
             ) from refused
-        if refused.reason == "too_early":
+        if refused.reason == "too_early" and refused.not_before is not None:
             minimum = (flow.minimum_days or {}).get(case.status)
+            not_before = refused.not_before.isoformat().replace("+00:00", "Z")
             raise Conflict(
-                f"The case must stay in '{case.status}' at least {minimum} days.", extra={"allowed": allowed}
+                f"The case must stay in '{case.status}' at least {minimum} days: it may move to "
+                f"'{body.to}' from {not_before}.",
+                extra={"allowed": allowed, "not_before": not_before},
             ) from refused
         raise Conflict(
             f"A case in '{case.status}' cannot move to '{body.to}'.", extra={"allowed": allowed}

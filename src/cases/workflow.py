@@ -142,24 +142,45 @@ def is_state(kind: str | None, status: str) -> bool:
 
 
 class TransitionRefused(Exception):
-    def __init__(self, reason: str, allowed: frozenset[str]):
+    def __init__(self, reason: str, allowed: frozenset[str], not_before: datetime | None = None):
         super().__init__(reason)
         self.reason = reason  # illegal | role | too_early
-        self.allowed = allowed
+        self.allowed = allowed  # the moves this role may make now
+        self.not_before = not_before  # too_early: from when the move is possible
+
+
+def earliest_move(workflow: Workflow, current: str, entered_current_at: datetime) -> datetime | None:
+    """When a case may leave `current` other than by closing (None: whenever); the reflection period."""
+    minimum = (workflow.minimum_days or {}).get(current)
+    return entered_current_at + timedelta(days=minimum) if minimum else None
+
+
+def possible_moves(
+    workflow: Workflow, current: str, role: str, entered_current_at: datetime, now: datetime
+) -> frozenset[str]:
+    """The targets a case in `current` may move to now, by this role: a move barred by its role or by time
+    is not one (a client offers exactly these)."""
+    barred_until = earliest_move(workflow, current, entered_current_at)
+    return frozenset(
+        target
+        for target in workflow.targets(current)
+        if role in workflow.roles_for(target)
+        and (target == CLOSED or barred_until is None or now >= barred_until)
+    )
 
 
 def check_transition(
     workflow: Workflow, current: str, target: str, role: str, entered_current_at: datetime, now: datetime
 ) -> str:
     """The state the case moves to, or TransitionRefused. `reopened` answers the working state."""
-    allowed = workflow.targets(current)
-    if target not in allowed:
+    allowed = possible_moves(workflow, current, role, entered_current_at, now)
+    if target not in workflow.targets(current):
         raise TransitionRefused("illegal", allowed)
     if role not in workflow.roles_for(target):
         raise TransitionRefused("role", allowed)
-    minimum = (workflow.minimum_days or {}).get(current)
-    if minimum and target != CLOSED and now - entered_current_at < timedelta(days=minimum):
-        raise TransitionRefused("too_early", allowed)
+    barred_until = earliest_move(workflow, current, entered_current_at)
+    if barred_until is not None and target != CLOSED and now < barred_until:
+        raise TransitionRefused("too_early", allowed, barred_until)
     return workflow.working_state if target == REOPENED else target
 
 

@@ -4,7 +4,7 @@ notes and timeline, listing, idempotency, audit."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -277,7 +277,7 @@ async def test_transitions_roles_and_illegal_moves(
     url = f"/v1/cases/{case['id']}/transitions"
     illegal = await client.post(url, json={"to": "redress"}, headers=_with_etag(consulate_a.officer, '"1"'))
     assert illegal.status_code == 409
-    assert illegal.json()["allowed"] == ["closed", "triage"]
+    assert illegal.json()["allowed"] == ["triage"]  # what this officer may do now: closing is a supervisor's
     close = await client.post(
         url, json={"to": "closed", "reason": "duplicate"}, headers=_with_etag(consulate_a.officer, '"1"')
     )
@@ -330,6 +330,11 @@ async def test_reflection_period_minimum_is_enforced(
         url, json={"to": "identified"}, headers=_with_etag(consulate_a.officer, f'"{version}"')
     )
     assert early.status_code == 409 and "30 days" in early.json()["detail"]
+    # `allowed` holds only the moves possible now (an officer cannot close; identified waits), and the
+    # refusal says from when the move is possible.
+    assert early.json()["allowed"] == []
+    entered = datetime.fromisoformat(early.json()["not_before"]) - timedelta(days=30)
+    assert abs((entered - clock.utcnow()).total_seconds()) < 60
     clock.advance(timedelta(days=30, minutes=1))
     await factories.sign_in_again(client, consulate_a.officer)
     later = await client.post(

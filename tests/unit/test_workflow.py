@@ -16,6 +16,7 @@ from src.cases.workflow import (
     TransitionRefused,
     check_transition,
     due_at,
+    possible_moves,
 )
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -42,7 +43,10 @@ def test_illegal_transition_names_allowed_targets() -> None:
     with pytest.raises(TransitionRefused) as refused:
         check_transition(WORKFLOWS["abuse"], "intake", "redress", "officer", NOW, NOW)
     assert refused.value.reason == "illegal"
-    assert refused.value.allowed == {"triage", CLOSED}
+    assert refused.value.allowed == {"triage"}  # the moves this role may make now (closing: supervisors)
+    with pytest.raises(TransitionRefused) as by_supervisor:
+        check_transition(WORKFLOWS["abuse"], "intake", "redress", "supervisor", NOW, NOW)
+    assert by_supervisor.value.allowed == {"triage", CLOSED}
 
 
 def test_only_supervisors_close_and_reopen() -> None:
@@ -69,6 +73,14 @@ def test_reflection_period_lasts_at_least_thirty_days() -> None:
     with pytest.raises(TransitionRefused) as refused:
         check_transition(trafficking, "reflection_period", "identified", "officer", entered, NOW)
     assert refused.value.reason == "too_early"
+    assert refused.value.not_before == entered + timedelta(days=30)
+    assert refused.value.allowed == frozenset()  # an officer may not close, and identified must wait
+    assert possible_moves(trafficking, "reflection_period", "supervisor", entered, NOW) == {CLOSED}
+    after = NOW + timedelta(days=1)
+    assert possible_moves(trafficking, "reflection_period", "officer", entered, after) == {
+        "identified",
+        "not_a_victim",
+    }
     assert check_transition(trafficking, "reflection_period", CLOSED, "supervisor", entered, NOW) == CLOSED
     assert (
         check_transition(
