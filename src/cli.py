@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
-from src.platform.config import Settings, get_settings
+from src.platform.config import Settings, get_settings, settings_problem
 
 app = typer.Typer(help="Ukuk: case management for violations of migrants' rights.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
@@ -42,6 +43,16 @@ def _with_database(work: Callable[[Settings], Coroutine[Any, Any, Any]]) -> Any:
     configure_logging(settings.log_level, settings.log_json)
     with database_url(settings) as url:
         return asyncio.run(work(_settings_with(url)))
+
+
+@app.callback()
+def _settings_in_bounds() -> None:
+    # Settings are read before any command: one out of bounds is a line naming its variable, not a traceback.
+    try:
+        get_settings()
+    except ValidationError as error:
+        typer.echo(settings_problem(error), err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -118,6 +118,15 @@ async def test_demo_data_is_refused_in_production(owner_url: str, db: AsyncSessi
     assert await db.scalar(select(func.count()).select_from(Organization)) == 0
 
 
+def test_a_setting_out_of_bounds_is_one_line_naming_its_variable(owner_url: str) -> None:
+    done = _ukuk(owner_url, "migrate", UKUK_ACCESS_TOKEN_TTL_SECONDS="5", UKUK_ENV="nope")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = sorted(done.stderr.strip().splitlines())
+    assert len(lines) == 2
+    assert lines[0].startswith("setting UKUK_ACCESS_TOKEN_TTL_SECONDS='5': Input should be greater than or")
+    assert lines[1].startswith("setting UKUK_ENV='nope': Input should be 'development'")
+
+
 def test_help_lists_the_commands() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "src.cli", "--help"], capture_output=True, text=True, check=True

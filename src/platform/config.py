@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -192,3 +192,19 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problem(error: ValidationError) -> str:
+    """One line per setting out of bounds: the environment variable, the rule it broke and the value it had
+    (never the value of a secret), instead of a traceback."""
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        info = Settings.model_fields.get(field)
+        alias = info.validation_alias if info is not None else None
+        choices = getattr(alias, "choices", None)
+        variable = str(choices[0]) if choices else f"UKUK_{field.upper()}"
+        secret = info is not None and "Secret" in str(info.annotation)
+        value = "(secret)" if secret else repr(problem.get("input"))
+        lines.append(f"setting {variable}={value}: {problem['msg']}")
+    return "\n".join(lines)
