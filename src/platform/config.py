@@ -208,3 +208,21 @@ def settings_problem(error: ValidationError) -> str:
         value = "(secret)" if secret else repr(problem.get("input"))
         lines.append(f"setting {variable}={value}: {problem['msg']}")
     return "\n".join(lines)
+
+
+def setting_bounds(field: str) -> str:
+    """The range a setting must lie in, as the README states it ("1 to 200", "at least 100", "above 0"), or
+    "" for one without numeric bounds."""
+    low = high = ""
+    for rule in Settings.model_fields[field].metadata:
+        if getattr(rule, "ge", None) is not None:
+            low = f"{rule.ge}"
+        elif getattr(rule, "gt", None) is not None:
+            low = f"above {rule.gt}"
+        if getattr(rule, "le", None) is not None:
+            high = f"{rule.le}"
+    if low and high:
+        return f"{low} to {high}" if not low.startswith("above") else f"{low}, at most {high}"
+    if low:
+        return low if low.startswith("above") else f"at least {low}"
+    return f"at most {high}" if high else ""
