@@ -33,6 +33,7 @@ from src.consulates.router import router as consulates_router
 from src.crypto import keys
 from src.platform.config import Settings, get_settings
 from src.platform.dependencies import refuse_unknown_query
+from src.platform.docs import add_docs_routes
 from src.platform.errors import install_error_handlers, problem_response
 from src.platform.middleware import RequestContextMiddleware
 from src.platform.observability import configure_logging
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=API_VERSION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # served from this process's files (src/platform/docs.py), not a CDN
         redoc_url=None,
         dependencies=[Depends(refuse_unknown_query)],
     )
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(reports_router)
     _add_ops_routes(app)
+    add_docs_routes(app)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

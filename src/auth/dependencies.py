@@ -6,7 +6,7 @@ from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import OAuth2PasswordBearer
 
 from src.auth import service
 from src.auth.principal import Principal
@@ -18,7 +18,13 @@ from src.platform.session import DbSession
 
 log = structlog.get_logger("ukuk.auth")
 
-_bearer = HTTPBearer(auto_error=False, description="An access token from POST /v1/auth/token.")
+# OAuth2's password flow in the contract, so /docs signs in with a username and password (the token endpoint
+# takes that form); every request then carries `Authorization: Bearer <access token>`.
+_bearer = OAuth2PasswordBearer(
+    tokenUrl="/v1/auth/token",
+    auto_error=False,
+    description="An access token from POST /v1/auth/token (grant_type=password, or refresh_token).",
+)
 
 
 def _challenge(description: str) -> str:
@@ -31,12 +37,12 @@ async def _current_principal(
     session: DbSession,
     settings: AppSettings,
     keys: AppTokenKeys,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: Annotated[str | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if not token:  # no Authorization header, or not a Bearer one
         raise Unauthorized("A bearer token is required.")
     try:
-        claims = decode_access_token(keys, settings, credentials.credentials)
+        claims = decode_access_token(keys, settings, token)
     except TokenExpired as exc:
         # Said only of a token whose signature was verified: a forged one never reads "expired".
         log.info("token_rejected", reason=str(exc))
