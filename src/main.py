@@ -7,6 +7,7 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import Depends, FastAPI, Request
@@ -34,7 +35,7 @@ from src.crypto import keys
 from src.platform.config import Settings, get_settings
 from src.platform.dependencies import refuse_unknown_query
 from src.platform.docs import add_docs_routes
-from src.platform.errors import install_error_handlers, problem_response
+from src.platform.errors import install_error_handlers, problem_response, problems_as_problem_json
 from src.platform.middleware import RequestContextMiddleware
 from src.platform.observability import configure_logging
 from src.platform.session import create_engine, create_sessionmaker
@@ -127,6 +128,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.settings = settings
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems_as_problem_json(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.state.token_keys = load_keys(settings)
     keys.install(keys.load_keyring(settings))
     app.state.checkpoint_key = load_checkpoint_key(settings)

@@ -50,9 +50,21 @@ def test_contract_paths_of_this_issue_are_served(app: Any) -> None:
         assert method in paths.get(path, {}), (method, path)
 
 
-def test_errors_are_declared_as_problem_json(app: Any) -> None:
-    operation = app.openapi()["paths"]["/v1/users/{user_id}"]["get"]
-    assert "application/problem+json" in operation["responses"]["404"]["content"]
+def test_errors_are_declared_as_problem_json_with_their_schema(app: Any) -> None:
+    schema = app.openapi()
+    declared = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if not status.startswith(("4", "5")):
+                    continue
+                content = response.get("content", {})
+                assert "application/json" not in content, f"{method} {path} {status}"
+                if "application/problem+json" in content:
+                    ref = content["application/problem+json"]["schema"]["$ref"]
+                    assert ref.endswith("/Problem"), f"{method} {path} {status}"
+                    declared += 1
+    assert declared > 100
 
 
 _UNBOUNDED_QUANTIFIER = re.compile(r"(?<!\\)[*+]|\{\d+,\}")

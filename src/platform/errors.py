@@ -343,3 +343,16 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Problem details (RFC 9457)"}
         for status in statuses
     }
+
+
+def problems_as_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
+    """Declare problem responses under `application/problem+json` with their schema (what they are sent as),
+    not under `application/json` where FastAPI puts a response model."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values() if isinstance(operation, dict) else ():
+                content = response.get("content", {})
+                declared = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+                if PROBLEM_JSON in content and declared.endswith("/Problem"):
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return schema
