@@ -17,9 +17,7 @@ $(SYNCED): pyproject.toml uv.lock
 	@touch $@
 
 run: $(SYNCED)  ## migrations, demo data on first start, API on http://127.0.0.1:8000 (/docs)
-	$(BIN)/ukuk migrate
-	$(BIN)/ukuk demo-data --if-empty
-	$(BIN)/ukuk serve --no-migrate
+	$(BIN)/ukuk serve --demo-data
 
 test: lint typecheck pytest  ## static checks, then the whole suite on a real PostgreSQL
 

@@ -61,16 +61,27 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     migrate: Annotated[bool, typer.Option(help="Apply migrations before serving.")] = True,
+    demo_data: Annotated[
+        bool, typer.Option(help="Load the demo world first when no user account exists (not in production).")
+    ] = False,
 ) -> None:
     """Serve the API (starts the embedded PostgreSQL when DATABASE_URL is unset; stops it on exit)."""
     import uvicorn
 
     from src.platform.postgres import database_url, run_migrations
+    from src.seed.demo import load_demo_data
 
     settings = get_settings()
+    if demo_data and settings.is_production:
+        typer.echo("error: demo data is refused when UKUK_ENV=production", err=True)
+        raise typer.Exit(2)
+    # One embedded PostgreSQL for migrations, demo data and serving (`make run`): started once, not thrice.
     with database_url(settings) as url:
         if migrate:
             run_migrations(url, settings.db_app_role)
+        if demo_data:
+            loaded = asyncio.run(load_demo_data(_settings_with(url), if_empty=True))
+            typer.echo("demo data loaded" if loaded else "demo data skipped: user accounts exist")
         get_settings.cache_clear()
         # uvicorn drains in-flight requests on SIGTERM/SIGINT, then raises the signal again once it has
         # restored the previous handler: with this one the process ends normally, so the embedded

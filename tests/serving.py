@@ -31,7 +31,9 @@ class Served:
 
 
 @contextmanager
-def serve(database_url: str, settings: Settings, log: Path, **environment: str) -> Iterator[Served]:
+def serve(
+    database_url: str, settings: Settings, log: Path, *options: str, **environment: str
+) -> Iterator[Served]:
     """Start `ukuk serve` on a free port with the suite's keys; stop it (SIGTERM) at the end."""
     assert settings.jwt_private_key is not None
     port = free_port()
@@ -51,7 +53,7 @@ def serve(database_url: str, settings: Settings, log: Path, **environment: str) 
     }
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "src.cli", "serve", "--port", str(port), "--no-migrate"],
+            [sys.executable, "-m", "src.cli", "serve", "--port", str(port), "--no-migrate", *options],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,

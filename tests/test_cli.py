@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from src.consulates.models import ConsulateJurisdiction
 from src.platform.config import Settings
 from src.referrals.models import Referral
 from src.seed.demo import ORGANIZATIONS, USERS
-from tests import factories
+from tests import factories, serving
 
 pytestmark = pytest.mark.slow  # every test runs `ukuk` as a process
 
@@ -177,3 +178,17 @@ async def test_retention_run_reports_what_it_did(owner_url: str) -> None:
     assert (
         done.returncode == 0 and "anonymised 0 cases" in done.stdout and "idempotency records" in done.stdout
     )
+
+
+def test_serve_loads_the_demo_world_in_the_same_process(
+    owner_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    """`make run` is `ukuk serve --demo-data`: one process (one embedded PostgreSQL), demo data, the API."""
+    with serving.serve(owner_url, settings, tmp_path / "serve.log", "--demo-data") as served:
+        token = httpx.post(
+            f"{served.url}/v1/auth/token",
+            data={"grant_type": "password", "username": "officer.moscow", "password": "ukuk-demo-officer"},
+            timeout=30,
+        )
+        assert token.status_code == 200, token.text
+    assert "demo data loaded" in served.log.read_text()
