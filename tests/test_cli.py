@@ -192,3 +192,15 @@ def test_serve_loads_the_demo_world_in_the_same_process(
         )
         assert token.status_code == 200, token.text
     assert "demo data loaded" in served.log.read_text()
+
+
+def test_no_platformdirs_warning_without_a_runtime_directory(tmp_path: Path) -> None:
+    """The embedded PostgreSQL's import asked platformdirs for XDG_RUNTIME_DIR and warned on every command."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "DATABASE_URL")}
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-c", "from src.platform.postgres import start_embedded; "
+         f"start_embedded(__import__('pathlib').Path({str(tmp_path / 'pg')!r}), cleanup='stop')"],
+        env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "XDG_RUNTIME_DIR" not in done.stderr

