@@ -29,6 +29,12 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
     await client.get("/v1/auth/me")
     metrics = await client.get("/metrics")
     assert 'ukuk_http_requests_total{method="GET",route="/v1/auth/me",status="401"}' in metrics.text
+    # Routes outside the API's routers are named by their template too (they were all "unmatched").
+    for path in ("/docs", "/docs/assets/swagger-ui.css", "/"):
+        assert (await client.get(path)).status_code == 200
+    metrics = await client.get("/metrics")
+    for template in ("/docs", "/docs/assets/{path}", "/"):
+        assert f'ukuk_http_requests_total{{method="GET",route="{template}",status="200"}}' in metrics.text
 
 
 async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:

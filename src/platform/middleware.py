@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import structlog
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from src.platform import pagination
@@ -81,6 +82,7 @@ class RequestContextMiddleware:
         # size limit and media types: neither capped nor buffered here.
         self.streamed_bodies = streamed_bodies
         self.trusted_hosts = trusted_hosts  # None: any Host (development, test)
+        self._templates: dict[Any, str] | None = None  # metrics' route label of non-FastAPI routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,8 +119,7 @@ class RequestContextMiddleware:
         finally:
             pagination.unbind_list(list_token)
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = getattr(scope.get("route"), "path", None) or self._template_of(scope)
             method = scope["method"]
             HTTP_REQUESTS.labels(method, template, str(status_code)).inc()
             HTTP_DURATION.labels(method, template).observe(elapsed)
@@ -130,6 +131,19 @@ class RequestContextMiddleware:
                 duration_ms=round(elapsed * 1000, 2),
             )
             request_id_var.reset(token)
+
+    def _template_of(self, scope: Scope) -> str:
+        """The path template of a route FastAPI did not name in the scope: a plain Starlette route (/docs,
+        /) by its endpoint, a mount (/docs/assets) by its path; else "unmatched" (a 404)."""
+        if self._templates is None:
+            self._templates = {}
+            for route in getattr(scope.get("app"), "routes", ()):
+                if isinstance(route, Mount):
+                    self._templates[route.path] = f"{route.path}/{{path}}"
+                elif getattr(route, "endpoint", None) is not None:
+                    self._templates[route.endpoint] = route.path
+        endpoint, root_path = scope.get("endpoint"), scope.get("root_path") or ""
+        return self._templates.get(endpoint) or self._templates.get(root_path) or "unmatched"
 
     async def _check_request(self, scope: Scope, headers: dict[str, str], send: Send) -> bool:
         """False when this middleware already answered: an unknown Host (400), a control character in the
