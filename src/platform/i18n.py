@@ -1,4 +1,7 @@
-"""Accept-Language negotiation among en, ru and ky; labels fall back ky -> ru -> en until translated."""
+"""Accept-Language negotiation among en, ru and ky, and the problem titles in each.
+
+`label` picks a label in the negotiated language, falling back ky -> ru -> en when a label set lacks it
+(taxonomies and problem titles have all three; tests/unit/test_labels.py holds them to it)."""
 
 from __future__ import annotations
 
@@ -37,22 +40,78 @@ def label(labels: Mapping[str, str], language: str) -> str:
     return next(iter(labels.values()))
 
 
-# Problem titles (RFC 9457 `title`) by problem code; ky falls back to ru until translated.
+# Problem titles (RFC 9457 `title`) by problem code, in every supported language. The `en` title is the one
+# the raising code names (AppError.title); these are what an Accept-Language of ru or ky answers with.
 PROBLEM_TITLES: dict[str, dict[str, str]] = {
-    "bad-request": {"ru": "Неверный запрос"},
-    "unauthorized": {"ru": "Требуется аутентификация"},
-    "forbidden": {"ru": "Действие не разрешено"},
-    "not-found": {"ru": "Не найдено"},
-    "method-not-allowed": {"ru": "Метод не поддерживается"},
-    "conflict": {"ru": "Конфликт"},
-    "precondition-failed": {"ru": "Условие не выполнено"},
-    "payload-too-large": {"ru": "Слишком большой запрос"},
-    "unsupported-media-type": {"ru": "Неподдерживаемый тип содержимого"},
-    "validation-error": {"ru": "Некорректный запрос"},
-    "precondition-required": {"ru": "Требуется условие (If-Match)"},
-    "too-many-requests": {"ru": "Слишком много запросов"},
-    "internal-error": {"ru": "Внутренняя ошибка сервера"},
-    "service-unavailable": {"ru": "Сервис недоступен"},
+    "bad-request": {"en": "Bad request", "ru": "Неверный запрос", "ky": "Туура эмес суроо-талап"},
+    "unauthorized": {
+        "en": "Authentication required",
+        "ru": "Требуется аутентификация",
+        "ky": "Аутентификациядан өтүү талап кылынат",
+    },
+    "forbidden": {"en": "Not allowed", "ru": "Действие не разрешено", "ky": "Бул аракетке уруксат жок"},
+    "not-found": {"en": "Not found", "ru": "Не найдено", "ky": "Табылган жок"},
+    "method-not-allowed": {
+        "en": "Method not allowed",
+        "ru": "Метод не поддерживается",
+        "ky": "Бул ыкма колдоого алынбайт",
+    },
+    "conflict": {"en": "Conflict", "ru": "Конфликт", "ky": "Маалыматтар карама-каршы келет"},
+    "precondition-failed": {
+        "en": "Precondition failed",
+        "ru": "Условие не выполнено",
+        "ky": "Алдын ала шарт аткарылган жок",
+    },
+    "payload-too-large": {
+        "en": "Payload too large",
+        "ru": "Слишком большой запрос",
+        "ky": "Суроо-талап өтө чоң",
+    },
+    "unsupported-media-type": {
+        "en": "Unsupported media type",
+        "ru": "Неподдерживаемый тип содержимого",
+        "ky": "Мазмундун бул түрү колдоого алынбайт",
+    },
+    "range-not-satisfiable": {
+        "en": "Range not satisfiable",
+        "ru": "Диапазон не может быть выдан",
+        "ky": "Суралган диапазонду берүүгө мүмкүн эмес",
+    },
+    "validation-error": {
+        "en": "Invalid request",
+        "ru": "Некорректный запрос",
+        "ky": "Суроо-талап туура эмес толтурулган",
+    },
+    "precondition-required": {
+        "en": "Precondition required",
+        "ru": "Требуется условие (If-Match)",
+        "ky": "Алдын ала шарт (If-Match) талап кылынат",
+    },
+    "too-many-requests": {
+        "en": "Too many requests",
+        "ru": "Слишком много запросов",
+        "ky": "Суроо-талаптар өтө көп",
+    },
+    "upload-interrupted": {
+        "en": "Upload interrupted",
+        "ru": "Загрузка прервана",
+        "ky": "Файлды жүктөө үзгүлтүккө учурады",
+    },
+    "integrity-check-failed": {
+        "en": "Stored data failed its integrity check",
+        "ru": "Сохранённые данные не прошли проверку целостности",
+        "ky": "Сакталган маалыматтар бүтүндүгүн текшерүүдөн өткөн жок",
+    },
+    "internal-error": {
+        "en": "Internal server error",
+        "ru": "Внутренняя ошибка сервера",
+        "ky": "Сервердин ички катасы",
+    },
+    "service-unavailable": {
+        "en": "Service unavailable",
+        "ru": "Сервис недоступен",
+        "ky": "Кызмат убактылуу жеткиликсиз",
+    },
 }
 
 
@@ -60,4 +119,4 @@ def problem_title(code: str, english: str, accept_language: str | None) -> str:
     language = negotiate(accept_language)
     if language == "en":
         return english
-    return label({"en": english, **PROBLEM_TITLES.get(code, {})}, language)
+    return label({**PROBLEM_TITLES.get(code, {}), "en": english}, language)

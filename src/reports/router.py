@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 import pydantic_core
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 
 from src.auth.dependencies import CurrentPrincipal
-from src.platform import clock
+from src.platform import clock, i18n
 from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
 from src.platform.schemas import IsoDate
@@ -44,6 +44,10 @@ router = APIRouter(
 
 From = Annotated[IsoDate | None, Query(alias="from", description="First day (UTC) of creation, included.")]
 To = Annotated[IsoDate | None, Query(description="Last day (UTC) of creation, included.")]
+AcceptLanguage = Annotated[
+    str | None,
+    Header(max_length=200, description="en, ru or ky: the language of the rows' `labels` (default en)."),
+]
 Format = Annotated[Literal["json", "csv"], Query(description="`csv`: RFC 4180, UTF-8 with a BOM.")]
 
 ReportT = TypeVar("ReportT", bound=BaseModel | dict[str, Any])
@@ -112,13 +116,19 @@ async def report_cases(
     group_by: Annotated[
         str, Query(max_length=200, description=f"Comma-separated, from: {', '.join(CASE_DIMENSIONS)}.")
     ] = "kind",
+    accept_language: AcceptLanguage = None,
 ) -> Any:
-    """Cases opened in the period, counted by the chosen dimensions."""
+    """Cases opened in the period, counted by the chosen dimensions; taxonomy codes (kind, intake channel)
+    and organizations are named in each row's `labels`, in the negotiated language."""
     dimensions = service.parse_group_by(group_by)
+    language = i18n.negotiate(accept_language)
     report = await service.cases(
-        session, principal, source, settings, dimensions, params.period, params.format
+        session, principal, source, settings, dimensions, params.period, params.format, language
     )
-    return _answer(report, params, "cases", export.cases_csv)
+    answer = _answer(report, params, "cases", export.cases_csv)
+    answer.headers["Content-Language"] = language
+    answer.headers["Vary"] = "Accept-Language"
+    return answer
 
 
 @router.get("/referrals", response_model=ReferralReport)

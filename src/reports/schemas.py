@@ -57,7 +57,11 @@ class Count(BaseModel):
 
 class CaseReportRow(Count):
     group: dict[str, str] = Field(description="The value of each dimension grouped by.")
-    labels: dict[str, str] = Field(default_factory=dict, description="Names for ids (owner_organization).")
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Names for the values of `group`: kind and intake_channel in the negotiated language "
+        "(Accept-Language), owner_organization.",
+    )
 
 
 class CaseReport(ReportMeta):

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
 from src.auth.principal import Principal
+from src.cases.taxonomies import TAXONOMIES
 from src.cases.workflow import WORKFLOWS
-from src.platform import clock
+from src.platform import clock, i18n
 from src.platform.config import Settings
 from src.platform.errors import Unprocessable
 from src.reports import policies, repository
@@ -39,6 +40,9 @@ from src.reports.schemas import (
 from src.reports.suppression import Suppression, suppress
 
 DOMINANCE = Decimal("0.85")
+# The case report's dimensions whose values are codes of a taxonomy, labelled in the row's `labels`.
+# (status is a workflow state, occurred_country an ISO code, quarter a period: none is a taxonomy.)
+LABELLED_DIMENSIONS = {"kind": "case_kind", "intake_channel": "intake_channel"}
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,15 @@ def _meta(name: str, k: int, period: Period, reading: Reading) -> dict[str, Any]
     }
 
 
+def _code_labels(group_by: list[str], language: str) -> dict[str, dict[str, str]]:
+    """For each taxonomy-backed dimension grouped by, the label in `language` of each of its codes."""
+    return {
+        dimension: {code: i18n.label(labels, language) for code, labels in TAXONOMIES[taxonomy].items()}
+        for dimension, taxonomy in LABELLED_DIMENSIONS.items()
+        if dimension in group_by
+    }
+
+
 def _visible(
     shown: Suppression, row: int, cells: Sequence[int], names: Sequence[str]
 ) -> dict[str, int | None]:
@@ -142,9 +155,11 @@ async def cases(
     group_by: list[str],
     period: Period,
     export: str,
+    language: str = i18n.DEFAULT,
 ) -> dict[str, Any]:
     """A CaseReport as plain data: a fine grouping has 100 000 rows, and models for each would cost a
-    second; the router serializes this directly and a test holds it to the CaseReport schema."""
+    second; the router serializes this directly and a test holds it to the CaseReport schema. Each row's
+    `labels` name its organization and its taxonomy codes (kind, intake channel) in `language`."""
     _authorize(principal, "report.cases")
     k = settings.report_min_cell
     async with source.reading(session) as reading:
@@ -165,11 +180,14 @@ async def cases(
             else {}
         )
     shown = suppress([[n] for _, n in groups], k)
+    code_labels = _code_labels(group_by, language)  # a code no longer in its taxonomy goes unlabelled
     rows = []
     for i, (group, n) in enumerate(groups):
         hidden = shown.row_hidden(i)
         owner = names.get(group.get("owner_organization", ""))
-        labels = {"owner_organization": owner} if owner else {}
+        labels = {name: found[group[name]] for name, found in code_labels.items() if group[name] in found}
+        if owner:
+            labels["owner_organization"] = owner
         rows.append({"group": group, "labels": labels, "count": None if hidden else n, "suppressed": hidden})
     grand = sum(n for _, n in groups)
     await _audit(session, principal, "cases", period, export, reading, group_by=group_by, rows=len(rows))

@@ -121,13 +121,46 @@ async def test_a_grouping_finer_than_the_limit_is_refused_and_answers_keep_the_s
     ]
 
 
+async def test_case_report_labels_follow_accept_language(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, consulate_a: Consulate
+) -> None:
+    await _open(client, consulate_a.officer, abuse_body(), 1)
+    await _open(client, consulate_a.officer, trafficking_body(), 1)
+    coordinator = await factories.account(db, settings, client, "coordinator")
+    path = "/v1/reports/cases?group_by=kind,owner_organization,status"
+    labels = {}
+    for language in ("ky", "ru", "en"):
+        answer = await client.get(path, headers={**coordinator.headers, "Accept-Language": language})
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-language"] == language and "Accept-Language" in answer.headers["vary"]
+        labels[language] = {row["group"]["kind"]: row["labels"] for row in answer.json()["rows"]}
+    organization = consulate_a.officer.organization.name
+    assert labels["ky"] == {
+        "abuse": {"kind": "Эмгек мигрантынын укуктарын бузуу", "owner_organization": organization},
+        "trafficking": {"kind": "Адам сатуу", "owner_organization": organization},
+    }
+    assert labels["ru"]["abuse"]["kind"] == "Нарушение прав трудового мигранта"
+    assert labels["en"]["trafficking"]["kind"] == "Trafficking in persons"
+    by_channel = await client.get(
+        "/v1/reports/cases?group_by=intake_channel", headers={**coordinator.headers, "Accept-Language": "ky"}
+    )
+    assert all(set(row["labels"]) == {"intake_channel"} for row in by_channel.json()["rows"])
+
+
 async def test_small_totals_are_hidden_too(
     client: httpx.AsyncClient, db: AsyncSession, settings: Settings, consulate_a: Consulate
 ) -> None:
     await _open(client, consulate_a.officer, abuse_body(), 3)
     auditor = await factories.account(db, settings, client, "auditor")
     report = (await client.get("/v1/reports/cases", headers=auditor.headers)).json()
-    assert report["rows"] == [{"group": {"kind": "abuse"}, "labels": {}, "count": None, "suppressed": True}]
+    assert report["rows"] == [
+        {
+            "group": {"kind": "abuse"},
+            "labels": {"kind": "Abuse of a labour migrant"},
+            "count": None,
+            "suppressed": True,
+        }
+    ]
     assert report["total"] == {"count": None, "suppressed": True}
 
 
