@@ -72,7 +72,7 @@ def _localized(response: Response, language: str) -> None:
 async def list_taxonomies(
     response: Response, principal: CurrentPrincipal, accept_language: AcceptLanguage = None
 ) -> TaxonomyIndex:
-    """Every controlled vocabulary, labelled in the negotiated language (en, ru, ky; ky falls back to ru)."""
+    """Every controlled vocabulary, labelled in the negotiated language (en, ru or ky)."""
     language = i18n.negotiate(accept_language)
     _localized(response, language)
     return TaxonomyIndex(language=language, items=[_taxonomy(name, language) for name in sorted(TAXONOMIES)])
