@@ -114,3 +114,21 @@ async def test_a_backend_terminated_mid_statement_is_invalidated(
         assert lost.value.connection_invalidated and is_database_unavailable(lost.value)
         await session.rollback()  # does not touch the dead connection
     await _next_request_gets_another_connection(one_connection, pid)
+
+
+async def test_a_connection_dead_before_a_request_s_first_statement_is_replaced_without_an_error(
+    one_connection: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    """No ping on checkout: the first statement of a transaction that finds its connection dead retries once
+    on another (nothing ran on the dead one). Checked with the pool's own check switched off, so it is the
+    driver's retry that answers."""
+    async with async_sessionmaker(one_connection)() as session:
+        pid = await _backend_pid(session)
+        await session.commit()
+    await _terminate(owner_engine, pid)
+    await asyncio.sleep(0.2)  # the driver has read the close; the pool would replace it at checkout
+    one_connection.sync_engine.pool.dispatch.checkout.clear()  # ... but not here (nor pings)
+    async with async_sessionmaker(one_connection)() as session:
+        again = await _backend_pid(session)
+        assert again != pid
+        await session.commit()

@@ -40,6 +40,14 @@ async def _connection(session: AsyncSession) -> AsyncConnection:
     return await session.connection()
 
 
+class _LostBeforeAnything(Exception):
+    """The connection was found dead by the first statement of its transaction: nothing ran on it."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 async def _driver(connection: AsyncConnection) -> asyncpg.Connection:
     adapted = (await connection.get_raw_connection()).dbapi_connection
     # SQLAlchemy's asyncpg adapter opens the transaction with the first statement it runs; a statement run
@@ -49,12 +57,27 @@ async def _driver(connection: AsyncConnection) -> asyncpg.Connection:
             await adapted._start_transaction()  # type: ignore[union-attr]
         except Exception as error:  # in the adapter's own error types; BEGIN fails only on a lost connection
             await connection.invalidate(error)
-            raise exc.OperationalError("BEGIN", (), error, connection_invalidated=True) from error
+            raise _LostBeforeAnything(error) from error
     return adapted._connection  # type: ignore[union-attr]
 
 
 async def _run(session: AsyncSession, method: str, sql: str, *args: Any) -> Any:
+    """The statement; a connection found dead before anything ran on it in this transaction (the server
+    closed it between requests, and the driver had not read the close yet when it was checked out) is
+    replaced once, so the request never sees it: the pool does not ping, this is its retry."""
+    try:
+        return await _attempt(session, method, sql, args)
+    except _LostBeforeAnything:
+        await session.rollback()  # the session lets go of the dead connection; it had done nothing on it
+    try:
+        return await _attempt(session, method, sql, args)
+    except _LostBeforeAnything as lost:
+        raise exc.OperationalError(sql, args, lost.error, connection_invalidated=True) from lost.error
+
+
+async def _attempt(session: AsyncSession, method: str, sql: str, args: tuple[Any, ...]) -> Any:
     connection = await _connection(session)
+    first = not (await connection.get_raw_connection()).dbapi_connection._transaction  # type: ignore[union-attr]
     driver = await _driver(connection)
     try:
         return await getattr(driver, method)(sql, *args)
@@ -63,6 +86,8 @@ async def _run(session: AsyncSession, method: str, sql: str, *args: Any) -> Any:
             # Lost, whatever the error said (a terminated backend answers 57P01 before closing): the pool
             # must never hand this connection out again, and the rollback must not try to use it.
             await connection.invalidate(error)
+            if first:
+                raise _LostBeforeAnything(error) from error
             raise exc.OperationalError(sql, args, error, connection_invalidated=True) from error
         if isinstance(error, asyncpg.IntegrityConstraintViolationError):
             raise exc.IntegrityError(sql, args, error) from error
