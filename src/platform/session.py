@@ -110,8 +110,9 @@ def check_on_checkout(engine: AsyncEngine, ping_after_idle_seconds: float) -> No
     socket while the connection sits in the pool: it is replaced for free. One idle longer than
     `ping_after_idle_seconds` is pinged first (a network that dropped it silently sends no close). Raising
     DisconnectionError makes the pool discard the connection and check out another (three attempts). A
-    connection closed in the very instant before its checkout (the driver not yet past the close) fails that
-    one request with a 503 and is replaced at the next checkout.
+    connection closed in the very instant before its checkout (the driver not yet past the close) is found
+    dead by the transaction's first statement, which runs again on another connection (platform/driver.py:
+    the request does not see it).
 
     Returning a connection costs nothing either: every request's transaction is committed or rolled back
     before the session closes, so the pool's reset (a rollback) finds no transaction and sends nothing."""
