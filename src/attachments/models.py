@@ -19,21 +19,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from src.cases.taxonomies import TAXONOMIES
 from src.crypto.fields import Sealed
 from src.platform.ids import uuid7
 from src.platform.session import Base, CreatedAt
 
-CATEGORIES = (
-    "passport_or_id",
-    "contract",
-    "wage_or_payment_record",
-    "photo",
-    "medical_record",
-    "police_or_court_document",
-    "message_screenshot",
-    "audio_or_video_testimony",
-    "other",
-)
+# The upload's categories are a taxonomy (labels in en, ru, ky); the schema's Literal is held to it by
+# tests/cases/test_reference.py, and migration 0022 keeps its own copy (migrations import nothing from src).
+CATEGORIES = tuple(TAXONOMIES["attachment_category"])
 
 
 class Attachment(CreatedAt, Base):
