@@ -147,6 +147,10 @@ class CaseSummary(OutputModel):
     overdue: bool
     due_at: datetime | None
     created_at: datetime
+    subject_name: str | None = Field(description="The subject's full name, for display (read only).")
+    subject_age_band: str | None = Field(
+        description="The subject's age today as a band (`25-34`, `65+`); null when the birth date is unknown."
+    )
 
 
 class TimelineEntry(OutputModel):

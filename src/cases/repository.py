@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any, cast
 
@@ -243,17 +243,23 @@ def _like(value: str) -> str:
 
 # What a list page shows: no sealed column is read (a page of full rows decrypted nothing it showed).
 SUMMARY_COLUMNS = (
-    "id",
-    "reference",
-    "kind",
-    "status",
-    "owner_organization_id",
-    "assignee_id",
-    "occurred_country",
-    "due_at",
-    "created_at",
+    "c.id",
+    "c.reference",
+    "c.kind",
+    "c.status",
+    "c.owner_organization_id",
+    "c.assignee_id",
+    "c.occurred_country",
+    "c.due_at",
+    "c.created_at",
+    # The subject (position 0), what an officer scans a caseload for: a name and an age, not a GET per row.
+    "s.full_name AS subject_name",
+    "s.birth_date AS subject_birth_date",
 )
-_LIST_HEAD = f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM case_file c WHERE "  # noqa: S608 (names from this module)
+_LIST_HEAD = (
+    f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM case_file c "  # noqa: S608 (names from this module)
+    "LEFT JOIN case_person s ON s.case_id = c.id AND s.position = 0 WHERE "
+)
 
 
 async def list_cases(
@@ -310,8 +316,14 @@ async def list_cases(
     return await driver.fetch(session, sql, *arg)
 
 
-async def notes_of(session: AsyncSession, case_id: uuid.UUID) -> list[Note]:
-    return list((await session.scalars(select(Note).where(Note.case_id == case_id).order_by(Note.id))).all())
+async def notes_of(
+    session: AsyncSession, case_id: uuid.UUID, *, after: uuid.UUID | None = None, limit: int | None = None
+) -> list[Note]:
+    """The case's notes, oldest first; a page of them after the note `after` when a limit is given."""
+    query = select(Note).where(Note.case_id == case_id)
+    if after is not None:
+        query = query.where(Note.id > after)
+    return list((await session.scalars(query.order_by(Note.id).limit(limit))).all())
 
 
 # Per purpose, the latest entry of the case's consent history (ix_case_consent_case_id_purpose_id).
@@ -340,9 +352,14 @@ async def consented_purposes(session: AsyncSession, case_id: uuid.UUID) -> set[s
 async def timeline_rows(
     session: AsyncSession, case_id: uuid.UUID
 ) -> tuple[list[Transition], list[Note], list[Assignment]]:
-    transitions = (await session.scalars(select(Transition).where(Transition.case_id == case_id))).all()
-    notes = (await session.scalars(select(Note).where(Note.case_id == case_id))).all()
-    assignments = (await session.scalars(select(Assignment).where(Assignment.case_id == case_id))).all()
+    """In the order they were written (the timeline keeps it among entries of one instant)."""
+    transitions = (
+        await session.scalars(select(Transition).where(Transition.case_id == case_id).order_by(Transition.id))
+    ).all()
+    notes = (await session.scalars(select(Note).where(Note.case_id == case_id).order_by(Note.id))).all()
+    assignments = (
+        await session.scalars(select(Assignment).where(Assignment.case_id == case_id).order_by(Assignment.id))
+    ).all()
     return list(transitions), list(notes), list(assignments)
 
 
@@ -368,6 +385,21 @@ async def get_case_row(session: AsyncSession, case_id: uuid.UUID) -> Case:
     case = await session.get(Case, case_id)
     assert case is not None
     return case
+
+
+async def references_of(
+    session: AsyncSession, case_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, uuid.UUID]]:
+    """Case id -> (reference, owner organization), unscoped: only for cases the caller reaches through its own
+    rows (referrals)."""
+    if not case_ids:
+        return {}
+    rows = await driver.fetch(
+        session,
+        "SELECT id, reference, owner_organization_id FROM case_file WHERE id = ANY($1::uuid[])",
+        list(case_ids),
+    )
+    return {row["id"]: (row["reference"], row["owner_organization_id"]) for row in rows}
 
 
 async def update_child(

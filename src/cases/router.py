@@ -28,6 +28,7 @@ from src.cases.reference_schemas import (
     WorkflowRead,
     WorkflowTransition,
 )
+from src.cases.rows import age_band
 from src.cases.schemas import (
     AssignIn,
     CaseCreate,
@@ -43,7 +44,15 @@ from src.platform import clock, i18n, idempotency, ratelimit
 from src.platform.dependencies import AppSettings
 from src.platform.errors import Unprocessable, problem_responses
 from src.platform.idempotency import IdempotencyKey
-from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.pagination import (
+    Cursor,
+    Limit,
+    build_page,
+    datetime_after,
+    decode_cursor,
+    int_after,
+    uuid_after,
+)
 from src.platform.schemas import IsoDateTime, Page
 from src.platform.session import DbSession
 
@@ -216,6 +225,7 @@ async def list_cases(
         await ratelimit.spend(session, principal, SEARCH, per_window=settings.search_max_per_minute)
     rows = await service.list_cases(session, principal, filters=filters, before=before, limit=limit + 1)
     now = clock.utcnow()
+    today = now.date()
     items = [
         CaseSummary(
             id=c["id"],
@@ -228,6 +238,8 @@ async def list_cases(
             overdue=c["due_at"] is not None and c["due_at"] < now,
             due_at=c["due_at"],
             created_at=c["created_at"],
+            subject_name=c["subject_name"],
+            subject_age_band=age_band(c["subject_birth_date"], today),
         )
         for c in rows
     ]
@@ -327,23 +339,51 @@ async def add_case_note(
 
 
 @router.get(
-    "/cases/{case_id}/notes", response_model=list[NoteRead], tags=["cases"], responses=problem_responses(404)
+    "/cases/{case_id}/notes", response_model=Page[NoteRead], tags=["cases"], responses=problem_responses(404)
 )
-async def list_case_notes(session: DbSession, principal: CurrentPrincipal, case_id: CaseId) -> list[NoteRead]:
-    return await service.list_notes(session, principal, case_id)
+async def list_case_notes(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: CaseId,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[NoteRead]:
+    after = uuid_after(decode_cursor(cursor, 1))
+    notes = await service.list_notes(session, principal, case_id, after=after, limit=limit + 1)
+    return build_page(request, response, notes, limit)
 
 
 @router.get(
     "/cases/{case_id}/timeline",
-    response_model=list[TimelineEntry],
+    response_model=Page[TimelineEntry],
     tags=["cases"],
     responses=problem_responses(404),
 )
 async def read_case_timeline(
-    session: DbSession, principal: CurrentPrincipal, case_id: CaseId
-) -> list[TimelineEntry]:
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    case_id: CaseId,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[TimelineEntry]:
     """Transitions, notes and assignments in time order."""
-    return await service.timeline(session, principal, case_id)
+    key = decode_cursor(cursor, 2)
+    at, same = datetime_after(key), int_after(key, index=1)
+    after = (at, same) if at is not None and same is not None else None
+    entries = await service.timeline(session, principal, case_id)
+    page = service.timeline_page(entries, after, limit + 1)
+    keys = {id(entry): key for key, entry in page}
+    return build_page(
+        request,
+        response,
+        [entry for _, entry in page],
+        limit,
+        key=lambda entry: [keys[id(entry)][0].isoformat(), keys[id(entry)][1]],
+    )
 
 
 @router.get(

@@ -17,6 +17,19 @@ from src.cases.schemas import PersonIn, ViolationChange, ViolationIn
 from src.crypto import fields
 from src.platform.ids import uuid7
 
+# What a case list or a partner sees of a birth date: an age band.
+AGE_BANDS = ((0, 4), (5, 9), (10, 14), (15, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
+
+
+def age_band(birth_date: date | None, today: date) -> str | None:
+    if birth_date is None:
+        return None
+    age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    for low, high in AGE_BANDS:
+        if low <= age <= high:
+            return f"{low}-{high}"
+    return "65+"
+
 
 @dataclass(frozen=True, slots=True)
 class PersonRow:

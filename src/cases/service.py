@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,11 +81,35 @@ async def add_note(session: AsyncSession, principal: Principal, case_id: uuid.UU
     return NoteRead.model_validate(note)
 
 
-async def list_notes(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> list[NoteRead]:
+async def list_notes(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+) -> list[NoteRead]:
+    """`limit` notes after `after`, oldest first (the route asks for one more to know a next page exists)."""
     case = await guards.readable_case(session, principal, case_id, "case.note.list")
-    notes = await repository.notes_of(session, case.id)
+    notes = await repository.notes_of(session, case.id, after=after, limit=limit)
     await audit.record(session, principal.actor, "case.note.list", resource_type="case", resource_id=case.id)
     return [NoteRead.model_validate(n) for n in notes]
+
+
+TimelineKey = tuple[datetime, int]  # an entry's time, and its place among the entries of that same time
+
+
+def timeline_page(
+    entries: list[TimelineEntry], after: TimelineKey | None, limit: int
+) -> list[tuple[TimelineKey, TimelineEntry]]:
+    """`limit` entries (with their keys) after the key `after`, in time order.
+
+    The timeline is assembled from several tables and the audit log, so it is paged here rather than in SQL:
+    a case's history is hundreds of entries, not millions. Entries of one instant keep the order their sources
+    give (each reads in the order rows were written), so a key names the same entry on every request."""
+    ordered = sorted(entries, key=lambda e: e.at)
+    keyed: list[tuple[TimelineKey, TimelineEntry]] = []
+    for entry in ordered:
+        same = keyed[-1][0][1] + 1 if keyed and keyed[-1][0][0] == entry.at else 0
+        keyed.append(((entry.at, same), entry))
+    if after is not None:
+        keyed = [(key, entry) for key, entry in keyed if key > after]
+    return keyed[:limit]
 
 
 async def timeline(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> list[TimelineEntry]:
@@ -128,4 +153,4 @@ async def timeline(session: AsyncSession, principal: Principal, case_id: uuid.UU
     for source in timeline_sources:
         entries += await source(session, case.id)
     await audit.record(session, principal.actor, "case.timeline", resource_type="case", resource_id=case.id)
-    return sorted(entries, key=lambda e: e.at)
+    return entries

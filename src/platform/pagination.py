@@ -17,6 +17,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar, Token
+from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -119,6 +120,22 @@ def int_after(key: list[Any] | None, *, index: int = 0) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT64_MAX:
         raise Unprocessable(INVALID_CURSOR)
     return value
+
+
+def datetime_after(key: list[Any] | None, *, index: int = 0) -> datetime | None:
+    """A timestamp sort key, as `isoformat()` wrote it (with its offset)."""
+    if key is None:
+        return None
+    value = key[index]
+    if not isinstance(value, str) or len(value) > 40:
+        raise Unprocessable(INVALID_CURSOR)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise Unprocessable(INVALID_CURSOR) from exc
+    if parsed.tzinfo is None:
+        raise Unprocessable(INVALID_CURSOR)
+    return parsed
 
 
 def public_base(request: Request) -> str:

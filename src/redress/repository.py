@@ -69,4 +69,5 @@ async def update_action(
 
 
 async def timeline_rows(session: AsyncSession, case_id: uuid.UUID) -> list[RedressAction]:
-    return list((await session.scalars(select(RedressAction).where(RedressAction.case_id == case_id))).all())
+    query = select(RedressAction).where(RedressAction.case_id == case_id).order_by(RedressAction.id)
+    return list((await session.scalars(query)).all())

@@ -54,11 +54,14 @@ async def list_referrals(
     return list((await session.scalars(query.order_by(Referral.id.desc()).limit(limit))).all())
 
 
-async def updates_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralUpdate]:
-    query = (
-        select(ReferralUpdate).where(ReferralUpdate.referral_id == referral_id).order_by(ReferralUpdate.id)
-    )
-    return list((await session.scalars(query)).all())
+async def updates_of(
+    session: AsyncSession, referral_id: uuid.UUID, *, after: uuid.UUID | None = None, limit: int | None = None
+) -> list[ReferralUpdate]:
+    """The referral's updates, oldest first; a page of them after the update `after` when a limit is given."""
+    query = select(ReferralUpdate).where(ReferralUpdate.referral_id == referral_id)
+    if after is not None:
+        query = query.where(ReferralUpdate.id > after)
+    return list((await session.scalars(query.order_by(ReferralUpdate.id).limit(limit))).all())
 
 
 async def updates_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[ReferralUpdate]:

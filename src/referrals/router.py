@@ -109,7 +109,8 @@ async def list_referrals(
         before=uuid_after(decode_cursor(cursor, 1)),
         limit=limit + 1,
     )
-    items = [service.referral_read(r, principal) for r in rows]
+    references = await service.inbox_references(session, principal, rows[:limit])
+    items = [service.referral_read(r, principal, reference=references.get(r.id)) for r in rows]
     return build_page(request, response, items, limit)
 
 
@@ -177,10 +178,18 @@ async def add_referral_update(
 
 @router.get(
     "/referrals/{referral_id}/updates",
-    response_model=list[ReferralUpdateRead],
+    response_model=Page[ReferralUpdateRead],
     responses=problem_responses(404),
 )
 async def list_referral_updates(
-    session: DbSession, principal: CurrentPrincipal, referral_id: ReferralId
-) -> list[ReferralUpdateRead]:
-    return await service.list_updates(session, principal, referral_id)
+    request: Request,
+    response: Response,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    referral_id: ReferralId,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ReferralUpdateRead]:
+    after = uuid_after(decode_cursor(cursor, 1))
+    updates = await service.list_updates(session, principal, referral_id, after=after, limit=limit + 1)
+    return build_page(request, response, updates, limit)

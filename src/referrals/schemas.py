@@ -107,6 +107,11 @@ class ReferralRead(OutputModel):
         default=None,
         description="Only the sender's own case id (absent for recipients: they work by referral).",
     )
+    reference: str | None = Field(
+        default=None,
+        description="The case's reference, where the referral's case view shows it: to the sender that owns "
+        "the case, and to the recipient while the referral is open.",
+    )
     from_organization_id: uuid.UUID
     to_organization_id: uuid.UUID
     services: list[str]

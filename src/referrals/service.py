@@ -259,10 +259,12 @@ def referral_read(
     view: SharedCase | None = None,
     *,
     consent_withdrawn: bool = False,
+    reference: str | None = None,
 ) -> ReferralRead:
     """The referral as this caller may see it: the case id only for the sender's own case."""
     return ReferralRead(
         id=referral.id,
+        reference=reference if reference is not None else view.reference if view is not None else None,
         case_id=referral.case_id if referral.from_organization_id == principal.organization_id else None,
         from_organization_id=referral.from_organization_id,
         to_organization_id=referral.to_organization_id,
@@ -310,6 +312,25 @@ async def list_referrals(
         detail={"count": min(len(rows), limit - 1), "referral_ids": [str(r.id) for r in rows[: limit - 1]]},
     )
     return rows
+
+
+async def inbox_references(
+    session: AsyncSession, principal: Principal, referrals: list[Referral]
+) -> dict[uuid.UUID, str]:
+    """Referral id -> its case's reference where a list item may show it: where the referral's case view would
+    (the sender that owns the case; the recipient while the referral is open)."""
+    own = principal.organization_id
+    cases_of = {r.id: r.case_id for r in referrals if own in (r.from_organization_id, r.to_organization_id)}
+    found = await cases.references_of(session, set(cases_of.values()))
+    shown = {}
+    for referral in referrals:
+        if referral.id not in cases_of or referral.case_id not in found:
+            continue
+        reference, owner = found[referral.case_id]
+        sender = referral.from_organization_id == own
+        if (sender and owner == own) or (not sender and referral.status in OPEN_STATUSES):
+            shown[referral.id] = reference
+    return shown
 
 
 async def act(
@@ -399,10 +420,16 @@ async def add_update(
 
 
 async def list_updates(
-    session: AsyncSession, principal: Principal, referral_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    referral_id: uuid.UUID,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
 ) -> list[ReferralUpdateRead]:
+    """`limit` updates after `after`, oldest first (the route asks one more: is there a next page?)."""
     referral = await _readable_referral(session, principal, referral_id, "referral.update.list")
-    rows = await repository.updates_of(session, referral.id)
+    rows = await repository.updates_of(session, referral.id, after=after, limit=limit)
     await audit.record(
         session, principal.actor, "referral.update.list", resource_type="referral", resource_id=referral.id
     )

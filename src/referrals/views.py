@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from src.cases.rows import age_band
 from src.referrals.schemas import SharedCase, SharedPerson, SharedViolation
 
 if TYPE_CHECKING:
@@ -15,17 +16,6 @@ if TYPE_CHECKING:
 ALL_GROUPS = frozenset(
     {"basic", "identity", "contact", "document", "narrative", "violations", "child_details"}
 )
-AGE_BANDS = ((0, 4), (5, 9), (10, 14), (15, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
-
-
-def age_band(birth_date: date | None, today: date) -> str | None:
-    if birth_date is None:
-        return None
-    age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
-    for low, high in AGE_BANDS:
-        if low <= age <= high:
-            return f"{low}-{high}"
-    return "65+"
 
 
 def shared_case(

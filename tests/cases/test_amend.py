@@ -75,7 +75,7 @@ async def test_a_person_added_corrected_and_removed_moves_the_version_and_shows_
         await db.scalars(select(AuditEvent.detail).where(AuditEvent.resource_id == case["id"]))
     )
     timeline = await client.get(f"/v1/cases/{case['id']}/timeline", headers=officer.headers)
-    amendments = [(e["event"], e["fields"]) for e in timeline.json() if e["type"] == "amendment"]
+    amendments = [(e["event"], e["fields"]) for e in timeline.json()["items"] if e["type"] == "amendment"]
     assert amendments == [
         ("person.add", ["family_name", "given_name", "phone", "role"]),
         ("person.update", ["given_name", "phone"]),

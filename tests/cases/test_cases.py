@@ -300,7 +300,7 @@ async def test_transitions_roles_and_illegal_moves(
     assert reopened.json()["status"] == "assistance"
     timeline = (
         await client.get(f"/v1/cases/{case['id']}/timeline", headers=consulate_a.officer.headers)
-    ).json()
+    ).json()["items"]
     assert [(e["from_status"], e["to_status"]) for e in timeline if e["type"] == "transition"] == [
         (None, "intake"),
         ("intake", "triage"),
@@ -420,7 +420,7 @@ async def test_notes_and_their_audit(
     )
     assert added.status_code == 201
     notes = await client.get(f"/v1/cases/{case['id']}/notes", headers=consulate_a.supervisor.headers)
-    assert [n["body"] for n in notes.json()] == ["Called the employer."]
+    assert [n["body"] for n in notes.json()["items"]] == ["Called the employer."]
     assert (
         await client.post(
             f"/v1/cases/{case['id']}/notes", json={"body": ""}, headers=consulate_a.officer.headers
@@ -603,7 +603,7 @@ async def test_assign_needs_a_case_worker_of_the_owner(
     )
     assert done.status_code == 200 and done.json()["assignee_id"] == str(consulate_a.officer.user.id)
     timeline = await client.get(f"/v1/cases/{case['id']}/timeline", headers=consulate_a.officer.headers)
-    assert [e["assignee_id"] for e in timeline.json() if e["type"] == "assignment"] == [
+    assert [e["assignee_id"] for e in timeline.json()["items"] if e["type"] == "assignment"] == [
         str(consulate_a.officer.user.id)
     ]
 

@@ -194,7 +194,7 @@ async def test_rotation_under_concurrent_reads_loses_nothing(
         body = answer.json()
         assert body["summary"] == NARRATIVE and body["subject"]["document"]["number"] == DOCUMENT
         notes = await client.get(f"/v1/cases/{case['id']}/notes", headers=consulate_a.officer.headers)
-        assert [n["body"] for n in notes.json()] == [NOTE]
+        assert [n["body"] for n in notes.json()["items"]] == [NOTE]
     del keyring.keys[old]  # the old key can go: nothing needs it
     again = await client.get(f"/v1/cases/{created[0]['id']}", headers=consulate_a.officer.headers)
     assert again.status_code == 200

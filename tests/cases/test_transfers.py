@@ -121,7 +121,7 @@ async def test_an_accepted_transfer_moves_the_case_and_its_referrals_to_the_new_
     ngo_view = await client.get(f"/v1/referrals/{referral.json()['id']}", headers=ngo.headers)
     assert ngo_view.status_code == 200 and ngo_view.json()["case"]["subject"]["given_name"] == "Медетбек"
     timeline = await client.get(f"/v1/cases/{case['id']}/timeline", headers=b.supervisor.headers)
-    assert [e["event"] for e in timeline.json() if e["type"] == "transfer"] == ["request", "accept"]
+    assert [e["event"] for e in timeline.json()["items"] if e["type"] == "transfer"] == ["request", "accept"]
     assert await _events(db, b.officer.organization.id, "case.transferred") == 1
     decided_again = await client.post(
         f"/v1/transfers/{transfer['id']}/decline", json={}, headers=b.supervisor.headers

@@ -67,7 +67,7 @@ async def test_claims_round_trip_exactly_and_move_through_their_lifecycle(
     assert [r["status"] for r in listed.json()] == ["partially_granted"]
     timeline = (
         await client.get(f"/v1/cases/{case['id']}/timeline", headers=consulate_a.officer.headers)
-    ).json()
+    ).json()["items"]
     assert [e["type"] for e in timeline].count("redress") == 1
     actions = list(await db.scalars(select(AuditEvent.action).where(AuditEvent.resource_id == case["id"])))
     assert {"redress.create", "redress.update", "redress.list"} <= set(actions)

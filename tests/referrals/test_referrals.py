@@ -177,13 +177,13 @@ async def test_lifecycle_and_who_may_act(
     assert completed.json()["status"] == "completed" and "case" not in completed.json()
     kept = await client.get(url, headers=ngo.headers)
     assert kept.status_code == 200 and kept.json()["status"] == "completed" and "case" not in kept.json()
-    updates = (await client.get(f"{url}/updates", headers=consulate_a.officer.headers)).json()
+    updates = (await client.get(f"{url}/updates", headers=consulate_a.officer.headers)).json()["items"]
     assert [u["kind"] for u in updates] == ["created", "accepted", "progress", "progress", "completed"]
     late = await client.post(f"{url}/updates", json={"body": "one more"}, headers=ngo.headers)
     assert late.status_code == 409
     timeline = (
         await client.get(f"/v1/cases/{case['id']}/timeline", headers=consulate_a.officer.headers)
-    ).json()
+    ).json()["items"]
     assert [e["event"] for e in timeline if e["type"] == "referral"] == [
         "created",
         "accepted",
