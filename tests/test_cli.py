@@ -78,7 +78,7 @@ async def test_benchmark_data_does_not_stop_the_demo_from_loading(owner_url: str
     assert generated == 150
     demo = _ukuk(owner_url, "demo-data", "--if-empty")
     assert demo.returncode == 0 and "demo data loaded" in demo.stdout, demo.stderr
-    assert await db.scalar(select(func.count()).select_from(Case)) == 50 + 35
+    assert await db.scalar(select(func.count()).select_from(Case)) == 50 + 161
 
 
 async def test_demo_data_loads_once_and_every_user_signs_in(
@@ -89,15 +89,18 @@ async def test_demo_data_loads_once_and_every_user_signs_in(
     assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)
     assert (await db.scalar(select(func.count()).select_from(ConsulateJurisdiction)) or 0) >= 4
     kinds = dict((await db.execute(select(Case.kind, func.count()).group_by(Case.kind))).all())
-    assert kinds == {"abuse": 19, "child_return": 8, "trafficking": 8}
+    assert kinds == {"abuse": 91, "child_return": 30, "trafficking": 40}
     owners = set((await db.scalars(select(Case.owner_organization_id))).all())
     assert len(owners) == 4  # Moscow, Yekaterinburg, and routed to Novosibirsk and Almaty
-    assert await db.scalar(select(func.count()).select_from(Referral)) == 3
-    shown = await db.scalar(select(AuditEvent).where(AuditEvent.action == "case.duplicates"))
-    assert shown is not None and len(shown.detail["case_ids"]) == 1  # the demo's migrant written twice
+    assert await db.scalar(select(func.count()).select_from(Referral)) == 21
+    # The demo's migrant written twice, the second time in Latin letters: the last intake found the first.
+    shown = await db.scalar(
+        select(AuditEvent).where(AuditEvent.action == "case.duplicates").order_by(AuditEvent.id.desc())
+    )
+    assert shown is not None and len(shown.detail["case_ids"]) >= 1
     assert (
         await db.scalar(select(func.count()).select_from(Person).where(Person.full_name.like("% %"))) or 0
-    ) >= 34
+    ) >= 160
     skipped = _ukuk(owner_url, "demo-data", "--if-empty")
     assert "skipped" in skipped.stdout
     assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)
@@ -110,6 +113,21 @@ async def test_demo_data_loads_once_and_every_user_signs_in(
         headers={"Authorization": f"Bearer {tokens['access_token']}"},
     )
     assert "Yekaterinburg" in routed.json()["name"]
+    # Every report shows a newcomer numbers, not only cells suppressed below the minimum of 5.
+    coordinator = await factories.login(client, "coordinator", "ukuk-demo-coordinator")
+    headers = {"Authorization": f"Bearer {coordinator['access_token']}"}
+    reports = {
+        name: (await client.get(f"/v1/reports/{name}", headers=headers)).json()
+        for name in ("cases", "referrals", "redress", "timeliness")
+    }
+    assert all(row["count"] >= 5 for row in reports["cases"]["rows"])
+    [ngo] = reports["referrals"]["rows"]
+    counts = (ngo["sent"], ngo["accepted"], ngo["completed"], ngo["declined"], ngo["pending"])
+    assert counts == (21, 5, 6, 5, 5)
+    shown_redress = [row for row in reports["redress"]["rows"] if row["actions"] is not None]
+    assert len(shown_redress) == 3  # court, negotiation with the employer, labour inspectorate
+    assert any(money["recovered"] for row in shown_redress for money in row["money"])
+    assert sum(1 for row in reports["timeliness"]["rows"] if row["cases"] and not row["suppressed"]) >= 5
 
 
 async def test_demo_data_is_refused_in_production(owner_url: str, db: AsyncSession) -> None:

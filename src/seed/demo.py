@@ -6,6 +6,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from anyascii import anyascii
@@ -18,6 +19,7 @@ from src.auth.passwords import hash_password
 from src.consulates.models import ConsulateJurisdiction
 from src.platform.config import Settings
 from src.platform.ids import uuid7
+from src.platform.schemas import Money
 from src.platform.session import create_engine, create_sessionmaker
 
 
@@ -66,8 +68,15 @@ ORGANIZATIONS = (
 )
 
 # (username, organization key, role, password): the passwords are public, in README.md; demo only.
+# One admin per organization (`admin` is the platform admin, of the ministry): a partner's admin sets its own
+# webhook, a consulate's admin its own accounts.
 USERS = (
     ("admin", "ministry", "admin", "ukuk-demo-admin"),
+    *(
+        (f"admin.{demo.key.replace('_', '-')}", demo.key, "admin", "ukuk-demo-admin")
+        for demo in ORGANIZATIONS
+        if demo.key != "ministry"
+    ),
     ("coordinator", "ministry", "coordinator", "ukuk-demo-coordinator"),
     ("supervisor.moscow", "moscow", "supervisor", "ukuk-demo-supervisor"),
     ("officer.moscow", "moscow", "officer", "ukuk-demo-officer"),
@@ -259,6 +268,9 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
     from src.auth.scopes import ROLE_SCOPES
     from src.cases import changes, intake, workflow
     from src.cases.schemas import CaseCreate, TransitionIn
+    from src.redress import service as redress
+    from src.redress.models import LegalInstrument
+    from src.redress.schemas import RedressCreate
     from src.referrals import service as referrals
     from src.referrals.schemas import ReferralCreate
 
@@ -277,8 +289,14 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
     coordinator = principal("coordinator", "ministry", "ministry")  # routes Novosibirsk and Almaty intake
     rng = random.Random(2026)  # noqa: S311 (reproducible demo data, nothing secret)
     today = date.today()
-    kinds = ["abuse"] * 18 + ["child_return"] * 8 + ["trafficking"] * 8
-    referred = 0
+    # Enough cases that the reports show numbers, not only cells suppressed below UKUK_REPORT_MIN_CELL (5).
+    kinds = ["abuse"] * 90 + ["child_return"] * 30 + ["trafficking"] * 40
+    rng.shuffle(kinds)
+    ngo = principal("partner.moscow", "ngo_moscow", "partner")
+    instrument = await session.scalar(
+        select(LegalInstrument.id).where(LegalInstrument.code == "KG-RU-LABOUR-1996")
+    )
+    referred = redressed = 0
     first: CaseCreate | None = None
     for number, kind in enumerate(kinds):
         key, place, city = PLACES[number % len(PLACES)]
@@ -294,20 +312,44 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
             case, _ = await changes.transition(
                 session, opener, case.id, f'"{case.version}"', TransitionIn(to=target[0], reason="demo")
             )
-        if key == "moscow" and kind == "abuse" and referred < 3:  # the Moscow NGO's inbox has work in it
-            await referrals.create_referral(
+        if key == "moscow" and kind == "abuse" and referred < len(REFERRAL_OUTCOMES):
+            # The Moscow NGO's inbox has work in it, and the referrals report has rows: answered and not.
+            referral = await referrals.create_referral(
                 session,
                 opener,
                 case.id,
                 ReferralCreate(
                     to_organization_id=ids["ngo_moscow"],
                     services=["legal_aid"],
-                    urgency="normal",
+                    urgency=rng.choice(["normal", "high"]),
                     reason="Legal aid for the wage claim.",
                     share=["basic", "violations"],
                 ),
             )
+            for action, note in REFERRAL_OUTCOMES[referred]:
+                await referrals.act(session, ngo, referral.id, action, note)
             referred += 1
+        if kind == "abuse" and opener is not coordinator and redressed < len(REDRESS_OUTCOMES):
+            forum, status = REDRESS_OUTCOMES[redressed]
+            owed = body.details.get("wages_owed")
+            claim = Money(amount=Decimal(owed["amount"]), currency=owed["currency"]) if owed else None
+            recovered = claim if status == "granted" else None
+            await redress.create_redress(
+                session,
+                opener,
+                case.id,
+                RedressCreate(
+                    instrument_id=instrument,
+                    article="Art. 8",
+                    forum=forum,
+                    claim=claim,
+                    status=status,
+                    recovered=recovered,
+                    filed_on=today - timedelta(days=rng.randint(20, 60)) if status != "planned" else None,
+                    decided_on=today - timedelta(days=rng.randint(1, 19)) if status == "granted" else None,
+                ),
+            )
+            redressed += 1
     # The same migrant again, as a diaspora volunteer typed the name in Latin: intake shows the first case
     # under possible_duplicates.
     assert first is not None
@@ -326,6 +368,23 @@ async def _load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
     )
     await intake.create_case(session, openers["moscow"], again)
     return len(kinds) + 1
+
+
+# What the Moscow NGO did with each referral it received: accepted, then completed or still at work; declined;
+# not yet answered.
+REFERRAL_OUTCOMES: tuple[tuple[tuple[str, str | None], ...], ...] = (
+    *[(("accept", None), ("complete", "Claim filed with the court; the employer paid."))] * 6,
+    *[(("accept", None),)] * 5,
+    *[(("decline", "No lawyer free this month."),)] * 5,
+    *[()] * 5,
+)
+# (forum, status) of redress claimed under the Kyrgyzstan–Russia labour agreement for the first abuse cases.
+REDRESS_OUTCOMES = (
+    *[("labour_inspectorate", "granted")] * 6,
+    *[("labour_inspectorate", "filed")] * 5,
+    *[("court", "filed")] * 5,
+    *[("employer_negotiation", "granted")] * 5,
+)
 
 
 async def load_demo_data(settings: Settings, *, if_empty: bool) -> bool:
