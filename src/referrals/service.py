@@ -254,7 +254,7 @@ async def _read(session: AsyncSession, principal: Principal, referral: Referral)
 
 
 def referral_read(
-    referral: Referral,
+    referral: Referral | repository.ReferralRow,
     principal: Principal,
     view: SharedCase | None = None,
     *,
@@ -300,7 +300,7 @@ async def list_referrals(
     status: str | None,
     before: uuid.UUID | None,
     limit: int,
-) -> list[Referral]:
+) -> list[repository.ReferralRow]:
     rows = await repository.list_referrals(
         session, principal, direction=direction, status=status, before=before, limit=limit
     )
@@ -315,7 +315,7 @@ async def list_referrals(
 
 
 async def inbox_references(
-    session: AsyncSession, principal: Principal, referrals: list[Referral]
+    session: AsyncSession, principal: Principal, referrals: list[repository.ReferralRow]
 ) -> dict[uuid.UUID, str]:
     """Referral id -> its case's reference where a list item may show it: where the referral's case view would
     (the sender that owns the case; the recipient while the referral is open)."""
