@@ -1,12 +1,16 @@
 # Two commands on a fresh machine with Python 3.11+: `make run` and `make test`;
 # `make test-fast` skips the tests marked slow (processes, faults, schemathesis) while you edit.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 # A uv already on PATH is used; otherwise one is bootstrapped into the venv with pip.
 UV := $(shell command -v uv 2>/dev/null || echo $(BIN)/uv)
+# One venv, two stamps: `make run` installs the runtime dependencies only (no dev group: no scipy,
+# schemathesis, mypy...), the checks and tests the dev group too. The runtime sync is --inexact, so it never
+# removes what a test run installed; the full sync is exact.
 SYNCED := $(VENV)/.synced
+SYNCED_RUN := $(VENV)/.synced-run
 
 .PHONY: run test test-fast lint typecheck pytest fuzz openapi bench clean
 
@@ -14,9 +18,15 @@ $(SYNCED): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(BIN)/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --quiet
+	@touch $@ $(SYNCED_RUN)
+
+$(SYNCED_RUN): pyproject.toml uv.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(BIN)/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --no-dev --inexact --quiet
 	@touch $@
 
-run: $(SYNCED)  ## migrations, demo data on first start, API on http://127.0.0.1:8000 (/docs)
+run: $(SYNCED_RUN)  ## runtime dependencies only; migrations, demo data on first start, API on http://127.0.0.1:8000 (/docs)
 	$(BIN)/ukuk serve --demo-data
 
 test: lint typecheck pytest  ## static checks, then the whole suite on a real PostgreSQL

@@ -68,10 +68,12 @@ def serve(
     """Serve the API (starts the embedded PostgreSQL when DATABASE_URL is unset; stops it on exit)."""
     import uvicorn
 
+    from src.platform.observability import configure_logging
     from src.platform.postgres import database_url, run_migrations
     from src.seed.demo import load_demo_data
 
     settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
     if demo_data and settings.is_production:
         typer.echo("error: demo data is refused when UKUK_ENV=production", err=True)
         raise typer.Exit(2)
@@ -94,6 +96,9 @@ def serve(
             host=host,
             port=port,
             workers=workers,
+            # No dictConfig of uvicorn's own: its records reach the root handler configure_logging installed
+            # (and create_app installs again in each worker process), in the app's format.
+            log_config=None,
             access_log=False,
             timeout_graceful_shutdown=30,
             proxy_headers=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from src.attachments.router import router as attachments_router
 from src.audit.checkpoints import load_checkpoint_key
 from src.audit.router import router as audit_router
-from src.audit.sequencer import Sequencer, SequencerRefused, create_sequencer
+from src.audit.sequencer import Sequencer, SequencerRefused, backlog, create_sequencer
 from src.auth.router import router as auth_router
 from src.auth.tokens import load_keys
 from src.cases import consents as case_consents
@@ -37,7 +38,12 @@ from src.platform.dependencies import refuse_unknown_query
 from src.platform.docs import add_docs_routes
 from src.platform.errors import install_error_handlers, problem_response, problems_as_problem_json
 from src.platform.middleware import RequestContextMiddleware
-from src.platform.observability import configure_logging
+from src.platform.observability import (
+    AUDIT_SEQUENCER_LAG,
+    AUDIT_UNSEQUENCED,
+    configure_logging,
+    observe_pools,
+)
 from src.platform.session import create_engine, create_sessionmaker
 from src.redress import service as redress_service
 from src.redress.router import router as redress_router
@@ -88,6 +94,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             else:
                 sequencer_task = asyncio.create_task(sequencer.run(), name="audit-sequencer")
         app.state.sequencer = sequencer
+        # The pools /metrics reports on.
+        app.state.engines = {
+            "primary": engine,
+            "reports": reports_engine,
+            "sequencer": sequencer.engine if sequencer is not None and sequencer.owns_engine else None,
+        }
         http = http_client(settings)
         app.state.http = http
         jobs: list[DeliveryWorker | ReferralExpirer | DeadlineAlerter] = []
@@ -186,7 +198,7 @@ def _add_ops_routes(app: FastAPI) -> None:
 
     # At most one check at a time: one still running past its bound means the database does not answer, and
     # hung checks never pile up in the pool.
-    checks: dict[str, asyncio.Task[None]] = {}
+    checks: dict[str, asyncio.Task[Any]] = {}
 
     async def database_answers(engine: AsyncEngine) -> None:
         async with engine.connect() as conn:
@@ -218,7 +230,25 @@ def _add_ops_routes(app: FastAPI) -> None:
             )
         return JSONResponse({"status": "ready"})
 
+    async def audit_backlog(engine: AsyncEngine) -> tuple[int, float]:
+        async with engine.connect() as conn:
+            return await backlog(conn)
+
     @app.get("/metrics", tags=["ops"], response_class=Response)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
         """Prometheus metrics (route templates and counts only, never personal data)."""
+        observe_pools(request.app.state.engines)
+        # Like readiness: one backlog query at a time, waited for at most two seconds (NaN after that); one
+        # still running is waited for again by the next scrape instead of starting another.
+        check = checks.get("backlog")
+        if check is None or check.done() or check.get_loop() is not asyncio.get_running_loop():
+            check = asyncio.create_task(audit_backlog(request.app.state.engine), name="audit-backlog")
+            check.add_done_callback(_forget_outcome)
+            checks["backlog"] = check
+        done, _ = await asyncio.wait({check}, timeout=READINESS_SECONDS)
+        waiting, lag = math.nan, math.nan
+        if done and not check.cancelled() and check.exception() is None:
+            waiting, lag = check.result()
+        AUDIT_UNSEQUENCED.set(waiting)
+        AUDIT_SEQUENCER_LAG.set(lag)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -47,6 +47,17 @@ _PENDING_AFTER = text(
     "AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = audit_event.id) "
     "ORDER BY audit_event.txid, audit_event.id LIMIT :limit"
 )
+# What waits to be chained: the chain appends in (txid, id) order, so every event after the head's waits
+# (committed ones only: running transactions' rows are invisible). Counted up to a bound, on the txid index.
+_WAITING_AFTER = text(
+    "SELECT count(*) AS waiting, extract(epoch FROM clock_timestamp() - min(at)) AS oldest_seconds FROM "
+    "(SELECT at FROM audit_event WHERE (txid, id) > (CAST(:txid AS xid8), :id) LIMIT :bound) AS waiting"
+)
+_WAITING_ALL = text(
+    "SELECT count(*) AS waiting, extract(epoch FROM clock_timestamp() - min(at)) AS oldest_seconds FROM "
+    "(SELECT at FROM audit_event LIMIT :bound) AS waiting"
+)
+BACKLOG_BOUND = 100_000
 _APPEND = text("INSERT INTO audit_chain (seq, event_id, hash) VALUES (:seq, :event_id, :hash)")
 
 
@@ -78,6 +89,18 @@ async def sequence_all(conn: AsyncConnection, limit: int = 1000) -> int:
     while (count := await sequence_batch(conn, limit)) > 0:
         total += count
     return total
+
+
+async def backlog(conn: AsyncConnection) -> tuple[int, float]:
+    """Events not yet chained (up to BACKLOG_BOUND) and the age in seconds of the oldest (0 when none waits):
+    the sequencer's lag, read from the database so that it shows when no sequencer runs at all."""
+    head = (await conn.execute(_HEAD)).mappings().first()
+    if head is None:
+        row = (await conn.execute(_WAITING_ALL, {"bound": BACKLOG_BOUND})).mappings().one()
+    else:
+        params = {"txid": int(head["txid"]), "id": head["id"], "bound": BACKLOG_BOUND}
+        row = (await conn.execute(_WAITING_AFTER, params)).mappings().one()
+    return int(row["waiting"]), max(float(row["oldest_seconds"] or 0), 0.0)
 
 
 class SequencerRefused(RuntimeError):

@@ -142,7 +142,7 @@ class Settings(BaseSettings):
     idempotency_keep_hours: int = Field(default=24, ge=1)
 
     log_level: str = "INFO"
-    log_json: bool = True
+    log_json: bool | None = None  # unset: JSON unless standard output is a terminal
 
     @field_validator("database_url", "audit_sequencer_database_url", "reports_database_url")
     @classmethod

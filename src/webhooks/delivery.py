@@ -33,6 +33,7 @@ from src.crypto import fields
 from src.platform import clock
 from src.platform.config import Settings
 from src.platform.context import actor_var
+from src.platform.observability import WEBHOOK_DELIVERIES
 from src.webhooks import repository, signing
 from src.webhooks.service import webhook_id
 from src.webhooks.transport import GuardedTransport
@@ -56,6 +57,9 @@ def backoff(attempts: int) -> timedelta:
     base = min(5 * 2 ** max(attempts - 1, 0), 3600)
     return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 (jitter, not a secret)
 
+
+# The delivery's status after an attempt, as the metric's outcome ("pending" again means another attempt).
+_OUTCOMES = {"delivered": "delivered", "pending": "retrying", "failed": "failed", "cancelled": "cancelled"}
 
 # Clients built by `http_client`: the only ones whose transport checks the addresses it connects to.
 _GUARDED_CLIENTS: weakref.WeakSet[httpx.AsyncClient] = weakref.WeakSet()
@@ -191,6 +195,7 @@ class DeliveryWorker:
             values["next_attempt_at"] = next_attempt_at
         async with self.engine.begin() as conn:
             await repository.record_outcome(conn, row["id"], values)
+        WEBHOOK_DELIVERIES.labels(_OUTCOMES[status]).inc()
 
     async def _disable(self, row: dict[str, Any], status_code: int) -> None:
         """410 Gone: the partner says the endpoint is retired; stop sending to it."""
@@ -198,6 +203,7 @@ class DeliveryWorker:
             await repository.disable_endpoint(
                 conn, row["organization_id"], status_code=status_code, now=clock.utcnow()
             )
+        WEBHOOK_DELIVERIES.labels("gone").inc()
 
 
 def http_client(
