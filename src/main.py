@@ -29,6 +29,7 @@ from src.cases import service as cases_service
 from src.cases import transfers as case_transfers
 from src.cases.alerts import DeadlineAlerter
 from src.cases.amend_router import router as case_amendments_router
+from src.cases.reference_router import router as case_reference_router
 from src.cases.router import router as cases_router
 from src.cases.transfer_router import router as case_transfers_router
 from src.consulates.router import router as consulates_router
@@ -45,6 +46,7 @@ from src.platform.observability import (
     observe_pools,
 )
 from src.platform.session import create_engine, create_sessionmaker
+from src.platform.tags import OPENAPI_TAGS
 from src.redress import service as redress_service
 from src.redress.router import router as redress_router
 from src.referrals import consent as referral_consent
@@ -133,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Ukuk",
         summary="Case management for violations of migrants' rights",
         version=API_VERSION,
+        openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         docs_url=None,  # served from this process's files (src/platform/docs.py), not a CDN
@@ -158,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     case_transfers.on_transferred(referral_consent.case_transferred)
     app.include_router(auth_router)
     app.include_router(consulates_router)
+    app.include_router(case_reference_router)
     app.include_router(cases_router)
     app.include_router(case_amendments_router)
     app.include_router(case_transfers_router)
@@ -191,9 +195,9 @@ def _forget_outcome(task: asyncio.Task[None]) -> None:
 
 
 def _add_ops_routes(app: FastAPI) -> None:
-    @app.get("/healthz", tags=["ops"], include_in_schema=True)
+    @app.get("/healthz", tags=["ops"], include_in_schema=True, summary="Check liveness")
     async def healthz() -> dict[str, str]:
-        """The process is up (no dependencies checked)."""
+        """The process is up (no dependencies checked). Needs no token."""
         return {"status": "ok"}
 
     # At most one check at a time: one still running past its bound means the database does not answer, and
@@ -204,9 +208,9 @@ def _add_ops_routes(app: FastAPI) -> None:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get("/readyz", tags=["ops"], summary="Check readiness")
     async def readyz(request: Request) -> JSONResponse:
-        """The database answers within two seconds."""
+        """Ready when the database answers within two seconds; otherwise 503 (problem+json)."""
         # The whole check (pool checkout, pre-ping, connect, query, return) is bounded, and the answer never
         # waits for a cancelled check to clean up: against a frozen database that cleanup itself hangs.
         check = checks.get("running")
@@ -234,9 +238,10 @@ def _add_ops_routes(app: FastAPI) -> None:
         async with engine.connect() as conn:
             return await backlog(conn)
 
-    @app.get("/metrics", tags=["ops"], response_class=Response)
+    @app.get("/metrics", tags=["ops"], response_class=Response, summary="Read Prometheus metrics")
     async def metrics(request: Request) -> Response:
-        """Prometheus metrics (route templates and counts only, never personal data)."""
+        """Prometheus metrics: requests by route template and status, webhook deliveries by outcome, the
+        database pools' use and the audit sequencer's lag (counts only, never personal data)."""
         observe_pools(request.app.state.engines)
         # Like readiness: one backlog query at a time, waited for at most two seconds (NaN after that); one
         # still running is waited for again by the next scrape instead of starting another.

@@ -51,12 +51,21 @@ RangeHeader = Annotated[
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 # The default of UKUK_ATTACHMENT_MAX_BYTES (a deployment may set another; the 413 says which).
 _UPLOAD = {"schema": {"type": "string", "format": "binary", "maxLength": Settings().attachment_max_bytes}}
+# A file's bytes have no JSON form: the example is a plain-text witness statement.
+_TEXT_EXAMPLE = (
+    "Показания свидетеля Ивана Петрова, 20.11.2026. Я работал с Айгүл Токтогуловой на стройке по адресу "
+    "г. Москва, ул. Люблинская, д. 12 с августа по ноябрь 2026 года. Прораб забрал у неё паспорт в первый "
+    "день и не выплачивал зарплату с августа.\n"
+)
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "The file's bytes, as they are (not multipart, not base64). Content-Type declares "
         "its type (application/octet-stream: let the content decide); a type the content contradicts is 415.",
-        "content": {media_type: _UPLOAD for media_type in (*media.ALLOWED, "application/octet-stream")},
+        "content": {
+            media_type: {**_UPLOAD, "example": _TEXT_EXAMPLE} if media_type == "text/plain" else _UPLOAD
+            for media_type in (*media.ALLOWED, "application/octet-stream")
+        },
     }
 }
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -104,6 +113,7 @@ def _description(value: str | None) -> str | None:
     response_model=AttachmentCreated,
     responses=problem_responses(403, 404, 409, 413, 415),
     openapi_extra=UPLOAD_BODY,
+    summary="Upload an attachment",
 )
 async def upload_attachment(
     request: Request,
@@ -132,11 +142,15 @@ async def upload_attachment(
         ),
     ] = None,
 ) -> AttachmentCreated:
-    """Upload one file to the case (its writers). The body is the file itself, streamed: it is hashed,
-    its type detected from its first bytes, an image's location and device metadata taken out, and it is
-    sealed and stored chunk by chunk as it arrives, never whole in memory nor on disk. Empty: 422; over
-    the per-file or per-case limit: 413; a type not allowed or contradicted by the content: 415. Nothing of
-    a refused or interrupted upload is stored."""
+    """Upload one evidence file to the case: the body is the file itself (not multipart), streamed. It is
+    hashed, its type detected from its first bytes, an image's location and device metadata taken out
+    (unless `keep_metadata`, audited), and it is sealed and stored chunk by chunk as it arrives, never
+    whole in memory nor on disk. `category` says what the file is (the attachment_category taxonomy); link
+    it to violations and redress actions of the case with `violation_id` and `redress_action_id`.
+
+    The case's writers (403 otherwise; 404 for an unseen case). Empty: 422; over the per-file or per-case
+    limit: 413; a type not allowed or contradicted by the content: 415. Nothing of a refused or interrupted
+    upload is stored."""
     declared_length = request.headers.get("content-length")
     if (
         declared_length is not None
@@ -157,7 +171,10 @@ async def upload_attachment(
 
 
 @router.get(
-    "/cases/{case_id}/attachments", response_model=Page[AttachmentRead], responses=problem_responses(404)
+    "/cases/{case_id}/attachments",
+    response_model=Page[AttachmentRead],
+    responses=problem_responses(404),
+    summary="List a case's attachments",
 )
 async def list_attachments(
     request: Request,
@@ -174,8 +191,9 @@ async def list_attachments(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[AttachmentRead]:
-    """The case's attachments, newest first, without content; deleted ones as tombstones (hash, size).
-    `violation_id` or `redress_action_id`: the evidence linked to that violation or redress action."""
+    """The case's attachments, newest first, keyset-paged, without content; deleted ones as tombstones (hash,
+    size). `violation_id` or `redress_action_id`: only the evidence linked to that violation or redress
+    action. Whoever may read the case (404 otherwise)."""
     items = await service.list_attachments(
         session,
         principal,
@@ -229,6 +247,7 @@ async def _file_response(request: Request, download: service.Download) -> Stream
     "/cases/{case_id}/attachments/{attachment_id}/content",
     response_class=StreamingResponse,
     responses=FILE_RESPONSES,
+    summary="Download an attachment",
 )
 async def download_attachment(
     request: Request,
@@ -238,7 +257,9 @@ async def download_attachment(
     attachment_id: AttachmentId,
     range_: RangeHeader = None,
 ) -> StreamingResponse:
-    """The file, decrypted as it streams (the case's readers), as an attachment to save, never to render."""
+    """The file, decrypted as it streams, as an attachment to save (never to render: a sandbox CSP). One byte
+    range with `Range` (206); a range outside the file is 416. Whoever may read the case (404 otherwise,
+    and for a deleted attachment's content). Audited as a read."""
     download = await service.open_download(session, principal, case_id, attachment_id, range_)
     return await _file_response(request, download)
 
@@ -247,6 +268,7 @@ async def download_attachment(
     "/cases/{case_id}/attachments/{attachment_id}",
     response_model=AttachmentRead,
     responses=problem_responses(403, 404, 409),
+    summary="Delete an attachment",
 )
 async def delete_attachment(
     session: DbSession,
@@ -255,8 +277,9 @@ async def delete_attachment(
     attachment_id: AttachmentId,
     body: AttachmentDeletion,
 ) -> AttachmentRead:
-    """The case's supervisor deletes an attachment, saying why: its content goes, a tombstone with its hash
-    stays. Under legal hold: 409."""
+    """Delete an attachment, saying why in `reason`: its content goes, a tombstone with its hash and size
+    stays. Supervisors and coordinators of the owning organization (403 otherwise; 404 for an unseen case or
+    attachment). Under legal hold, or already deleted: 409."""
     return await service.delete(session, principal, case_id, attachment_id, body.reason)
 
 
@@ -264,6 +287,7 @@ async def delete_attachment(
     "/referrals/{referral_id}/attachments",
     response_model=Page[SharedAttachmentRead],
     responses=problem_responses(403, 404),
+    summary="List a referral's shared attachments",
 )
 async def list_referral_attachments(
     request: Request,
@@ -274,7 +298,8 @@ async def list_referral_attachments(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[SharedAttachmentRead]:
-    """The evidence a referral shares, for its recipient while it is open and consent holds (else 404)."""
+    """The evidence a referral shares, for its recipient while the referral is open and consent holds (404
+    otherwise; 403 for the sender, who reads the case's own list)."""
     items = await sharing.list_shared(
         session, principal, referral_id, before=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
     )
@@ -285,6 +310,7 @@ async def list_referral_attachments(
     "/referrals/{referral_id}/attachments/{attachment_id}/content",
     response_class=StreamingResponse,
     responses=FILE_RESPONSES,
+    summary="Download a shared attachment",
 )
 async def download_referral_attachment(
     request: Request,
@@ -294,7 +320,8 @@ async def download_referral_attachment(
     attachment_id: AttachmentId,
     range_: RangeHeader = None,
 ) -> StreamingResponse:
-    """A shared file, for the referral's recipient while it is open and consent holds; the read is audited
-    on the case, naming the referral."""
+    """A shared file, for the referral's recipient while it is open and consent holds (404 otherwise),
+    streamed like `GET /v1/cases/{case_id}/attachments/{attachment_id}/content` (one byte range: 206). The
+    read is audited on the case, naming the referral."""
     download = await sharing.open_shared(session, principal, referral_id, attachment_id, range_)
     return await _file_response(request, download)

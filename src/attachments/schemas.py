@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from src.platform.schemas import InputModel, OutputModel
 
@@ -67,4 +67,8 @@ class SharedAttachmentRead(OutputModel):
 
 
 class AttachmentDeletion(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "Загружен не тот файл: скан паспорта другого заявителя."}]}
+    )
+
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]

@@ -6,8 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
+from src.cases import examples
 from src.platform.schemas import OutputModel
 
 
@@ -111,6 +112,8 @@ class PlaceRead(OutputModel):
 
 
 class CaseRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.CASE_READ_EXAMPLES})
+
     id: uuid.UUID
     reference: str
     kind: str
@@ -137,6 +140,8 @@ class CaseRead(OutputModel):
 
 
 class CaseSummary(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.CASE_SUMMARY_EXAMPLES})
+
     id: uuid.UUID
     reference: str
     kind: str
@@ -175,6 +180,8 @@ class TimelineEntry(OutputModel):
 
 
 class NoteRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.NOTE_READ_EXAMPLES})
+
     id: uuid.UUID
     author_id: uuid.UUID
     body: str

@@ -1,4 +1,4 @@
-"""HTTP for cases and their reference data (taxonomies, workflows)."""
+"""HTTP for cases: intake, reads, changes, notes, timeline, duplicates, links, legal holds."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
-from src.audit import service as audit
 from src.auth.dependencies import CurrentPrincipal
 from src.cases import changes, duplicates, intake, service, views, workflow
 from src.cases.read_schemas import (
@@ -18,15 +17,6 @@ from src.cases.read_schemas import (
     LinkRead,
     NoteRead,
     TimelineEntry,
-)
-from src.cases.reference_schemas import (
-    Taxonomy,
-    TaxonomyIndex,
-    TaxonomyItem,
-    WorkflowDeadline,
-    WorkflowIndex,
-    WorkflowRead,
-    WorkflowTransition,
 )
 from src.cases.rows import age_band
 from src.cases.schemas import (
@@ -39,8 +29,7 @@ from src.cases.schemas import (
     NoteIn,
     TransitionIn,
 )
-from src.cases.taxonomies import TAXONOMIES
-from src.platform import clock, i18n, idempotency, ratelimit
+from src.platform import clock, idempotency, ratelimit
 from src.platform.dependencies import AppSettings
 from src.platform.errors import Unprocessable, problem_responses
 from src.platform.idempotency import IdempotencyKey
@@ -61,74 +50,6 @@ SEARCH = "case.search"
 
 router = APIRouter(prefix="/v1", responses=problem_responses(401, 422))
 
-AcceptLanguage = Annotated[str | None, Header(max_length=200)]
-
-
-def _taxonomy(name: str, language: str) -> Taxonomy:
-    items = [
-        TaxonomyItem(code=code, label=i18n.label(labels, language))
-        for code, labels in TAXONOMIES[name].items()
-    ]
-    return Taxonomy(name=name, language=language, items=items)
-
-
-def _localized(response: Response, language: str) -> None:
-    response.headers["Content-Language"] = language
-    response.headers["Vary"] = "Accept-Language"
-
-
-@router.get("/taxonomies", response_model=TaxonomyIndex, tags=["reference"])
-async def list_taxonomies(
-    response: Response, principal: CurrentPrincipal, accept_language: AcceptLanguage = None
-) -> TaxonomyIndex:
-    """Every controlled vocabulary, labelled in the negotiated language (en, ru or ky)."""
-    language = i18n.negotiate(accept_language)
-    _localized(response, language)
-    return TaxonomyIndex(language=language, items=[_taxonomy(name, language) for name in sorted(TAXONOMIES)])
-
-
-@router.get(
-    "/taxonomies/{name}", response_model=Taxonomy, tags=["reference"], responses=problem_responses(404)
-)
-async def read_taxonomy(
-    response: Response,
-    principal: CurrentPrincipal,
-    name: Annotated[str, Path(max_length=64)],
-    accept_language: AcceptLanguage = None,
-) -> Taxonomy:
-    if name not in TAXONOMIES:
-        raise audit.not_found(principal.actor, "taxonomy.read", "taxonomy", None, "No such taxonomy.")
-    language = i18n.negotiate(accept_language)
-    _localized(response, language)
-    return _taxonomy(name, language)
-
-
-@router.get("/workflows", response_model=WorkflowIndex, tags=["reference"])
-async def list_workflows(principal: CurrentPrincipal) -> WorkflowIndex:
-    """States, transitions (with the roles that may take them), deadlines and minimum stays per case kind."""
-    items = []
-    for kind, flow in sorted(workflow.WORKFLOWS.items()):
-        transitions = [
-            WorkflowTransition(from_state=state, to_state=target, roles=sorted(flow.roles_for(target)))
-            for state in flow.states
-            for target in sorted(flow.targets(state))
-        ]
-        items.append(
-            WorkflowRead(
-                kind=kind,
-                initial_state=flow.initial_state,
-                working_state=flow.working_state,
-                states=list(flow.states),
-                transitions=transitions,
-                deadlines=[
-                    WorkflowDeadline(since=d.since, reach=d.reach, days=d.days) for d in flow.deadlines
-                ],
-                minimum_days=dict(flow.minimum_days or {}),
-            )
-        )
-    return WorkflowIndex(items=items)
-
-
 # ---- cases ---------------------------------------------------------------------------------------------
 
 CaseId = Annotated[uuid.UUID, Path()]
@@ -145,6 +66,7 @@ def _with_etag(response: Response, tag: str) -> None:
     response_model=CaseRead,
     tags=["cases"],
     responses=problem_responses(403, 409, 415),
+    summary="Open a case",
 )
 async def create_case(
     response: Response,
@@ -153,6 +75,10 @@ async def create_case(
     body: CaseCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
+    """Open a case with its subject, persons, violations and consent; `details` must fit the kind. Officers,
+    supervisors and coordinators with `cases:write` (403 otherwise); a ministry caller may name, or is
+    routed to, the owning consulate. Answers 201 with the ETag and `possible_duplicates`; an
+    Idempotency-Key replays the first answer (another body with the same key: 422)."""
     case = await idempotency.idempotent(
         session,
         principal,
@@ -167,7 +93,7 @@ async def create_case(
     return case
 
 
-@router.get("/cases", response_model=Page[CaseSummary], tags=["cases"])
+@router.get("/cases", response_model=Page[CaseSummary], tags=["cases"], summary="List cases")
 async def list_cases(
     request: Request,
     response: Response,
@@ -202,7 +128,8 @@ async def list_cases(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[CaseSummary]:
-    """Cases the caller may see, newest first, keyset-paged."""
+    """Cases the caller may see (officers and supervisors: their organization's; coordinators: all), newest
+    first, keyset-paged. Searches (`q`, `document_number`) spend a per-minute budget (429 beyond it)."""
     if status_ is not None and not workflow.is_state(kind, status_):
         of = f"the {kind} workflow" if kind else "any workflow"
         raise Unprocessable.at(["query", "status"], f"not a state of {of}")
@@ -246,10 +173,18 @@ async def list_cases(
     return build_page(request, response, items, limit)
 
 
-@router.get("/cases/{case_id}", response_model=CaseRead, tags=["cases"], responses=problem_responses(404))
+@router.get(
+    "/cases/{case_id}",
+    response_model=CaseRead,
+    tags=["cases"],
+    responses=problem_responses(404),
+    summary="Read a case",
+)
 async def read_case(
     response: Response, session: DbSession, principal: CurrentPrincipal, case_id: CaseId
 ) -> CaseRead:
+    """The whole case with its ETag (send it back in If-Match to change the case); audited. A case the caller
+    may not see (another organization's) is 404."""
     case, tag = await service.get_case(session, principal, case_id)
     _with_etag(response, tag)
     return case
@@ -260,6 +195,7 @@ async def read_case(
     response_model=CaseRead,
     tags=["cases"],
     responses=problem_responses(403, 404, 412, 428),
+    summary="Update a case",
 )
 async def update_case(
     response: Response,
@@ -269,6 +205,8 @@ async def update_case(
     body: CasePatch,
     if_match: IfMatch = None,
 ) -> CaseRead:
+    """Change the summary, intake channel, place or kind-specific details. The case's writers (403 otherwise,
+    404 unseen). If-Match with the ETag: 428 without, 412 when stale; an anonymised case is 409."""
     case, tag = await changes.update_case(session, principal, case_id, if_match, body)
     _with_etag(response, tag)
     return case
@@ -279,6 +217,7 @@ async def update_case(
     response_model=CaseRead,
     tags=["cases"],
     responses=problem_responses(403, 404, 409, 412, 428),
+    summary="Move a case to another state",
 )
 async def transition_case(
     response: Response,
@@ -288,7 +227,8 @@ async def transition_case(
     body: TransitionIn,
     if_match: IfMatch = None,
 ) -> CaseRead:
-    """Move the case along its workflow; an illegal move answers 409 with the `allowed` targets."""
+    """Move the case along its workflow (`GET /v1/workflows`); closing needs a `reason`. A role not allowed is
+    403; an illegal move 409 with the `allowed` targets. If-Match: 428 without, 412 when stale."""
     case, tag = await changes.transition(session, principal, case_id, if_match, body)
     _with_etag(response, tag)
     return case
@@ -299,6 +239,7 @@ async def transition_case(
     response_model=CaseRead,
     tags=["cases"],
     responses=problem_responses(403, 404, 412, 428),
+    summary="Assign a case",
 )
 async def assign_case(
     response: Response,
@@ -308,6 +249,8 @@ async def assign_case(
     body: AssignIn,
     if_match: IfMatch = None,
 ) -> CaseRead:
+    """Assign the case to a user of the owning organization, or to nobody (`null`): its supervisors and
+    coordinators; an officer only takes an unassigned case for itself (403 otherwise). If-Match: 428, 412."""
     case, tag = await changes.assign(session, principal, case_id, if_match, body)
     _with_etag(response, tag)
     return case
@@ -319,6 +262,7 @@ async def assign_case(
     response_model=NoteRead,
     tags=["cases"],
     responses=problem_responses(403, 404),
+    summary="Add a note to a case",
 )
 async def add_case_note(
     session: DbSession,
@@ -327,6 +271,8 @@ async def add_case_note(
     body: NoteIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
+    """Add a note (sealed at rest): the case's writers (403 otherwise, 404 unseen). Takes an
+    Idempotency-Key."""
     return await idempotency.idempotent(
         session,
         principal,
@@ -339,7 +285,11 @@ async def add_case_note(
 
 
 @router.get(
-    "/cases/{case_id}/notes", response_model=Page[NoteRead], tags=["cases"], responses=problem_responses(404)
+    "/cases/{case_id}/notes",
+    response_model=Page[NoteRead],
+    tags=["cases"],
+    responses=problem_responses(404),
+    summary="List a case's notes",
 )
 async def list_case_notes(
     request: Request,
@@ -350,6 +300,8 @@ async def list_case_notes(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[NoteRead]:
+    """The case's notes, oldest first, a page at a time, for whoever may read the case (404 otherwise);
+    each page is audited."""
     after = uuid_after(decode_cursor(cursor, 1))
     notes = await service.list_notes(session, principal, case_id, after=after, limit=limit + 1)
     return build_page(request, response, notes, limit)
@@ -360,6 +312,7 @@ async def list_case_notes(
     response_model=Page[TimelineEntry],
     tags=["cases"],
     responses=problem_responses(404),
+    summary="Read a case's timeline",
 )
 async def read_case_timeline(
     request: Request,
@@ -370,7 +323,8 @@ async def read_case_timeline(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[TimelineEntry]:
-    """Transitions, notes and assignments in time order."""
+    """Transitions, notes, assignments, amendments, transfers, referrals and redress in time order, a page at
+    a time, for whoever may read the case (404 otherwise); each page is audited."""
     key = decode_cursor(cursor, 2)
     at, same = datetime_after(key), int_after(key, index=1)
     after = (at, same) if at is not None and same is not None else None
@@ -391,11 +345,13 @@ async def read_case_timeline(
     response_model=DuplicateList,
     tags=["cases"],
     responses=problem_responses(404),
+    summary="List possible duplicates of a case",
 )
 async def list_case_duplicates(
     session: DbSession, settings: AppSettings, principal: CurrentPrincipal, case_id: CaseId
 ) -> DuplicateList:
-    """Cases you may see whose people look like this case's subject, best first (at most 20), with reasons."""
+    """Cases you may see whose people look like this one's subject (names across scripts, birth date,
+    citizenship, sex), best first, at most 20, with reasons. Spends the search budget (429 beyond it)."""
     await ratelimit.spend(session, principal, SEARCH, per_window=settings.search_max_per_minute)
     return DuplicateList(items=await duplicates.list_duplicates(session, principal, case_id))
 
@@ -406,18 +362,25 @@ async def list_case_duplicates(
     response_model=LinkRead,
     tags=["cases"],
     responses=problem_responses(403, 404, 409),
+    summary="Link two cases",
 )
 async def link_case(
     session: DbSession, principal: CurrentPrincipal, case_id: CaseId, body: LinkIn
 ) -> LinkRead:
-    """Record that another case you may see is a confirmed duplicate or related (sibling, perpetrator)."""
+    """Record that another case you may see is a duplicate or related: the case's writers (403 otherwise). An
+    unseen or the same case is 422; an existing link 409."""
     return await duplicates.create_link(session, principal, case_id, body)
 
 
 @router.get(
-    "/cases/{case_id}/links", response_model=LinkList, tags=["cases"], responses=problem_responses(404)
+    "/cases/{case_id}/links",
+    response_model=LinkList,
+    tags=["cases"],
+    responses=problem_responses(404),
+    summary="List a case's links",
 )
 async def list_case_links(session: DbSession, principal: CurrentPrincipal, case_id: CaseId) -> LinkList:
+    """The cases linked to this one, with their references and the links' types (404 for an unseen case)."""
     return LinkList(items=await duplicates.list_links(session, principal, case_id))
 
 
@@ -426,6 +389,7 @@ async def list_case_links(session: DbSession, principal: CurrentPrincipal, case_
     response_model=CaseRead,
     tags=["cases"],
     responses=problem_responses(403, 404, 409, 412, 428),
+    summary="Place or lift a legal hold",
 )
 async def set_case_legal_hold(
     response: Response,
@@ -435,7 +399,8 @@ async def set_case_legal_hold(
     body: LegalHoldIn,
     if_match: IfMatch = None,
 ) -> CaseRead:
-    """Place (`hold: true`, with the legal basis) or lift a legal hold: a held case is never anonymised."""
+    """Place (`hold: true`, with the legal basis) or lift a legal hold; a held case is never anonymised.
+    Supervisors and coordinators of the owner (403 otherwise). If-Match: 428 without, 412 when stale."""
     case, tag = await changes.set_legal_hold(session, principal, case_id, if_match, body)
     _with_etag(response, tag)
     return case

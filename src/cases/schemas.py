@@ -6,8 +6,9 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from src.cases import examples
 from src.cases.values import each_member_of, member_of
 from src.platform import clock
 from src.platform.schemas import (
@@ -65,6 +66,8 @@ _NAME_PARTS_NEEDED = (
 
 
 class PersonIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.PERSON_IN_EXAMPLES})
+
     role: PersonRole
     family_name: NamePart | None = Field(
         default=None,
@@ -143,6 +146,8 @@ class PersonPatch(InputModel):
     """Parts of a person to correct; the person as corrected must still be a valid `PersonIn`. A name part
     sent as null is removed. Correcting any name part confirms the parts (`name_parts_inferred` false)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": examples.PERSON_PATCH_EXAMPLES})
+
     role: PersonRole | None = None
     family_name: NamePart | None = None
     given_name: NamePart | None = None
@@ -158,6 +163,8 @@ class PersonPatch(InputModel):
 
 class ViolationChange(InputModel):
     """A violation added after intake: the perpetrator is named by the person's id in this case."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": examples.VIOLATION_CHANGE_EXAMPLES})
 
     type: ViolationType
     indicators: Annotated[list[Code], Field(max_length=20), each_member_of("ilo_indicator")] = []
@@ -177,6 +184,8 @@ class ViolationChange(InputModel):
 
 class ViolationPatch(InputModel):
     """Parts of a violation to correct; the violation as corrected must still be valid."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": examples.VIOLATION_PATCH_EXAMPLES})
 
     type: ViolationType | None = None
     indicators: Annotated[list[Code], Field(max_length=20), each_member_of("ilo_indicator")] | None = None
@@ -201,6 +210,8 @@ ConsentMethod = Literal["signed_form", "oral_with_witness", "electronic"]
 
 class ConsentRecordIn(InputModel):
     """Consent given or withdrawn, for each of `purposes`, by whom, when and how."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": examples.CONSENT_RECORD_IN_EXAMPLES})
 
     action: Literal["given", "withdrawn"]
     purposes: Annotated[
@@ -280,6 +291,8 @@ def is_minor(birth_date: date | None, today: date) -> bool:
 
 
 class CaseCreate(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.CASE_CREATE_EXAMPLES})
+
     kind: CaseKind
     summary: LongText
     intake_channel: IntakeChannel
@@ -312,6 +325,8 @@ class CaseCreate(InputModel):
 
 
 class CasePatch(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.CASE_PATCH_EXAMPLES})
+
     summary: LongText | None = None
     intake_channel: IntakeChannel | None = None
     occurred: Place | None = None
@@ -319,11 +334,15 @@ class CasePatch(InputModel):
 
 
 class TransitionIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.TRANSITION_IN_EXAMPLES})
+
     to: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
 class LegalHoldIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.LEGAL_HOLD_IN_EXAMPLES})
+
     hold: bool
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
         default=None, description="The legal basis (court order, pending claim); required to place a hold."
@@ -337,10 +356,15 @@ class LegalHoldIn(InputModel):
 
 
 class AssignIn(InputModel):
+    # No `{"assignee_id": null}` (unassign) example: FastAPI drops nulls from the spec it serves.
+    model_config = ConfigDict(json_schema_extra={"examples": examples.ASSIGN_IN_EXAMPLES})
+
     assignee_id: uuid.UUID | None
 
 
 class NoteIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.NOTE_IN_EXAMPLES})
+
     body: LongText
 
 
@@ -348,14 +372,20 @@ LinkType = Literal["duplicate", "related", "sibling", "same_perpetrator"]
 
 
 class LinkIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.LINK_IN_EXAMPLES})
+
     case_id: uuid.UUID = Field(description="The other case.")
     type: LinkType
 
 
 class TransferIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.TRANSFER_IN_EXAMPLES})
+
     to_organization_id: uuid.UUID = Field(description="Another consulate of the same state.")
     reason: LongText
 
 
 class TransferDecisionIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": examples.TRANSFER_DECISION_IN_EXAMPLES})
+
     note: ShortText | None = None

@@ -26,16 +26,18 @@ TransferId = Annotated[uuid.UUID, Path()]
     status_code=status.HTTP_201_CREATED,
     response_model=TransferRead,
     responses=problem_responses(403, 404, 409),
+    summary="Transfer a case to another consulate",
 )
 async def request_transfer(
     session: DbSession, principal: CurrentPrincipal, case_id: Annotated[uuid.UUID, Path()], body: TransferIn
 ) -> TransferRead:
-    """Ask another consulate of the same state to take the case (the owner's supervisor); a coordinator's
-    transfer takes effect at once. A case under transfer cannot be transferred again (409)."""
+    """Ask another consulate of the same state to take the case: the owning consulate's supervisor asks and
+    the receiving consulate's supervisor decides; a coordinator's transfer takes effect at once. Other
+    callers: 403; an unseen case 404; a consulate of another state 422; a case already under transfer 409."""
     return await transfers.request(session, principal, case_id, body)
 
 
-@router.get("/transfers", response_model=Page[TransferRead])
+@router.get("/transfers", response_model=Page[TransferRead], summary="List transfers")
 async def list_transfers(
     request: Request,
     response: Response,
@@ -46,7 +48,8 @@ async def list_transfers(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[TransferRead]:
-    """Transfers to and from your consulate, newest first (coordinators: every one)."""
+    """Transfers to and from the caller's consulate (officers and supervisors), or every one (coordinators),
+    newest first, keyset-paged; filter by `direction` and `status`."""
     items = await transfers.list_transfers(
         session,
         principal,
@@ -59,12 +62,16 @@ async def list_transfers(
 
 
 @router.post(
-    "/transfers/{transfer_id}/accept", response_model=TransferRead, responses=problem_responses(403, 404, 409)
+    "/transfers/{transfer_id}/accept",
+    response_model=TransferRead,
+    responses=problem_responses(403, 404, 409),
+    summary="Accept a transfer",
 )
 async def accept_transfer(
     session: DbSession, principal: CurrentPrincipal, transfer_id: TransferId, body: TransferDecisionIn
 ) -> TransferRead:
-    """The receiving consulate's supervisor takes the case: ownership moves, the assignee is cleared."""
+    """The receiving consulate's supervisor takes the case: ownership moves to its consulate and the assignee
+    is cleared. Other callers: 403 (404 for a transfer they may not see); a transfer already decided: 409."""
     return await transfers.decide(session, principal, transfer_id, True, body)
 
 
@@ -72,9 +79,11 @@ async def accept_transfer(
     "/transfers/{transfer_id}/decline",
     response_model=TransferRead,
     responses=problem_responses(403, 404, 409),
+    summary="Decline a transfer",
 )
 async def decline_transfer(
     session: DbSession, principal: CurrentPrincipal, transfer_id: TransferId, body: TransferDecisionIn
 ) -> TransferRead:
-    """The receiving consulate's supervisor declines: nothing changes for the case."""
+    """The receiving consulate's supervisor declines, optionally saying why in `note`: nothing changes for the
+    case. Other callers: 403 (404 for a transfer they may not see); a transfer already decided: 409."""
     return await transfers.decide(session, principal, transfer_id, False, body)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from src.cases.taxonomies import codes
 
@@ -23,6 +26,33 @@ def _not_a_code(taxonomy: str, unknown: int = 1) -> PydanticCustomError:
     )
 
 
+def taxonomy_link(taxonomy: str) -> str:
+    """Where a client reads the codes (and their labels) of a taxonomy."""
+    return f"/v1/taxonomies/{taxonomy}"
+
+
+@dataclass(frozen=True)
+class TaxonomyCoded:
+    """A field's check against its taxonomy, and the contract's link to it: `x-taxonomy` names the taxonomy
+    and the description says where its codes are (a field's own description, if any, takes its place)."""
+
+    taxonomy: str
+    check: Callable[[Any], Any]
+    each: bool = False
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["x-taxonomy"] = self.taxonomy
+        what = "Codes" if self.each else "A code"
+        json_schema["description"] = f"{what} of the {self.taxonomy} taxonomy: {taxonomy_link(self.taxonomy)}"
+        return json_schema
+
+
 def member_of(taxonomy: str) -> Any:
     allowed = codes(taxonomy)
 
@@ -31,7 +61,7 @@ def member_of(taxonomy: str) -> Any:
             raise _not_a_code(taxonomy)
         return value
 
-    return AfterValidator(check)
+    return TaxonomyCoded(taxonomy, check)
 
 
 def each_member_of(taxonomy: str) -> Any:
@@ -45,4 +75,4 @@ def each_member_of(taxonomy: str) -> Any:
             raise ValueError("a code is repeated")
         return values
 
-    return AfterValidator(check)
+    return TaxonomyCoded(taxonomy, check, each=True)

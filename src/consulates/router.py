@@ -26,6 +26,7 @@ Country = Annotated[str, Query(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 al
     status_code=status.HTTP_201_CREATED,
     response_model=ConsulateRead,
     responses=problem_responses(403, 409),
+    summary="Create a consulate",
 )
 async def create_consulate(
     session: DbSession,
@@ -33,6 +34,10 @@ async def create_consulate(
     body: ConsulateCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
+    """Create a consulate (an organization of kind `consulate`) with its jurisdiction: whole countries, or
+    regions of them (ISO 3166-2). A platform administrator only (403 otherwise); a taken name, or a
+    jurisdiction that overlaps another consulate of the same state, is 409. Takes an optional
+    Idempotency-Key."""
     return await idempotent(
         session,
         principal,
@@ -43,7 +48,7 @@ async def create_consulate(
     )
 
 
-@router.get("", response_model=Page[ConsulateRead])
+@router.get("", response_model=Page[ConsulateRead], summary="List consulates")
 async def list_consulates(
     request: Request,
     response: Response,
@@ -52,13 +57,19 @@ async def list_consulates(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ConsulateRead]:
+    """Every consulate with its jurisdiction, keyset-paged. Any signed-in caller."""
     rows = await service.list_consulates(
         session, principal, after=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
     )
     return build_page(request, response, rows, limit)
 
 
-@router.get("/route", response_model=ConsulateRead, responses=problem_responses(404))
+@router.get(
+    "/route",
+    response_model=ConsulateRead,
+    responses=problem_responses(404),
+    summary="Find the consulate for a place",
+)
 async def route_to_consulate(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -70,14 +81,23 @@ async def route_to_consulate(
         str | None, Query(pattern=r"^[A-Z]{2}$", description="The consulate's state; default: the caller's")
     ] = None,
 ) -> ConsulateRead:
-    """The consulate whose jurisdiction names the region, else the one covering the whole country."""
+    """The consulate of `sending_country` (default: the caller's organization's country) whose jurisdiction
+    names the region, else the one covering the whole country; 404 when none covers the place, 422 for a
+    region outside the country. Any signed-in caller; a case opened by a ministry is routed the same way."""
     return await service.route(
         session, principal, country=country, region=region, sending_country=sending_country
     )
 
 
-@router.get("/{consulate_id}", response_model=ConsulateRead, responses=problem_responses(404))
+@router.get(
+    "/{consulate_id}",
+    response_model=ConsulateRead,
+    responses=problem_responses(404),
+    summary="Read a consulate",
+)
 async def read_consulate(
     session: DbSession, principal: CurrentPrincipal, consulate_id: uuid.UUID
 ) -> ConsulateRead:
+    """One consulate with its jurisdiction. Any signed-in caller; an unknown id (or an organization that is
+    not a consulate) is 404."""
     return await service.get_consulate(session, principal, consulate_id)

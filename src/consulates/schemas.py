@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from src.platform.schemas import CountryCode, InputModel, Name, OutputModel, RegionCode
 
@@ -22,6 +22,22 @@ class Jurisdiction(InputModel):
 
 
 class ConsulateCreate(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Генеральное консульство Кыргызской Республики в Екатеринбурге",
+                    "country": "KG",
+                    "jurisdiction": [
+                        {"country": "RU", "region": "RU-SVE"},
+                        {"country": "RU", "region": "RU-CHE"},
+                        {"country": "RU", "region": "RU-TYU"},
+                    ],
+                }
+            ]
+        }
+    )
+
     name: Name
     country: CountryCode = Field(description="The consulate's own (sending) state, e.g. KG.")
     jurisdiction: Annotated[list[Jurisdiction], Field(min_length=1, max_length=200)]

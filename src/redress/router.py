@@ -29,7 +29,7 @@ router = APIRouter(prefix="/v1", tags=["redress"], responses=problem_responses(4
 AcceptLanguage = Annotated[str | None, Header(max_length=200)]
 
 
-@router.get("/legal-instruments", response_model=Page[LegalInstrumentRead])
+@router.get("/legal-instruments", response_model=Page[LegalInstrumentRead], summary="List legal instruments")
 async def list_legal_instruments(
     request: Request,
     response: Response,
@@ -41,7 +41,9 @@ async def list_legal_instruments(
     cursor: Cursor = None,
     accept_language: AcceptLanguage = None,
 ) -> Page[LegalInstrumentRead]:
-    """Agreements, conventions and laws a redress action can rest on, by code."""
+    """Agreements, conventions and laws a redress action can rest on, ordered by code, keyset-paged; filter by
+    `kind` and by a `party` state. Titles in the negotiated language (Accept-Language: en, ru or ky). Any
+    signed-in caller."""
     key = decode_cursor(cursor, 1)
     rows = await service.list_instruments(
         session, kind=kind, party=party, after=str(key[0]) if key else None, limit=limit + 1
@@ -53,7 +55,10 @@ async def list_legal_instruments(
 
 
 @router.get(
-    "/legal-instruments/{instrument_id}", response_model=LegalInstrumentRead, responses=problem_responses(404)
+    "/legal-instruments/{instrument_id}",
+    response_model=LegalInstrumentRead,
+    responses=problem_responses(404),
+    summary="Read a legal instrument",
 )
 async def read_legal_instrument(
     response: Response,
@@ -62,6 +67,8 @@ async def read_legal_instrument(
     instrument_id: Annotated[uuid.UUID, Path()],
     accept_language: AcceptLanguage = None,
 ) -> LegalInstrumentRead:
+    """One instrument of the catalog, titled in the negotiated language. Any signed-in caller; an unknown id
+    is 404."""
     language = i18n.negotiate(accept_language)
     response.headers["Content-Language"] = language
     return service.to_read(await service.get_instrument(session, principal, instrument_id), language)
@@ -72,6 +79,7 @@ async def read_legal_instrument(
     status_code=status.HTTP_201_CREATED,
     response_model=LegalInstrumentRead,
     responses=problem_responses(403, 409),
+    summary="Add a legal instrument",
 )
 async def create_legal_instrument(
     session: DbSession,
@@ -80,6 +88,9 @@ async def create_legal_instrument(
     idempotency_key: IdempotencyKey = None,
     accept_language: AcceptLanguage = None,
 ) -> Any:
+    """Add an agreement, convention or law to the catalog, with its titles in en and ru (ky optional).
+    Coordinators only (403 otherwise); a code already taken is 409. Takes an optional Idempotency-Key."""
+
     async def create() -> LegalInstrumentRead:
         instrument = await service.create_instrument(session, principal, body)
         return service.to_read(instrument, i18n.negotiate(accept_language))
@@ -99,6 +110,7 @@ CaseId = Annotated[uuid.UUID, Path()]
     status_code=status.HTTP_201_CREATED,
     response_model=RedressRead,
     responses=problem_responses(403, 404),
+    summary="Record a redress action",
 )
 async def create_redress_action(
     response: Response,
@@ -108,7 +120,10 @@ async def create_redress_action(
     body: RedressCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """Record a claim for redress: instrument, article, forum, claimed and recovered amounts (exact)."""
+    """Record a claim for redress on the case: the instrument and article it rests on, the forum, the amount
+    claimed and recovered (exact decimals with their currency), its status and dates. Whoever may change
+    the case (403 otherwise; 404 for an unseen case). Answers with the action's own ETag. Takes an optional
+    Idempotency-Key."""
     created = await idempotency.idempotent(
         session,
         principal,
@@ -123,10 +138,16 @@ async def create_redress_action(
     return created
 
 
-@router.get("/cases/{case_id}/redress", response_model=list[RedressRead], responses=problem_responses(404))
+@router.get(
+    "/cases/{case_id}/redress",
+    response_model=list[RedressRead],
+    responses=problem_responses(404),
+    summary="List a case's redress actions",
+)
 async def list_redress_actions(
     session: DbSession, principal: CurrentPrincipal, case_id: CaseId
 ) -> list[RedressRead]:
+    """The case's redress actions, oldest first, for whoever may read the case (404 otherwise)."""
     return await service.list_redress(session, principal, case_id)
 
 
@@ -134,6 +155,7 @@ async def list_redress_actions(
     "/cases/{case_id}/redress/{redress_id}",
     response_model=RedressRead,
     responses=problem_responses(403, 404, 409, 412, 428),
+    summary="Update a redress action",
 )
 async def update_redress_action(
     response: Response,
@@ -144,7 +166,9 @@ async def update_redress_action(
     body: RedressPatch,
     if_match: Annotated[str | None, Header(max_length=100, description="The redress action's ETag")] = None,
 ) -> RedressRead:
-    """Update under the action's own ETag; status moves follow the redress lifecycle (409 otherwise)."""
+    """Change a redress action under its own ETag (If-Match: 428 without it, 412 when it changed since).
+    Status moves follow the redress lifecycle (409 otherwise). Whoever may change the case (403 otherwise;
+    404 for an unseen case or action)."""
     updated = await service.update_redress(session, principal, case_id, redress_id, if_match, body)
     response.headers["ETag"] = f'"{updated.version}"'
     return updated

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from src.cases.values import member_of
 from src.platform.schemas import InputModel, Money, OutputModel
@@ -24,6 +24,28 @@ class Titles(InputModel):
 
 
 class LegalInstrumentCreate(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "ILO-C189",
+                    "kind": "convention",
+                    "title": {
+                        "en": "Domestic Workers Convention, 2011 (No. 189)",
+                        "ru": "Конвенция о достойном труде домашних работников, 2011 г. (№ 189)",
+                    },
+                    "parties": ["ILO"],
+                    "signed_on": "2011-06-16",
+                    "signed_on_precision": "day",
+                    "signed_at_place": "Geneva",
+                    "in_force_on": "2013-09-05",
+                    "unverified": False,
+                    "notes": "For the wage claims of domestic workers.",
+                }
+            ]
+        }
+    )
+
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,63}$")]
     kind: InstrumentKind
     title: Titles
@@ -66,6 +88,21 @@ REDRESS_MOVES: dict[str, frozenset[str]] = {
 
 
 class RedressCreate(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "instrument_id": "0193a0b1-7e2f-7a30-8b41-9c5d6e7f8a9b",
+                    "article": "ст. 136 ТК РФ",
+                    "forum": "labour_inspectorate",
+                    "claim": {"amount": "240000.00", "currency": "RUB"},
+                    "status": "filed",
+                    "filed_on": "2026-11-10",
+                }
+            ]
+        }
+    )
+
     instrument_id: uuid.UUID | None = None
     article: Article | None = None
     forum: RedressForum
@@ -83,6 +120,18 @@ class RedressCreate(InputModel):
 
 
 class RedressPatch(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "partially_granted",
+                    "recovered": {"amount": "150000.00", "currency": "RUB"},
+                    "decided_on": "2026-11-28",
+                }
+            ]
+        }
+    )
+
     article: Article | None = None
     forum: RedressForum | None = None
     claim: Money | None = None
@@ -98,6 +147,28 @@ class MoneyRead(OutputModel):
 
 
 class RedressRead(OutputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a300-7b8c-7d90-8eaf-2b3c4d5e6f70",
+                    "case_id": "0193a1c4-2b3d-7e4f-8a5b-6c7d8e9f0a1b",
+                    "instrument_id": "0193a0b1-7e2f-7a30-8b41-9c5d6e7f8a9b",
+                    "article": "ст. 136 ТК РФ",
+                    "forum": "labour_inspectorate",
+                    "claim": {"amount": "240000.00", "currency": "RUB"},
+                    "status": "filed",
+                    "recovered": None,
+                    "filed_on": "2026-11-10",
+                    "decided_on": None,
+                    "version": 1,
+                    "created_at": "2026-11-10T12:00:00Z",
+                    "updated_at": "2026-11-10T12:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     case_id: uuid.UUID
     instrument_id: uuid.UUID | None

@@ -37,6 +37,7 @@ ReferralStatus = Literal[REFERRAL_STATUSES]  # type: ignore[valid-type]
     response_model=ReferralRead,
     response_model_exclude_none=True,
     responses=problem_responses(403, 404, 409),
+    summary="Refer a case",
 )
 async def refer_case(
     session: DbSession,
@@ -45,7 +46,13 @@ async def refer_case(
     body: ReferralCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """Refer a case: consent must cover `referral` and `partner_data_sharing`, or record an exception."""
+    """Refer the case to a partner organization or another consulate for services, sharing the groups of data
+    named in `share` (and the attachments named in `evidence`). Whoever may change the case, with the
+    `referrals:write` scope (403 otherwise; 404 for an unseen case). The recipient must be a partner or
+    another consulate (422). The case's consent must cover `referral` and `partner_data_sharing`, or the
+    body records a `consent_exception` with its legal basis: 409 with `missing_consent` otherwise; an open
+    referral to the same organization is 409 too. The recipient's webhook gets `referral.created`. Takes an
+    optional Idempotency-Key."""
     return await idempotency.idempotent(
         session,
         principal,
@@ -64,6 +71,7 @@ async def refer_case(
     response_model=ReferralRead,
     response_model_exclude_none=True,
     responses=problem_responses(403, 409),
+    summary="Send an inbound referral",
 )
 async def send_inbound_referral(
     session: DbSession,
@@ -71,7 +79,11 @@ async def send_inbound_referral(
     body: InboundReferralCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """A partner refers a new case to the consulate covering `occurred` (Idempotency-Key required)."""
+    """A partner organization refers a new case: the body is a case intake plus the services asked for. The
+    case is opened (intake channel `partner_referral`) at, and owned by, the consulate of the subject's
+    citizenship that covers `occurred` (422 when none does); the referral goes from the partner to that
+    consulate, whose webhook gets `referral.received`. Partners with `referrals:write` only (403
+    otherwise). An Idempotency-Key is required (422 without): partner systems retry."""
     if idempotency_key is None:
         raise Unprocessable.at(
             ["header", "Idempotency-Key"],
@@ -89,7 +101,7 @@ async def send_inbound_referral(
     )
 
 
-@router.get("/referrals", response_model=Page[ReferralRead])
+@router.get("/referrals", response_model=Page[ReferralRead], summary="List referrals")
 async def list_referrals(
     request: Request,
     response: Response,
@@ -100,7 +112,8 @@ async def list_referrals(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ReferralRead]:
-    """Referrals sent by or to the caller's organization, newest first (no case view in lists)."""
+    """Referrals sent by or to the caller's organization, newest first, keyset-paged; filter by `direction`
+    (`incoming`, `outgoing`) and `status`. Lists carry no case view: read one referral for it."""
     rows = await service.list_referrals(
         session,
         principal,
@@ -119,15 +132,17 @@ async def list_referrals(
     response_model=ReferralRead,
     response_model_exclude_none=True,
     responses=problem_responses(404),
+    summary="Read a referral",
 )
 async def read_referral(
     session: DbSession, principal: CurrentPrincipal, referral_id: ReferralId
 ) -> ReferralRead:
-    """The recipient sees `case`: only the shared groups, and only while the referral is open."""
+    """One referral the caller's organization sent or received (404 otherwise). The recipient also sees
+    `case`: only the shared groups, only while the referral is open and consent holds. Audited as a read."""
     return await service.get_referral(session, principal, referral_id)
 
 
-def _action_route(action: str, summary: str) -> None:
+def _action_route(action: str, summary: str, description: str) -> None:
     async def endpoint(
         session: DbSession, principal: CurrentPrincipal, referral_id: ReferralId, body: ReferralAction
     ) -> ReferralRead:
@@ -141,15 +156,41 @@ def _action_route(action: str, summary: str) -> None:
         response_model=ReferralRead,
         response_model_exclude_none=True,
         summary=summary,
+        description=description,
         name=f"{action}_referral",
         responses=problem_responses(403, 404, 409),
     )
 
 
-_action_route("accept", "Accept a referral (recipient)")
-_action_route("decline", "Decline a referral with a reason in `note` (recipient)")
-_action_route("complete", "Complete a referral with the outcome in `note` (recipient)")
-_action_route("withdraw", "Withdraw a referral (sender)")
+_action_route(
+    "accept",
+    "Accept a referral",
+    "The recipient accepts a pending referral: the services are under way. Only the recipient's "
+    "organization, with `referrals:write` (403 otherwise; 404 for a referral it is not party to). A "
+    "referral no longer pending is 409 with the `allowed` actions. The sender's webhook gets the change.",
+)
+_action_route(
+    "decline",
+    "Decline a referral",
+    "The recipient declines a pending referral, saying why in `note` (422 without). Only the recipient's "
+    "organization, with `referrals:write` (403 otherwise; 404 for a referral it is not party to). A "
+    "referral no longer pending is 409 with the `allowed` actions.",
+)
+_action_route(
+    "complete",
+    "Complete a referral",
+    "The recipient completes an accepted referral, with the outcome in `note` (422 without). Only the "
+    "recipient's organization, with `referrals:write` (403 otherwise; 404 for a referral it is not party "
+    "to). A referral not accepted is 409 with the `allowed` actions.",
+)
+_action_route(
+    "withdraw",
+    "Withdraw a referral",
+    "The sender withdraws an open (pending or accepted) referral: a supervisor of the sending "
+    "organization, or the partner that sent an inbound referral (403 otherwise; 404 for a referral it is "
+    "not party to). A closed referral is 409 with the `allowed` actions; the recipient no longer sees the "
+    "case.",
+)
 
 
 @router.post(
@@ -157,6 +198,7 @@ _action_route("withdraw", "Withdraw a referral (sender)")
     status_code=status.HTTP_201_CREATED,
     response_model=ReferralUpdateRead,
     responses=problem_responses(403, 404, 409),
+    summary="Add an update to a referral",
 )
 async def add_referral_update(
     session: DbSession,
@@ -165,6 +207,9 @@ async def add_referral_update(
     body: ReferralUpdateIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
+    """Post a progress update on a referral (either side, with `referrals:write`; 403 otherwise, 404 for a
+    referral the caller's organization is not party to). A closed referral takes no more updates (409). The
+    other side's webhook is notified. Takes an optional Idempotency-Key."""
     return await idempotency.idempotent(
         session,
         principal,
@@ -180,6 +225,7 @@ async def add_referral_update(
     "/referrals/{referral_id}/updates",
     response_model=Page[ReferralUpdateRead],
     responses=problem_responses(404),
+    summary="List a referral's updates",
 )
 async def list_referral_updates(
     request: Request,
@@ -190,6 +236,8 @@ async def list_referral_updates(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ReferralUpdateRead]:
+    """The referral's updates and status changes, oldest first, a page at a time, for either side (404 for
+    others)."""
     after = uuid_after(decode_cursor(cursor, 1))
     updates = await service.list_updates(session, principal, referral_id, after=after, limit=limit + 1)
     return build_page(request, response, updates, limit)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from src.cases.schemas import CaseCreate
 from src.cases.values import each_member_of
@@ -23,6 +23,22 @@ class ConsentException(InputModel):
 
 
 class ReferralCreate(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "to_organization_id": "01938f2e-6c3d-7e5f-a071-8c9d0e1f2a3b",
+                    "services": ["legal_aid", "shelter"],
+                    "urgency": "high",
+                    "reason": "Нужна помощь юриста с иском о зарплате и временное жильё в Москве.",
+                    "share": ["basic", "contact", "narrative", "violations"],
+                    "evidence": ["0193a1f2-4d5e-7f60-9a7b-8c9d0e1f2a3b"],
+                    "due_on": "2027-01-15",
+                }
+            ]
+        }
+    )
+
     to_organization_id: uuid.UUID
     services: Annotated[list[Code], Field(min_length=1, max_length=12), each_member_of("service")]
     urgency: Urgency = "normal"
@@ -41,6 +57,47 @@ class InboundReferralCreate(CaseCreate):
     """A partner's referral of a new case: an intake routed to the consulate of the subject's citizenship that
     covers `occurred`, plus what the partner asks for."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "abuse",
+                    "summary": "Работодатель в Екатеринбурге удерживает паспорт заявителя "
+                    "и не платит ему два месяца.",
+                    "intake_channel": "partner_referral",
+                    "occurred": {"country": "RU", "region": "RU-SVE", "city": "Екатеринбург"},
+                    "subject": {
+                        "role": "subject",
+                        "family_name": "Исаев",
+                        "given_name": "Бакыт",
+                        "patronymic": "Жумабекович",
+                        "birth_date": "1998-06-02",
+                        "sex": "male",
+                        "citizenship": "KG",
+                        "document": {"type": "passport", "number": "AC7654321"},
+                        "phone": "+7 922 111-22-33",
+                        "language": "ky",
+                    },
+                    "violations": [
+                        {
+                            "type": "passport_confiscation",
+                            "indicators": ["retention_of_documents"],
+                            "location": "г. Екатеринбург, ул. Малышева, д. 36",
+                        }
+                    ],
+                    "consent": {
+                        "purposes": ["case_management", "referral", "partner_data_sharing"],
+                        "given_by": "self",
+                        "given_on": "2026-11-24",
+                    },
+                    "services": ["documentation", "legal_aid"],
+                    "urgency": "high",
+                    "reason": "Нужна справка консульства для восстановления паспорта.",
+                }
+            ]
+        }
+    )
+
     intake_channel: Code = "partner_referral"
     services: Annotated[list[Code], Field(min_length=1, max_length=12), each_member_of("service")]
     urgency: Urgency = "normal"
@@ -58,10 +115,25 @@ class InboundReferralCreate(CaseCreate):
 
 
 class ReferralAction(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"note": "Юрист центра «Ынтымак» ведёт дело с 25.11.2026."}]}
+    )
+
     note: Note | None = None
 
 
 class ReferralUpdateIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "body": "Юрист встретился с Айгүл Токтогуловой; претензия работодателю "
+                    "направлена 25.11.2026."
+                }
+            ]
+        }
+    )
+
     body: Note
 
 
@@ -102,6 +174,30 @@ class SharedCase(OutputModel):
 
 
 class ReferralRead(OutputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a2f1-6a7b-7c80-9d9e-0f1a2b3c4d5e",
+                    "case_id": "0193a1c4-2b3d-7e4f-8a5b-6c7d8e9f0a1b",
+                    "from_organization_id": "01938f2e-4a1b-7c3d-8e5f-6a7b8c9d0e1f",
+                    "to_organization_id": "01938f2e-6c3d-7e5f-a071-8c9d0e1f2a3b",
+                    "services": ["legal_aid", "shelter"],
+                    "urgency": "high",
+                    "reason": "Нужна помощь юриста с иском о зарплате и временное жильё в Москве.",
+                    "share": ["basic", "contact", "narrative", "violations"],
+                    "evidence": ["0193a1f2-4d5e-7f60-9a7b-8c9d0e1f2a3b"],
+                    "due_on": "2027-01-15",
+                    "status": "pending",
+                    "consent_exception": False,
+                    "created_at": "2026-11-21T15:00:00Z",
+                    "updated_at": "2026-11-21T15:00:00Z",
+                    "consent_withdrawn": False,
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     case_id: uuid.UUID | None = Field(
         default=None,
@@ -142,6 +238,40 @@ class ReferralUpdateRead(OutputModel):
 
 class ReferralExport(ReferralRead):
     """A referral in its case's export: `case` is what the other side was shown (see `inbound`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a2f1-6a7b-7c80-9d9e-0f1a2b3c4d5e",
+                    "case_id": "0193a1c4-2b3d-7e4f-8a5b-6c7d8e9f0a1b",
+                    "from_organization_id": "01938f2e-4a1b-7c3d-8e5f-6a7b8c9d0e1f",
+                    "to_organization_id": "01938f2e-6c3d-7e5f-a071-8c9d0e1f2a3b",
+                    "services": ["legal_aid", "shelter"],
+                    "urgency": "high",
+                    "reason": "Нужна помощь юриста с иском о зарплате и временное жильё в Москве.",
+                    "share": ["basic", "contact", "narrative", "violations"],
+                    "evidence": ["0193a1f2-4d5e-7f60-9a7b-8c9d0e1f2a3b"],
+                    "due_on": "2027-01-15",
+                    "status": "pending",
+                    "consent_exception": False,
+                    "created_at": "2026-11-21T15:00:00Z",
+                    "updated_at": "2026-11-21T15:00:00Z",
+                    "consent_withdrawn": False,
+                    "inbound": False,
+                    "updates": [
+                        {
+                            "id": "0193a2f1-6a7c-7d90-8eaf-1a2b3c4d5e6f",
+                            "author_organization_id": "01938f2e-4a1b-7c3d-8e5f-6a7b8c9d0e1f",
+                            "kind": "created",
+                            "body": None,
+                            "created_at": "2026-11-21T15:00:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
 
     inbound: bool = Field(description="Sent by a partner: `case` is the snapshot it submitted.")
     updates: list[ReferralUpdateRead]

@@ -106,7 +106,7 @@ def _answer(report: ReportT, params: ReportParams, name: str, to_csv: Callable[[
     )
 
 
-@router.get("/cases", response_model=CaseReport)
+@router.get("/cases", response_model=CaseReport, summary="Count cases by dimension")
 async def report_cases(
     session: DbSession,
     source: ReportSource,
@@ -118,8 +118,11 @@ async def report_cases(
     ] = "kind",
     accept_language: AcceptLanguage = None,
 ) -> Any:
-    """Cases opened in the period, counted by the chosen dimensions; taxonomy codes (kind, intake channel)
-    and organizations are named in each row's `labels`, in the negotiated language."""
+    """Cases opened in the period (`from`, `to`), counted by the chosen dimensions (`group_by`); cells under
+    the threshold are suppressed (`count: null, suppressed: true`). Taxonomy codes and organizations are
+    named in each row's `labels`, in the negotiated language (en, ru or ky). Coordinators and auditors with
+    the `reports:read` scope (403 otherwise). `format=csv` for a spreadsheet; `Ukuk-Read-From` says whether
+    the counts came from the primary or a replica."""
     dimensions = service.parse_group_by(group_by)
     language = i18n.negotiate(accept_language)
     report = await service.cases(
@@ -131,7 +134,7 @@ async def report_cases(
     return answer
 
 
-@router.get("/referrals", response_model=ReferralReport)
+@router.get("/referrals", response_model=ReferralReport, summary="Report referrals by recipient")
 async def report_referrals(
     session: DbSession,
     source: ReportSource,
@@ -139,13 +142,15 @@ async def report_referrals(
     principal: CurrentPrincipal,
     params: Params,
 ) -> Any:
-    """Referrals sent in the period, per receiving organization: by status now, and hours to accept."""
+    """Referrals sent in the period, per receiving organization: by status now, and hours to accept; small
+    cells suppressed. Coordinators and auditors with `reports:read` (403 otherwise). `format=csv` for a
+    spreadsheet."""
     k = settings.report_min_cell
     report = await service.referrals(session, principal, source, k, params.period, params.format)
     return _answer(report, params, "referrals", export.referrals_csv)
 
 
-@router.get("/redress", response_model=RedressReport)
+@router.get("/redress", response_model=RedressReport, summary="Report redress outcomes")
 async def report_redress(
     session: DbSession,
     source: ReportSource,
@@ -153,13 +158,15 @@ async def report_redress(
     principal: CurrentPrincipal,
     params: Params,
 ) -> Any:
-    """Redress actions recorded in the period, per instrument and forum: outcomes and sums per currency."""
+    """Redress actions recorded in the period, per instrument and forum: outcomes and sums per currency; small
+    cells suppressed. Coordinators and auditors with `reports:read` (403 otherwise). `format=csv` for a
+    spreadsheet."""
     k = settings.report_min_cell
     report = await service.redress(session, principal, source, k, params.period, params.format)
     return _answer(report, params, "redress", export.redress_csv)
 
 
-@router.get("/timeliness", response_model=TimelinessReport)
+@router.get("/timeliness", response_model=TimelinessReport, summary="Report case timeliness")
 async def report_timeliness(
     session: DbSession,
     source: ReportSource,
@@ -167,7 +174,9 @@ async def report_timeliness(
     principal: CurrentPrincipal,
     params: Params,
 ) -> Any:
-    """Cases opened in the period, per kind and state: how many are there now, overdue, median days spent."""
+    """Cases opened in the period, per kind and state: how many are there now, how many overdue, and the
+    median days spent; small cells suppressed. Coordinators and auditors with `reports:read` (403
+    otherwise). `format=csv` for a spreadsheet."""
     k = settings.report_min_cell
     report = await service.timeliness(session, principal, source, k, params.period, params.format)
     return _answer(report, params, "timeliness", export.timeliness_csv)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 CaseDimension = Literal[
     "kind", "status", "occurred_country", "owner_organization", "intake_channel", "quarter"
@@ -65,6 +65,50 @@ class CaseReportRow(Count):
 
 
 class CaseReport(ReportMeta):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "report": "cases",
+                    "min_cell": 5,
+                    "from": "2026-07-01",
+                    "to": "2026-09-30",
+                    "generated_at": "2026-11-30T08:00:00Z",
+                    "read_from": "replica",
+                    "replica_lag_seconds": 0.4,
+                    "group_by": ["kind", "occurred_country"],
+                    "rows": [
+                        {
+                            "group": {"kind": "abuse", "occurred_country": "RU"},
+                            "labels": {"kind": "Нарушение прав трудового мигранта"},
+                            "count": 128,
+                            "suppressed": False,
+                        },
+                        {
+                            "group": {"kind": "trafficking", "occurred_country": "RU"},
+                            "labels": {"kind": "Торговля людьми"},
+                            "count": 17,
+                            "suppressed": False,
+                        },
+                        {
+                            "group": {"kind": "child_return", "occurred_country": "KZ"},
+                            "labels": {"kind": "Возвращение ребёнка, оставшегося без попечения"},
+                            "count": None,
+                            "suppressed": True,
+                        },
+                        {
+                            "group": {"kind": "child_return", "occurred_country": "RU"},
+                            "labels": {"kind": "Возвращение ребёнка, оставшегося без попечения"},
+                            "count": None,
+                            "suppressed": True,
+                        },
+                    ],
+                    "total": {"count": 151, "suppressed": False},
+                }
+            ]
+        }
+    )
+
     group_by: list[CaseDimension]
     rows: list[CaseReportRow]
     total: Count

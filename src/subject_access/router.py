@@ -16,11 +16,17 @@ from src.subject_access.schemas import CaseExport
 router = APIRouter(prefix="/v1", responses=problem_responses(401, 422), tags=["cases"])
 
 
-@router.get("/cases/{case_id}/export", response_model=CaseExport, responses=problem_responses(403, 404))
+@router.get(
+    "/cases/{case_id}/export",
+    response_model=CaseExport,
+    responses=problem_responses(403, 404),
+    summary="Export a case for its data subject",
+)
 async def export_case(
     session: DbSession, principal: CurrentPrincipal, case_id: Annotated[uuid.UUID, Path()]
 ) -> CaseExport:
-    """Everything held about the case's persons (a data subject's request), for a supervisor of the owning
-    consulate: the case, consents, referrals with what each other side was shown, redress, notes, and who
-    read the case and when. Audited as an export."""
+    """Everything held about the case's persons, for a data subject's access request: the case, consents,
+    referrals with what each recipient was shown, redress, notes, and who read the case and when. A
+    supervisor or coordinator of the owning organization (403 for other roles; 404 for a case the caller
+    may not see). Audited as an export."""
     return await service.export_case(session, principal, case_id)

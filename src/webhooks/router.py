@@ -39,6 +39,7 @@ def _delivery(row: WebhookDelivery) -> DeliveryRead:
     "/organizations/{organization_id}/webhook",
     response_model=WebhookCreated,
     responses=problem_responses(403, 404),
+    summary="Configure an organization's webhook",
 )
 async def configure_webhook(
     response: Response,
@@ -48,8 +49,10 @@ async def configure_webhook(
     organization_id: Annotated[uuid.UUID, Path()],
     body: WebhookConfig,
 ) -> WebhookCreated:
-    """Set the organization's endpoint; a new signing secret is returned once (the previous one stays valid
-    for 24 hours)."""
+    """Set the organization's endpoint URL and the events it receives. A new signing secret is returned once
+    (`Cache-Control: no-store`); the previous one stays valid for 24 hours so receivers can rotate. URLs
+    that resolve to loopback, link-local or private addresses are refused (422). The organization's
+    administrator (403 otherwise; 404 for another organization)."""
     endpoint, secret = await service.configure(session, principal, settings, organization_id, body)
     response.headers["Cache-Control"] = "no-store"
     return WebhookCreated(**WebhookRead.model_validate(endpoint).model_dump(), secret=secret)
@@ -59,14 +62,17 @@ async def configure_webhook(
     "/organizations/{organization_id}/webhook",
     response_model=WebhookRead,
     responses=problem_responses(403, 404),
+    summary="Read an organization's webhook",
 )
 async def read_webhook(
     session: DbSession, principal: CurrentPrincipal, organization_id: Annotated[uuid.UUID, Path()]
 ) -> WebhookRead:
+    """The organization's endpoint and events, never its secret. The organization's administrator (403
+    otherwise; 404 for another organization or when none is configured)."""
     return WebhookRead.model_validate(await service.read(session, principal, organization_id))
 
 
-@router.get("/webhook-deliveries", response_model=Page[DeliveryRead])
+@router.get("/webhook-deliveries", response_model=Page[DeliveryRead], summary="List webhook deliveries")
 async def list_webhook_deliveries(
     request: Request,
     response: Response,
@@ -75,7 +81,8 @@ async def list_webhook_deliveries(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[DeliveryRead]:
-    """The caller's organization's deliveries, newest first."""
+    """The caller's organization's deliveries, newest first, keyset-paged: event type, status, attempts, the
+    next attempt and the last answer's status or error."""
     rows = await service.list_deliveries(
         session, principal, before=uuid_after(decode_cursor(cursor, 1)), limit=limit + 1
     )
@@ -86,8 +93,11 @@ async def list_webhook_deliveries(
     "/webhook-deliveries/{delivery_id}/retry",
     response_model=DeliveryRead,
     responses=problem_responses(403, 404),
+    summary="Retry a webhook delivery",
 )
 async def retry_webhook_delivery(
     session: DbSession, principal: CurrentPrincipal, delivery_id: Annotated[uuid.UUID, Path()]
 ) -> DeliveryRead:
+    """Schedule a delivery of the caller's organization again, at once. The organization's administrator (403
+    otherwise; 404 for another organization's delivery)."""
     return _delivery(await service.retry(session, principal, delivery_id))

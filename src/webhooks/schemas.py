@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from src.platform.schemas import InputModel, OutputModel
 
@@ -31,6 +31,22 @@ Event = Literal[EVENTS]  # type: ignore[valid-type]
 
 
 class WebhookConfig(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://crm.yntymak.example.org/hooks/ukuk",
+                    "events": [
+                        "referral.created",
+                        "referral.withdrawn",
+                        "referral.consent_withdrawn",
+                        "referral.expired",
+                    ],
+                }
+            ]
+        }
+    )
+
     url: Annotated[str, StringConstraints(min_length=8, max_length=2048)]
     events: Annotated[list[Event], Field(min_length=1, max_length=len(EVENTS))]
 
