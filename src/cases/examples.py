@@ -286,6 +286,8 @@ CASE_SUMMARY_EXAMPLES: list[JsonValue] = [
         "overdue": False,
         "due_at": "2026-12-04T09:15:00Z",
         "created_at": "2026-11-20T09:15:00Z",
+        "subject_name": "Токтогулова Айгүл Бакыт кызы",
+        "subject_age_band": "25-34",
     }
 ]
 

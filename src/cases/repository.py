@@ -390,8 +390,7 @@ async def get_case_row(session: AsyncSession, case_id: uuid.UUID) -> Case:
 async def references_of(
     session: AsyncSession, case_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[str, uuid.UUID]]:
-    """Case id -> (reference, owner organization), unscoped: only for cases the caller reaches through its own
-    rows (referrals)."""
+    """Case id -> (reference, owner), unscoped: for cases the caller reaches through its referrals only."""
     if not case_ids:
         return {}
     rows = await driver.fetch(

@@ -14,7 +14,7 @@ from src.platform.idempotency import IdempotencyKey
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.platform.schemas import Page
 from src.platform.session import DbSession
-from src.referrals import service
+from src.referrals import inbox, service
 from src.referrals.models import REFERRAL_STATUSES
 from src.referrals.schemas import (
     InboundReferralCreate,
@@ -114,7 +114,7 @@ async def list_referrals(
 ) -> Page[ReferralRead]:
     """Referrals sent by or to the caller's organization, newest first, keyset-paged; filter by `direction`
     (`incoming`, `outgoing`) and `status`. Lists carry no case view: read one referral for it."""
-    rows = await service.list_referrals(
+    rows = await inbox.list_referrals(
         session,
         principal,
         direction=direction,
@@ -122,7 +122,7 @@ async def list_referrals(
         before=uuid_after(decode_cursor(cursor, 1)),
         limit=limit + 1,
     )
-    references = await service.inbox_references(session, principal, rows[:limit])
+    references = await inbox.references(session, principal, rows[:limit])
     items = [service.referral_read(r, principal, reference=references.get(r.id)) for r in rows]
     return build_page(request, response, items, limit)
 

@@ -180,6 +180,7 @@ class ReferralRead(OutputModel):
                 {
                     "id": "0193a2f1-6a7b-7c80-9d9e-0f1a2b3c4d5e",
                     "case_id": "0193a1c4-2b3d-7e4f-8a5b-6c7d8e9f0a1b",
+                    "reference": "ABU-2026-000042",
                     "from_organization_id": "01938f2e-4a1b-7c3d-8e5f-6a7b8c9d0e1f",
                     "to_organization_id": "01938f2e-6c3d-7e5f-a071-8c9d0e1f2a3b",
                     "services": ["legal_aid", "shelter"],
@@ -245,6 +246,7 @@ class ReferralExport(ReferralRead):
                 {
                     "id": "0193a2f1-6a7b-7c80-9d9e-0f1a2b3c4d5e",
                     "case_id": "0193a1c4-2b3d-7e4f-8a5b-6c7d8e9f0a1b",
+                    "reference": "ABU-2026-000042",
                     "from_organization_id": "01938f2e-4a1b-7c3d-8e5f-6a7b8c9d0e1f",
                     "to_organization_id": "01938f2e-6c3d-7e5f-a071-8c9d0e1f2a3b",
                     "services": ["legal_aid", "shelter"],
