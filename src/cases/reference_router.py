@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Response
 
 from src.audit import service as audit
 from src.auth.dependencies import CurrentPrincipal
-from src.cases import workflow
+from src.cases import workflow, workflow_labels
 from src.cases.reference_schemas import (
     Taxonomy,
     TaxonomyIndex,
@@ -74,9 +74,13 @@ async def read_taxonomy(
 
 
 @router.get("/workflows", response_model=WorkflowIndex, tags=["reference"], summary="List workflows")
-async def list_workflows(principal: CurrentPrincipal) -> WorkflowIndex:
-    """Per case kind: states, transitions with the roles that may take them, deadlines and minimum stays. Any
-    signed-in caller."""
+async def list_workflows(
+    response: Response, principal: CurrentPrincipal, accept_language: AcceptLanguage = None
+) -> WorkflowIndex:
+    """Per case kind: states (named in the negotiated language: en, ru or ky), transitions with the roles that
+    may take them, deadlines and minimum stays. Any signed-in caller."""
+    language = i18n.negotiate(accept_language)
+    _localized(response, language)
     items = []
     for kind, flow in sorted(workflow.WORKFLOWS.items()):
         transitions = [
@@ -95,6 +99,7 @@ async def list_workflows(principal: CurrentPrincipal) -> WorkflowIndex:
                     WorkflowDeadline(since=d.since, reach=d.reach, days=d.days) for d in flow.deadlines
                 ],
                 minimum_days=dict(flow.minimum_days or {}),
+                labels=workflow_labels.state_labels((*flow.states, workflow.REOPENED), language),
             )
         )
-    return WorkflowIndex(items=items)
+    return WorkflowIndex(language=language, items=items)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from src.platform.schemas import OutputModel
 
 
@@ -41,7 +43,11 @@ class WorkflowRead(OutputModel):
     transitions: list[WorkflowTransition]
     deadlines: list[WorkflowDeadline]
     minimum_days: dict[str, int]
+    labels: dict[str, str] = Field(
+        description="The name of each state, and of the `reopened` request, in the negotiated language."
+    )
 
 
 class WorkflowIndex(OutputModel):
+    language: str
     items: list[WorkflowRead]

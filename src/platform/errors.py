@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from src.platform import messages
 from src.platform.i18n import negotiate, problem_title
 
 if TYPE_CHECKING:
@@ -154,11 +155,16 @@ def problem_response(
     request: Request | None = None,
     **kwargs: Any,
 ) -> JSONResponse:
-    """A problem+json response; with the request, the title follows its Accept-Language."""
+    """A problem+json response; with the request, the title, detail and field messages follow its
+    Accept-Language (src/platform/messages.py; what the catalogue lacks stays English)."""
     if request is not None:
-        title = problem_title(code, title, request.headers.get("accept-language"))
+        accept_language = request.headers.get("accept-language")
+        language = negotiate(accept_language)
+        title = problem_title(code, title, accept_language)
+        detail = messages.translate(detail, language) if detail else detail
+        kwargs = _localized_extra(kwargs, language)
         kwargs.setdefault("instance", request.url.path)
-        headers = {**(headers or {}), "Content-Language": negotiate(request.headers.get("accept-language"))}
+        headers = {**(headers or {}), "Content-Language": language}
     return JSONResponse(
         problem_body(status, code, title, detail, **kwargs),
         status_code=status,
@@ -167,14 +173,40 @@ def problem_response(
     )
 
 
+def _localized_extra(kwargs: dict[str, Any], language: str) -> dict[str, Any]:
+    """An AppError's `extra["errors"]` with each `msg` in `language` (a copy, never the raised error's own
+    list); `errors=` is a request validation error's, put into the language where it is built."""
+    extra = kwargs.get("extra")
+    if language == "en" or not extra:
+        return kwargs
+    kwargs = dict(kwargs)
+    if isinstance(extra.get("errors"), list):
+        kwargs["extra"] = {**extra, "errors": _localized_entries(extra["errors"], language)}
+    return kwargs
+
+
+def _localized_entries(entries: list[Any], language: str) -> list[Any]:
+    return [
+        {**entry, "msg": messages.field_message(entry["msg"], language)}
+        if isinstance(entry, dict) and isinstance(entry.get("msg"), str)
+        else entry
+        for entry in entries
+    ]
+
+
 _VALUE_ERROR_PREFIX = "Value error, "  # pydantic's, before the message of a ValueError a validator raised
 
 
-def _validation_error_entry(err: Mapping[str, Any]) -> dict[str, Any]:
+def _validation_error_entry(err: Mapping[str, Any], language: str = "en") -> dict[str, Any]:
     msg = str(err.get("msg", ""))
+    kind = err.get("type")
     entry: dict[str, Any] = {
         "loc": [str(part) for part in err.get("loc", ())],
-        "msg": msg.removeprefix(_VALUE_ERROR_PREFIX),
+        "msg": (
+            msg.removeprefix(_VALUE_ERROR_PREFIX)
+            if language == "en"
+            else messages.field_message(msg, language, str(kind) if kind else None, err.get("ctx"))
+        ),
     }
     taxonomy = (err.get("ctx") or {}).get("taxonomy")
     if err.get("type") == "taxonomy_code" and isinstance(taxonomy, str):  # src/cases/values.py
@@ -183,9 +215,9 @@ def _validation_error_entry(err: Mapping[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+def _validation_errors(exc: RequestValidationError, language: str = "en") -> list[dict[str, Any]]:
     # Only where and what: never echo the rejected input (it may be personal data).
-    return [_validation_error_entry(err) for err in exc.errors()]
+    return [_validation_error_entry(err, language) for err in exc.errors()]
 
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
@@ -208,7 +240,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         Unprocessable.code,
         Unprocessable.title,
         "The request does not match the schema.",
-        errors=_validation_errors(exc),
+        errors=_validation_errors(exc, negotiate(request.headers.get("accept-language"))),
         request=request,
     )
 

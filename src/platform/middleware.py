@@ -14,9 +14,10 @@ import structlog
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from src.platform import pagination
+from src.platform import messages, pagination
 from src.platform.context import request_id_var
 from src.platform.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType, problem_body
+from src.platform.i18n import negotiate, problem_title
 from src.platform.observability import HTTP_DURATION, HTTP_REQUESTS
 from src.platform.schemas import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
@@ -154,7 +155,12 @@ class RequestContextMiddleware:
             and not host_allowed(headers.get("host"), self.trusted_hosts)
         ):
             await _problem(
-                send, 400, BadRequest.code, BadRequest.title, "The Host header names no host this API serves."
+                send,
+                400,
+                BadRequest.code,
+                BadRequest.title,
+                "The Host header names no host this API serves.",
+                accept_language=headers.get("accept-language"),
             )
             return False
         errors = control_character_errors(scope)
@@ -166,6 +172,7 @@ class RequestContextMiddleware:
                 Unprocessable.title,
                 "The request does not match the schema.",
                 errors=errors,
+                accept_language=headers.get("accept-language"),
             )
             return False
         return True
@@ -179,12 +186,19 @@ class RequestContextMiddleware:
         length_header = headers.get("content-length")
         chunked = "chunked" in headers.get("transfer-encoding", "").lower()
         if length_header is not None and not length_header.isdigit():
-            await _problem(send, 400, "bad-request", "Bad request", "Content-Length is not a number.")
+            await _problem(
+                send,
+                400,
+                BadRequest.code,
+                BadRequest.title,
+                "Content-Length is not a number.",
+                accept_language=headers.get("accept-language"),
+            )
             return None
         if self.streamed_bodies is not None and self.streamed_bodies.fullmatch(scope["path"]):
             return receive
         if length_header is not None and int(length_header) > self.max_body_bytes:
-            await self._too_large(send)
+            await self._too_large(send, headers)
             return None
         has_body = chunked or (length_header is not None and int(length_header) > 0)
         if api_path and has_body:
@@ -201,6 +215,7 @@ class RequestContextMiddleware:
                     UnsupportedMediaType.code,
                     UnsupportedMediaType.title,
                     f"Send the body as {wanted}.",
+                    accept_language=headers.get("accept-language"),
                 )
                 return None
         if length_header is not None:
@@ -215,7 +230,7 @@ class RequestContextMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                await self._too_large(send)
+                await self._too_large(send, headers)
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -232,13 +247,14 @@ class RequestContextMiddleware:
 
         return replay
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, send: Send, headers: dict[str, str]) -> None:
         await _problem(
             send,
             413,
             PayloadTooLarge.code,
             PayloadTooLarge.title,
             f"The body exceeds {self.max_body_bytes} bytes.",
+            accept_language=headers.get("accept-language"),
         )
 
 
@@ -250,7 +266,15 @@ async def _problem(
     detail: str,
     *,
     errors: list[dict[str, Any]] | None = None,
+    accept_language: str | None = None,
 ) -> None:
+    """A problem answered before any route, its title, detail and field messages in the negotiated language
+    (as src/platform/errors.py answers the others)."""
+    language = negotiate(accept_language)
+    if language != "en":
+        title = problem_title(code, title, accept_language)
+        detail = messages.translate(detail, language)
+        errors = [{**e, "msg": messages.field_message(e["msg"], language)} for e in errors or ()] or errors
     body: dict[str, Any] = problem_body(status, code, title, detail, errors=errors)
     payload = json.dumps(body).encode()
     await send(
@@ -260,6 +284,7 @@ async def _problem(
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(payload)).encode()),
+                (b"content-language", language.encode()),
                 (b"connection", b"close"),
             ],
         }

@@ -70,7 +70,7 @@ def _flat(report: ReferralReport | TimelinessReport, columns: list[str]) -> byte
 
 
 def referrals_csv(report: ReferralReport) -> bytes:
-    columns = [name for name in report.total.model_dump() if name != "suppressed"]
+    columns = [name for name in report.total.model_dump() if name not in ("suppressed", "labels")]
     return _flat(report, [*columns, "suppressed"])
 
 

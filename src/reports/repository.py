@@ -161,6 +161,16 @@ async def organization_names(session: AsyncSession, ids: set[str]) -> dict[str, 
     return {row[0]: row[1] for row in rows}
 
 
+async def instrument_titles(session: AsyncSession, ids: set[Any]) -> dict[Any, dict[str, str]]:
+    """Each instrument's title by language ({"en": ..., "ru": ..., "ky"?: ...})."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(LegalInstrument.id, LegalInstrument.title).where(LegalInstrument.id.in_(ids))
+    )
+    return {row[0]: dict(row[1]) for row in rows}
+
+
 def _referrals(start: date | None, end: date | None) -> Any:
     hours = func.date_part("epoch", Referral.accepted_at - Referral.created_at) / literal(3600.0, Double)
     counted = (

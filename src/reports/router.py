@@ -46,7 +46,7 @@ From = Annotated[IsoDate | None, Query(alias="from", description="First day (UTC
 To = Annotated[IsoDate | None, Query(description="Last day (UTC) of creation, included.")]
 AcceptLanguage = Annotated[
     str | None,
-    Header(max_length=200, description="en, ru or ky: the language of the rows' `labels` (default en)."),
+    Header(max_length=200, description="en, ru or ky: the language of the `labels` (default en)."),
 ]
 Format = Annotated[Literal["json", "csv"], Query(description="`csv`: RFC 4180, UTF-8 with a BOM.")]
 
@@ -128,7 +128,10 @@ async def report_cases(
     report = await service.cases(
         session, principal, source, settings, dimensions, params.period, params.format, language
     )
-    answer = _answer(report, params, "cases", export.cases_csv)
+    return _localized(_answer(report, params, "cases", export.cases_csv), language)
+
+
+def _localized(answer: Response, language: str) -> Response:
     answer.headers["Content-Language"] = language
     answer.headers["Vary"] = "Accept-Language"
     return answer
@@ -141,13 +144,16 @@ async def report_referrals(
     settings: AppSettings,
     principal: CurrentPrincipal,
     params: Params,
+    accept_language: AcceptLanguage = None,
 ) -> Any:
     """Referrals sent in the period, per receiving organization: by status now, and hours to accept; small
     cells suppressed. Coordinators and auditors with `reports:read` (403 otherwise). `format=csv` for a
-    spreadsheet."""
+    spreadsheet.
+    Codes and columns are named in the negotiated language (en, ru or ky)."""
+    language = i18n.negotiate(accept_language)
     k = settings.report_min_cell
-    report = await service.referrals(session, principal, source, k, params.period, params.format)
-    return _answer(report, params, "referrals", export.referrals_csv)
+    report = await service.referrals(session, principal, source, k, params.period, params.format, language)
+    return _localized(_answer(report, params, "referrals", export.referrals_csv), language)
 
 
 @router.get("/redress", response_model=RedressReport, summary="Report redress outcomes")
@@ -157,13 +163,16 @@ async def report_redress(
     settings: AppSettings,
     principal: CurrentPrincipal,
     params: Params,
+    accept_language: AcceptLanguage = None,
 ) -> Any:
     """Redress actions recorded in the period, per instrument and forum: outcomes and sums per currency; small
     cells suppressed. Coordinators and auditors with `reports:read` (403 otherwise). `format=csv` for a
-    spreadsheet."""
+    spreadsheet.
+    Codes and columns are named in the negotiated language (en, ru or ky)."""
+    language = i18n.negotiate(accept_language)
     k = settings.report_min_cell
-    report = await service.redress(session, principal, source, k, params.period, params.format)
-    return _answer(report, params, "redress", export.redress_csv)
+    report = await service.redress(session, principal, source, k, params.period, params.format, language)
+    return _localized(_answer(report, params, "redress", export.redress_csv), language)
 
 
 @router.get("/timeliness", response_model=TimelinessReport, summary="Report case timeliness")
@@ -173,10 +182,13 @@ async def report_timeliness(
     settings: AppSettings,
     principal: CurrentPrincipal,
     params: Params,
+    accept_language: AcceptLanguage = None,
 ) -> Any:
     """Cases opened in the period, per kind and state: how many are there now, how many overdue, and the
     median days spent; small cells suppressed. Coordinators and auditors with `reports:read` (403
-    otherwise). `format=csv` for a spreadsheet."""
+    otherwise). `format=csv` for a spreadsheet.
+    Codes and columns are named in the negotiated language (en, ru or ky)."""
+    language = i18n.negotiate(accept_language)
     k = settings.report_min_cell
-    report = await service.timeliness(session, principal, source, k, params.period, params.format)
-    return _answer(report, params, "timeliness", export.timeliness_csv)
+    report = await service.timeliness(session, principal, source, k, params.period, params.format, language)
+    return _localized(_answer(report, params, "timeliness", export.timeliness_csv), language)

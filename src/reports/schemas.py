@@ -27,6 +27,10 @@ REDRESS_OUTCOMES: dict[str, tuple[str, ...]] = {
 }
 
 
+ROW_LABELS = "Names, in the negotiated language (Accept-Language), for the codes of this row"
+COLUMN_LABELS = "Names of the outcome columns in the negotiated language (Accept-Language)."
+
+
 class ReportMeta(BaseModel):
     report: str
     min_cell: int = Field(description="Counts below this are hidden, with others so none can be recovered.")
@@ -59,8 +63,8 @@ class CaseReportRow(Count):
     group: dict[str, str] = Field(description="The value of each dimension grouped by.")
     labels: dict[str, str] = Field(
         default_factory=dict,
-        description="Names for the values of `group`: kind and intake_channel in the negotiated language "
-        "(Accept-Language), owner_organization.",
+        description="Names for the values of `group`: kind, status and intake_channel in the negotiated "
+        "language (Accept-Language), owner_organization.",
     )
 
 
@@ -127,11 +131,16 @@ class ReferralReportRow(BaseModel):
     expired: int | None
     median_hours_to_accept: float | None
     suppressed: list[str] = Field(description="Fields hidden by small-cell suppression.")
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description=f"{ROW_LABELS}: partner_kind.",
+    )
 
 
 class ReferralReport(ReportMeta):
     rows: list[ReferralReportRow]
     total: ReferralReportRow
+    column_labels: dict[str, str] = Field(default_factory=dict, description=COLUMN_LABELS)
 
 
 class MoneyTotal(BaseModel):
@@ -153,11 +162,16 @@ class RedressReportRow(BaseModel):
     withdrawn: int | None
     money: list[MoneyTotal]
     suppressed: list[str]
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description=f"{ROW_LABELS}: forum, and instrument_code (the instrument's title).",
+    )
 
 
 class RedressReport(ReportMeta):
     rows: list[RedressReportRow]
     total: RedressReportRow
+    column_labels: dict[str, str] = Field(default_factory=dict, description=COLUMN_LABELS)
 
 
 class TimelinessRow(BaseModel):
@@ -167,6 +181,10 @@ class TimelinessRow(BaseModel):
     overdue: int | None = Field(description="Of those, past a workflow deadline.")
     median_days: float | None = Field(description="Median days cases stayed in this state (stays ended).")
     suppressed: list[str]
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description=f"{ROW_LABELS}: kind and state.",
+    )
 
 
 class TimelinessReport(ReportMeta):

@@ -18,12 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit import service as audit
 from src.auth.principal import Principal
-from src.cases.taxonomies import TAXONOMIES
 from src.cases.workflow import WORKFLOWS
 from src.platform import clock, i18n
 from src.platform.config import Settings
 from src.platform.errors import Unprocessable
-from src.reports import policies, repository
+from src.reports import labels, policies, repository
 from src.reports.reading import Reading, Source
 from src.reports.schemas import (
     CASE_DIMENSIONS,
@@ -40,8 +39,8 @@ from src.reports.schemas import (
 from src.reports.suppression import Suppression, suppress
 
 DOMINANCE = Decimal("0.85")
-# The case report's dimensions whose values are codes of a taxonomy, labelled in the row's `labels`.
-# (status is a workflow state, occurred_country an ISO code, quarter a period: none is a taxonomy.)
+# The case report's dimensions whose values are codes of a taxonomy, labelled in the row's `labels`; status
+# is labelled by the workflows' state names. (occurred_country is an ISO code, quarter a period.)
 LABELLED_DIMENSIONS = {"kind": "case_kind", "intake_channel": "intake_channel"}
 
 
@@ -118,12 +117,21 @@ def _meta(name: str, k: int, period: Period, reading: Reading) -> dict[str, Any]
 
 
 def _code_labels(group_by: list[str], language: str) -> dict[str, dict[str, str]]:
-    """For each taxonomy-backed dimension grouped by, the label in `language` of each of its codes."""
-    return {
-        dimension: {code: i18n.label(labels, language) for code, labels in TAXONOMIES[taxonomy].items()}
+    """For each coded dimension grouped by (taxonomy codes, workflow states), the label in `language` of
+    each of its codes."""
+    found = {
+        dimension: labels.of_taxonomy(taxonomy, language)
         for dimension, taxonomy in LABELLED_DIMENSIONS.items()
         if dimension in group_by
     }
+    if "status" in group_by:
+        found["status"] = labels.of_states(language)
+    return found
+
+
+def _named(field: str, code: str | None, names: dict[str, str]) -> dict[str, str]:
+    """`{field: name}` of a row's code, or nothing for a code without a name (or no code: a total row)."""
+    return {field: names[code]} if code is not None and code in names else {}
 
 
 def _visible(
@@ -159,7 +167,7 @@ async def cases(
 ) -> dict[str, Any]:
     """A CaseReport as plain data: a fine grouping has 100 000 rows, and models for each would cost a
     second; the router serializes this directly and a test holds it to the CaseReport schema. Each row's
-    `labels` name its organization and its taxonomy codes (kind, intake channel) in `language`."""
+    `labels` name its organization and its codes (kind, status, intake channel) in `language`."""
     _authorize(principal, "report.cases")
     k = settings.report_min_cell
     async with source.reading(session) as reading:
@@ -185,10 +193,10 @@ async def cases(
     for i, (group, n) in enumerate(groups):
         hidden = shown.row_hidden(i)
         owner = names.get(group.get("owner_organization", ""))
-        labels = {name: found[group[name]] for name, found in code_labels.items() if group[name] in found}
+        named = {name: found[group[name]] for name, found in code_labels.items() if group[name] in found}
         if owner:
-            labels["owner_organization"] = owner
-        rows.append({"group": group, "labels": labels, "count": None if hidden else n, "suppressed": hidden})
+            named["owner_organization"] = owner
+        rows.append({"group": group, "labels": named, "count": None if hidden else n, "suppressed": hidden})
     grand = sum(n for _, n in groups)
     await _audit(session, principal, "cases", period, export, reading, group_by=group_by, rows=len(rows))
     return {
@@ -200,7 +208,13 @@ async def cases(
 
 
 async def referrals(
-    session: AsyncSession, principal: Principal, source: Source, k: int, period: Period, export: str
+    session: AsyncSession,
+    principal: Principal,
+    source: Source,
+    k: int,
+    period: Period,
+    export: str,
+    language: str = i18n.DEFAULT,
 ) -> ReferralReport:
     _authorize(principal, "report.referrals")
     async with source.reading(session) as reading:
@@ -223,6 +237,9 @@ async def referrals(
                 partner_kind=row.kind,
                 median_hours_to_accept=median,
                 suppressed=_hidden_names(values) + ["median_hours_to_accept"] * median_hidden,
+                labels=_named(
+                    "partner_kind", row.kind, labels.named(labels.ORGANIZATION_KINDS, [row.kind], language)
+                ),
                 **values,
             )
         )
@@ -243,6 +260,7 @@ async def referrals(
         **_meta("referrals", k, period, reading),
         rows=rows,
         total=total,
+        column_labels=labels.named(labels.REFERRAL_OUTCOMES, REFERRAL_OUTCOMES, language),
     )
 
 
@@ -265,13 +283,21 @@ def _money(entries: dict[str, dict[str, Any]], k: int) -> list[MoneyTotal]:
 
 
 async def redress(
-    session: AsyncSession, principal: Principal, source: Source, k: int, period: Period, export: str
+    session: AsyncSession,
+    principal: Principal,
+    source: Source,
+    k: int,
+    period: Period,
+    export: str,
+    language: str = i18n.DEFAULT,
 ) -> RedressReport:
     _authorize(principal, "report.redress")
     async with source.reading(session) as reading:
         await repository.prepare(reading.session)
         found = await repository.redress_counts(reading.session, period.start, period.end)
         sums = await repository.redress_money(reading.session, period.start, period.end)
+        titles = await repository.instrument_titles(reading.session, {row.instrument_id for row in found})
+    forums = labels.of_taxonomy("redress_forum", language)
     money: dict[tuple[Any, str], dict[str, dict[str, Any]]] = {}
     for field, row in sums:
         money.setdefault((row.instrument_id, row.forum), {}).setdefault(row.currency, {})[field] = row
@@ -292,6 +318,7 @@ async def redress(
                 forum=row.forum,
                 money=[] if hidden else _money(money.get((row.instrument_id, row.forum), {}), k),
                 suppressed=_hidden_names(values),
+                labels=_redress_labels(row, forums, titles, language),
                 **values,
             )
         )
@@ -310,11 +337,29 @@ async def redress(
         **_meta("redress", k, period, reading),
         rows=rows,
         total=total,
+        column_labels=labels.named(labels.REDRESS_OUTCOMES, REDRESS_OUTCOMES, language),
     )
 
 
+def _redress_labels(
+    row: Any, forums: dict[str, str], titles: dict[Any, dict[str, str]], language: str
+) -> dict[str, str]:
+    """The row's forum and its instrument's title (ky falls back to ru where the catalog has no ky title)."""
+    named = _named("forum", row.forum, forums)
+    title = titles.get(row.instrument_id)
+    if title:
+        named["instrument_code"] = i18n.label(title, language)
+    return named
+
+
 async def timeliness(
-    session: AsyncSession, principal: Principal, source: Source, k: int, period: Period, export: str
+    session: AsyncSession,
+    principal: Principal,
+    source: Source,
+    k: int,
+    period: Period,
+    export: str,
+    language: str = i18n.DEFAULT,
 ) -> TimelinessReport:
     _authorize(principal, "report.timeliness")
     now = clock.utcnow()
@@ -331,6 +376,7 @@ async def timeliness(
         row = current.get(key)
         cells.append([row.overdue, row.cases - row.overdue] if row else [0, 0])
     shown = suppress(cells, k)
+    kinds, states = labels.of_taxonomy("case_kind", language), labels.of_states(language)
     rows = []
     for i, (kind, state) in enumerate(keys):
         hidden = shown.row_hidden(i)
@@ -346,6 +392,7 @@ async def timeliness(
                 state=state,
                 median_days=median,
                 suppressed=_hidden_names(values) + ["median_days"] * median_hidden,
+                labels=_named("kind", kind, kinds) | _named("state", state, states),
                 **values,
             )
         )

@@ -136,8 +136,16 @@ async def test_case_report_labels_follow_accept_language(
         labels[language] = {row["group"]["kind"]: row["labels"] for row in answer.json()["rows"]}
     organization = consulate_a.officer.organization.name
     assert labels["ky"] == {
-        "abuse": {"kind": "Эмгек мигрантынын укуктарын бузуу", "owner_organization": organization},
-        "trafficking": {"kind": "Адам сатуу", "owner_organization": organization},
+        "abuse": {
+            "kind": "Эмгек мигрантынын укуктарын бузуу",
+            "status": "Кайрылууну кабыл алуу",
+            "owner_organization": organization,
+        },
+        "trafficking": {
+            "kind": "Адам сатуу",
+            "status": "Кайрылууну кабыл алуу",
+            "owner_organization": organization,
+        },
     }
     assert labels["ru"]["abuse"]["kind"] == "Нарушение прав трудового мигранта"
     assert labels["en"]["trafficking"]["kind"] == "Trafficking in persons"
@@ -442,6 +450,7 @@ async def test_timeliness_counts_overdue_cases_and_median_days(
     assert rows[("abuse", "triage")] == {
         "kind": "abuse",
         "state": "triage",
+        "labels": {"kind": "Abuse of a labour migrant", "state": "Triage"},
         "cases": 1,
         "overdue": 0,
         "median_days": None,

@@ -1,17 +1,23 @@
-"""Every label in en, ru and ky: taxonomy codes and the titles of every problem the API can answer."""
+"""Every label in en, ru and ky: taxonomy codes, workflow states, the codes reports carry, and the titles of
+every problem the API can answer (problem details and field messages: tests/unit/test_messages.py)."""
 
 from __future__ import annotations
 
 import ast
 import inspect
+from collections.abc import Mapping
 
 import pytest
 
 import src.main  # imports every router, so every AppError subclass is defined
-from src.cases import taxonomies
+from src.auth.models import ORGANIZATION_KINDS
+from src.cases import taxonomies, workflow, workflow_labels
 from src.cases.taxonomies import TAXONOMIES
 from src.platform import errors, i18n, middleware
 from src.platform.errors import AppError
+from src.reports import labels as report_labels
+from src.reports import schemas as report_schemas
+from src.reports import service as report_service
 
 LANGUAGES = ("en", "ru", "ky")
 # Kyrgyz labels that are rightly the Russian ones (a proper name or an abbreviation): (taxonomy, code).
@@ -116,3 +122,55 @@ def test_problem_titles_follow_accept_language(language: str) -> None:
 def test_a_line_without_every_label_is_refused(line: str) -> None:
     with pytest.raises(ValueError, match="wage_theft"):
         taxonomies._parse("violation_type", line)
+
+
+def _complete(table: Mapping[str, Mapping[str, str]]) -> list[tuple[str, str]]:
+    return [
+        (code, language)
+        for code, names in table.items()
+        for language in LANGUAGES
+        if not names.get(language, "").strip()
+    ]
+
+
+def test_every_workflow_state_has_a_label_in_every_language() -> None:
+    # Every state of every workflow (closed among them) and the reopening request: the targets a client sees.
+    states = {state for flow in workflow.WORKFLOWS.values() for state in flow.states} | {workflow.REOPENED}
+    assert workflow.CLOSED in states
+    assert sorted(states - set(workflow_labels.STATE_LABELS)) == []
+    assert _complete(workflow_labels.STATE_LABELS) == []
+    assert [s for s, names in workflow_labels.STATE_LABELS.items() if names["ky"] == names["ru"]] == []
+    assert sorted(set(workflow_labels.STATE_LABELS) - states) == []  # no name left of a state gone
+
+
+def test_a_workflow_state_line_without_every_label_is_refused() -> None:
+    with pytest.raises(ValueError, match="intake"):
+        workflow_labels._parse("intake | Intake | Приём обращения")
+
+
+def test_every_code_a_report_carries_has_a_label_in_every_language() -> None:
+    assert set(report_labels.ORGANIZATION_KINDS) == set(ORGANIZATION_KINDS)
+    assert set(report_labels.REFERRAL_OUTCOMES) == set(report_schemas.REFERRAL_OUTCOMES)
+    assert set(report_labels.REDRESS_OUTCOMES) == set(report_schemas.REDRESS_OUTCOMES)
+    for table in (
+        report_labels.ORGANIZATION_KINDS,
+        report_labels.REFERRAL_OUTCOMES,
+        report_labels.REDRESS_OUTCOMES,
+    ):
+        assert _complete(table) == []
+        assert [code for code, names in table.items() if names["ky"] == names["ru"]] == []
+
+
+# The case report's dimensions that are no code: named otherwise, or plain values.
+UNCODED_CASE_DIMENSIONS = {
+    "owner_organization": "named by the organization's own name",
+    "occurred_country": "an ISO 3166-1 code, the same in every language",
+    "quarter": "a period, like 2026-Q4",
+}
+
+
+def test_every_coded_dimension_of_the_case_report_is_labelled() -> None:
+    labelled = set(report_service.LABELLED_DIMENSIONS) | {"status"}
+    assert set(report_schemas.CASE_DIMENSIONS) == labelled | set(UNCODED_CASE_DIMENSIONS)
+    for dimension, names in report_service._code_labels(list(labelled), "ky").items():
+        assert names, dimension
