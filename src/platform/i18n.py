@@ -1,7 +1,8 @@
 """Accept-Language negotiation among en, ru and ky, and the problem titles in each.
 
 `label` picks a label in the negotiated language, falling back ky -> ru -> en when a label set lacks it
-(taxonomies and problem titles have all three; tests/unit/test_labels.py holds them to it)."""
+(taxonomies, workflow states, report codes and problem titles have all three; tests/unit/test_labels.py holds
+them to it). Problem details and field messages: src/platform/messages.py."""
 
 from __future__ import annotations
 

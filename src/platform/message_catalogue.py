@@ -171,7 +171,7 @@ DETAILS = """
     decided_on is before filed_on | decided_on раньше filed_on | decided_on датасы filed_on датасынан мурда
     due_on is in the past. | Дата due_on уже прошла. | due_on датасы өтүп кеткен.
     date is in the future | дата в будущем | дата келечекте
-    date is in the past | дата в прошлом | дата өткөн чакта
+    date is in the past | дата в прошлом | дата өткөн мезгилде
     unknown instrument | неизвестный правовой документ | белгисиз укуктук документ
     # ---- input values ----
     Control characters (but tab, newline, carriage return) and lone surrogates are refused. | Управляющие символы (кроме табуляции, перевода строки и возврата каретки) и одиночные суррогаты не принимаются. | Башкаруучу белгилер (табуляциядан, жаңы саптан жана кареткани кайтаруудан башка) жана жалгыз суррогаттар кабыл алынбайт.
@@ -200,7 +200,7 @@ DETAILS = """
     The content is not a valid JPEG image. | Содержимое не является корректным изображением JPEG. | Мазмун жарактуу JPEG сүрөтү эмес.
     The content is not a valid PNG image (it ends before IEND). | Содержимое не является корректным изображением PNG (оно обрывается до IEND). | Мазмун жарактуу PNG сүрөтү эмес (IEND'ге чейин үзүлөт).
     The content is not a valid PNG image. | Содержимое не является корректным изображением PNG. | Мазмун жарактуу PNG сүрөтү эмес.
-    The content is not a valid WebP image (it ends early). | Содержимое не является корректным изображением WebP (оно обрывается раньше времени). | Мазмун жарактуу WebP сүрөтү эмес (мөөнөтүнөн мурда үзүлөт).
+    The content is not a valid WebP image (it ends early). | Содержимое не является корректным изображением WebP (оно обрывается раньше времени). | Мазмун жарактуу WebP сүрөтү эмес (аягына жетпей үзүлөт).
     The content is not a valid WebP image. | Содержимое не является корректным изображением WebP. | Мазмун жарактуу WebP сүрөтү эмес.
     The content is not an allowed type (binary data is not plain text). | Содержимое недопустимого типа (двоичные данные — не простой текст). | Мазмундун түрүнө уруксат жок (экилик маалыматтар жөнөкөй текст эмес).
     The content is not an allowed type (not valid UTF-8 text). | Содержимое недопустимого типа (не корректный текст UTF-8). | Мазмундун түрүнө уруксат жок (жарактуу UTF-8 тексти эмес).
