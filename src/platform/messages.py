@@ -48,26 +48,47 @@ TERMS: dict[str, dict[str, str]] = {
 _HOLE = re.compile(r"\{(\d+)\}")
 
 
-def _pattern(template: str) -> re.Pattern[str]:
-    """An English template as a full-match regex: each `{n}` a group (`{{`/`}}` are literal braces)."""
-    parts, position = [], 0
-    for hole in _HOLE.finditer(template):
-        parts.append(re.escape(template[position : hole.start()].replace("{{", "{").replace("}}", "}")))
-        parts.append(f"(?P<h{hole.group(1)}>.+?)")
-        position = hole.end()
-    parts.append(re.escape(template[position:].replace("{{", "{").replace("}}", "}")))
-    return re.compile("".join(parts), re.DOTALL)
+class _Template:
+    """An English template split at its `{n}` blanks, matched in linear time: the text must start and end with
+    the outer literals, and each inner literal is taken at its first occurrence after a non-empty blank.
+    No regex: a backtracking pattern with several blanks took seconds on a crafted detail (a ReDoS)."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.holes = [int(hole.group(1)) for hole in _HOLE.finditer(template)]
+        self.literals = [part.replace("{{", "{").replace("}}", "}") for part in _HOLE.split(template)[::2]]
+
+    def match(self, text: str) -> dict[str, str] | None:
+        first, *inner, last = self.literals
+        if not text.startswith(first) or not text.endswith(last) or len(text) < len(first) + len(last):
+            return None
+        end = len(text) - len(last)
+        position, values = len(first), {}
+        for hole, literal in zip(self.holes, [*inner, None], strict=True):
+            if literal is None:
+                found = end
+            else:
+                found = text.find(literal, position + 1, end)
+                if found < 0:
+                    return None
+            if found <= position:
+                return None  # a blank is never empty
+            values[f"h{hole}"] = text[position:found]
+            position = found + len(literal or "")
+        return values
 
 
 # The most specific first: more literal text, then fewer blanks.
-_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (_pattern(en), en)
+_TEMPLATES: tuple[_Template, ...] = tuple(
+    _Template(en)
     for en in sorted(
         (en for en in MESSAGES if _HOLE.search(en)),
         key=lambda en: (-len(_HOLE.sub("", en)), len(_HOLE.findall(en))),
     )
 )
 _EXACT = {en: labels for en, labels in MESSAGES.items() if not _HOLE.search(en)}
+# Longer texts stay English: no catalogued message is near this long, and matching costs are bounded.
+_MAX_TRANSLATED = 2000
 
 
 def _fill(template: str, values: Mapping[str, str], language: str) -> str:
@@ -86,10 +107,12 @@ def translate(text: str, language: str) -> str:
     exact = _EXACT.get(text)
     if exact is not None:
         return exact.get(language, text)
-    for pattern, en in _TEMPLATES:
-        found = pattern.fullmatch(text)
-        if found is not None and language in MESSAGES[en]:
-            return _fill(MESSAGES[en][language], found.groupdict(), language)
+    if len(text) > _MAX_TRANSLATED:
+        return text
+    for template in _TEMPLATES:
+        found = template.match(text)
+        if found is not None and language in MESSAGES[template.template]:
+            return _fill(MESSAGES[template.template][language], found, language)
     return text
 
 
@@ -102,6 +125,9 @@ _VALUE_ERROR = "Value error, "
 # Joining words in pydantic's `expected` lists ('a', 'b' or 'c').
 _OR = {"ru": " или ", "ky": " же "}
 _NAMED = re.compile(r"\{(\w+)\}")
+# A message recognised by its text is at most this long, each blank at most _FIELD_BLANK characters: with up
+# to three blanks a pattern then tries at most 80**3 splits of a crafted message, not len**3.
+_FIELD_MAX, _FIELD_BLANK = 300, 80
 
 
 def _field_pattern(template: str) -> re.Pattern[str]:
@@ -115,7 +141,7 @@ def _field_pattern(template: str) -> re.Pattern[str]:
         elif name in seen:
             parts.append(f"(?P={name})")
         else:
-            parts.append(f"(?P<{name}>.+?)")
+            parts.append(f"(?P<{name}>.{{1,{_FIELD_BLANK}}}?)")  # bounded: no ReDoS on a crafted message
             seen.add(name)
         position = hole.end()
     parts.append(re.escape(template[position:]))
@@ -155,7 +181,7 @@ def field_message(
         translated = translate(msg, language)
         if translated != msg:
             return translated
-        for known, pattern in _FIELD_PATTERNS:
+        for known, pattern in _FIELD_PATTERNS if len(msg) <= _FIELD_MAX else ():
             found = pattern.fullmatch(msg)
             if found is not None:
                 kind, ctx = known, {k: v for k, v in found.groupdict().items() if v is not None}

@@ -10,6 +10,7 @@ import ast
 import inspect
 import pathlib
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -449,3 +450,27 @@ if __name__ == "__main__":
     print("UNRESOLVED")
     for key, where in result.unresolved.items():
         print(key, where)
+
+
+def test_a_crafted_detail_is_matched_in_linear_time() -> None:
+    """Details can carry a caller's text; matching them against templates with several blanks must not
+    backtrack (a regex of `.+?` blanks took minutes on these). The bound is generous: a safety net, not a
+    benchmark."""
+    crafted = [
+        "The case must stay in '" + "' at least " * 500 + " days: it may move to '" * 500 + "' from " * 500,
+        "The content is " + ", not the declared " * 2000 + "x",
+        "Only the " + " may " * 3000 + " this referral",
+        "String should have at least " + "1 character" * 30,
+        "Input tag '" + "' found using " * 40 + " does not match any of the expected tags: " * 5,
+    ]
+    started = time.monotonic()
+    for text in crafted:
+        for language in ("ru", "ky"):
+            messages.translate.cache_clear()
+            assert messages.translate(text, language)
+            assert messages.field_message(text, language)
+    assert time.monotonic() - started < 2.0
+    # The linear matcher still recognises and fills a template.
+    assert messages.translate("Only the sender may withdraw this referral.", "ru") != (
+        "Only the sender may withdraw this referral."
+    )
