@@ -173,31 +173,28 @@ class SharedCase(OutputModel):
     child_details: dict[str, Any] | None = None
 
 
+_REFERRAL_EXAMPLE: dict[str, Any] = {
+    "id": "0193a2f1-6a7b-7c80-9d9e-0f1a2b3c4d5e",
+    "case_id": "0193a1c4-2b3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "reference": "ABU-2026-000042",
+    "from_organization_id": "01938f2e-4a1b-7c3d-8e5f-6a7b8c9d0e1f",
+    "to_organization_id": "01938f2e-6c3d-7e5f-a071-8c9d0e1f2a3b",
+    "services": ["legal_aid", "shelter"],
+    "urgency": "high",
+    "reason": "Нужна помощь юриста с иском о зарплате и временное жильё в Москве.",
+    "share": ["basic", "contact", "narrative", "violations"],
+    "evidence": ["0193a1f2-4d5e-7f60-9a7b-8c9d0e1f2a3b"],
+    "due_on": "2027-01-15",
+    "status": "pending",
+    "consent_exception": False,
+    "created_at": "2026-11-21T15:00:00Z",
+    "updated_at": "2026-11-21T15:00:00Z",
+    "consent_withdrawn": False,
+}
+
+
 class ReferralRead(OutputModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0193a2f1-6a7b-7c80-9d9e-0f1a2b3c4d5e",
-                    "case_id": "0193a1c4-2b3d-7e4f-8a5b-6c7d8e9f0a1b",
-                    "reference": "ABU-2026-000042",
-                    "from_organization_id": "01938f2e-4a1b-7c3d-8e5f-6a7b8c9d0e1f",
-                    "to_organization_id": "01938f2e-6c3d-7e5f-a071-8c9d0e1f2a3b",
-                    "services": ["legal_aid", "shelter"],
-                    "urgency": "high",
-                    "reason": "Нужна помощь юриста с иском о зарплате и временное жильё в Москве.",
-                    "share": ["basic", "contact", "narrative", "violations"],
-                    "evidence": ["0193a1f2-4d5e-7f60-9a7b-8c9d0e1f2a3b"],
-                    "due_on": "2027-01-15",
-                    "status": "pending",
-                    "consent_exception": False,
-                    "created_at": "2026-11-21T15:00:00Z",
-                    "updated_at": "2026-11-21T15:00:00Z",
-                    "consent_withdrawn": False,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_REFERRAL_EXAMPLE]})
 
     id: uuid.UUID
     case_id: uuid.UUID | None = Field(
@@ -244,22 +241,7 @@ class ReferralExport(ReferralRead):
         json_schema_extra={
             "examples": [
                 {
-                    "id": "0193a2f1-6a7b-7c80-9d9e-0f1a2b3c4d5e",
-                    "case_id": "0193a1c4-2b3d-7e4f-8a5b-6c7d8e9f0a1b",
-                    "reference": "ABU-2026-000042",
-                    "from_organization_id": "01938f2e-4a1b-7c3d-8e5f-6a7b8c9d0e1f",
-                    "to_organization_id": "01938f2e-6c3d-7e5f-a071-8c9d0e1f2a3b",
-                    "services": ["legal_aid", "shelter"],
-                    "urgency": "high",
-                    "reason": "Нужна помощь юриста с иском о зарплате и временное жильё в Москве.",
-                    "share": ["basic", "contact", "narrative", "violations"],
-                    "evidence": ["0193a1f2-4d5e-7f60-9a7b-8c9d0e1f2a3b"],
-                    "due_on": "2027-01-15",
-                    "status": "pending",
-                    "consent_exception": False,
-                    "created_at": "2026-11-21T15:00:00Z",
-                    "updated_at": "2026-11-21T15:00:00Z",
-                    "consent_withdrawn": False,
+                    **_REFERRAL_EXAMPLE,
                     "inbound": False,
                     "updates": [
                         {
