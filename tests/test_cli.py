@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -18,7 +19,7 @@ from src.cases.models import Case, Person
 from src.consulates.models import ConsulateJurisdiction
 from src.platform.config import Settings
 from src.referrals.models import Referral
-from src.seed.demo import ORGANIZATIONS, USERS
+from src.seed.demo import ORGANIZATIONS, USERS, load_demo_accounts, load_demo_cases
 from tests import factories, serving
 
 pytestmark = pytest.mark.slow  # every test runs `ukuk` as a process
@@ -130,6 +131,22 @@ async def test_demo_data_loads_once_and_every_user_signs_in(
     assert sum(1 for row in reports["timeliness"]["rows"] if row["cases"] and not row["suppressed"]) >= 5
 
 
+async def test_demo_cases_cut_off_by_a_stop_are_loaded_on_the_next_start(
+    owner_url: str, settings: Settings, db: AsyncSession
+) -> None:
+    """`serve --demo-data` commits the accounts, then loads the cases beside the server: a stop in between
+    leaves accounts without cases, and the next start (`--if-empty`) loads the cases, once."""
+    demo = settings.model_copy(update={"database_url": owner_url})
+    assert await load_demo_accounts(demo, if_empty=True) is True
+    assert await load_demo_accounts(demo, if_empty=True) is False
+    assert await db.scalar(select(func.count()).select_from(Case)) == 0
+    resumed = _ukuk(owner_url, "demo-data", "--if-empty")
+    assert resumed.returncode == 0 and "demo data loaded" in resumed.stdout, resumed.stderr
+    assert await db.scalar(select(func.count()).select_from(Case)) == 161
+    assert await load_demo_cases(demo) is False
+    assert await db.scalar(select(func.count()).select_from(Case)) == 161
+
+
 async def test_demo_data_is_refused_in_production(owner_url: str, db: AsyncSession) -> None:
     done = _ukuk(owner_url, "demo-data", UKUK_ENV="production")
     assert done.returncode == 2
@@ -209,6 +226,16 @@ def test_serve_loads_the_demo_world_in_the_same_process(
             timeout=30,
         )
         assert token.status_code == 200, token.text
+        # The accounts are there before the server answers; the cases load beside it.
+        deadline = time.monotonic() + 120
+        while "demo data loaded" not in served.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        cases = httpx.get(
+            f"{served.url}/v1/cases",
+            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+            timeout=30,
+        )
+        assert cases.status_code == 200 and cases.json()["items"], cases.text
     assert "demo data loaded" in served.log.read_text()
 
 

@@ -387,7 +387,9 @@ REDRESS_OUTCOMES = (
 )
 
 
-async def load_demo_data(settings: Settings, *, if_empty: bool) -> bool:
+async def load_demo_accounts(settings: Settings, *, if_empty: bool) -> bool:
+    """The demo organizations and their users, committed on their own (sign-in works from here on); False
+    when `if_empty` and some user account exists already."""
     if settings.is_production:
         raise RuntimeError("demo data is refused in production")
     assert settings.database_url
@@ -398,7 +400,48 @@ async def load_demo_data(settings: Settings, *, if_empty: bool) -> bool:
             count = await session.scalar(select(func.count()).select_from(User))
             if count and if_empty:
                 return False
-            await _load_cases(session, await _load(session, settings))
+            await _load(session, settings)
             return True
     finally:
         await engine.dispose()
+
+
+async def load_demo_cases(settings: Settings) -> bool:
+    """The demo world's cases, referrals and redress, in one transaction, when the demo organizations exist
+    and own no case yet (a start interrupted while they loaded finishes them on the next); else False."""
+    from src.cases.models import Case
+
+    if settings.is_production:
+        raise RuntimeError("demo data is refused in production")
+    assert settings.database_url
+    engine = create_engine(settings, settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await session.execute(select(func.pg_advisory_xact_lock(_DEMO_CASES_LOCK)))
+            names = {demo.name: demo.key for demo in ORGANIZATIONS}
+            found = await session.execute(
+                select(Organization.name, Organization.id).where(Organization.name.in_(names))
+            )
+            ids = {names[name]: organization_id for name, organization_id in found.all()}
+            if len(ids) != len(ORGANIZATIONS):
+                return False
+            owned = await session.scalar(
+                select(func.count()).select_from(Case).where(Case.owner_organization_id.in_(ids.values()))
+            )
+            if owned:
+                return False
+            await _load_cases(session, ids)
+            return True
+    finally:
+        await engine.dispose()
+
+
+async def load_demo_data(settings: Settings, *, if_empty: bool) -> bool:
+    """Accounts, then cases (`ukuk demo-data`); True when either was loaded now."""
+    accounts = await load_demo_accounts(settings, if_empty=if_empty)
+    cases = await load_demo_cases(settings)
+    return accounts or cases
+
+
+# One loader of the demo cases at a time (two `serve --demo-data` processes on one database).
+_DEMO_CASES_LOCK = 0x756B756B_64656D6F  # "ukukdemo"
