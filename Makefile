@@ -4,25 +4,30 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
-# A uv already on PATH is used; otherwise one is bootstrapped into the venv with pip.
-UV := $(shell command -v uv 2>/dev/null || echo $(BIN)/uv)
+# A uv already on PATH is used; otherwise one is installed once into $(VENV)/.uv by the interpreter's own pip
+# (or, where it has none, a throwaway venv's). The venv itself has no pip: making one with pip cost 6 s of the
+# first `make run`, for a tool nothing here uses.
+UV := $(shell command -v uv 2>/dev/null || echo $(VENV)/.uv/bin/uv)
 # One venv, two stamps: `make run` installs the runtime dependencies only (no dev group: no scipy,
 # schemathesis, mypy...), the checks and tests the dev group too. The runtime sync is --inexact, so it never
 # removes what a test run installed; the full sync is exact.
 SYNCED := $(VENV)/.synced
 SYNCED_RUN := $(VENV)/.synced-run
 
+$(VENV)/.uv/bin/uv:
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(VENV)/.uv "uv==$(UV_VERSION)" \
+	  2>/dev/null || { $(PYTHON) -m venv $(VENV)/.uv-pip && $(VENV)/.uv-pip/bin/pip install --quiet \
+	  --disable-pip-version-check --target $(VENV)/.uv "uv==$(UV_VERSION)" && rm -rf $(VENV)/.uv-pip; }
+
 .PHONY: run test test-fast lint typecheck pytest fuzz openapi bench clean
 
-$(SYNCED): pyproject.toml uv.lock
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@test -x $(UV) || $(BIN)/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+$(SYNCED): pyproject.toml uv.lock | $(UV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --quiet
 	@touch $@ $(SYNCED_RUN)
 
-$(SYNCED_RUN): pyproject.toml uv.lock
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@test -x $(UV) || $(BIN)/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+$(SYNCED_RUN): pyproject.toml uv.lock | $(UV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --no-dev --inexact --quiet
 	@touch $@
 

@@ -7,7 +7,6 @@ import asyncio
 import json
 import signal
 import sys
-import threading
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
@@ -75,7 +74,7 @@ def serve(
 
     from src.platform.observability import configure_logging
     from src.platform.postgres import database_url, run_migrations
-    from src.seed.demo import load_demo_accounts, load_demo_cases
+    from src.seed.demo import start_demo_world
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -87,21 +86,7 @@ def serve(
         if migrate:
             run_migrations(url, settings.db_app_role)
         if demo_data:
-            # The accounts first (sign-in works as soon as the server answers), then the cases beside the
-            # server: the first request does not wait for the demo world's 161 intakes. Cases interrupted by a
-            # stop are loaded on the next start.
-            demo = _settings_with(url)
-            accounts = asyncio.run(load_demo_accounts(demo, if_empty=True))
-            if not accounts:
-                typer.echo("demo accounts skipped: user accounts exist")
-
-            def load_cases() -> None:
-                loaded = asyncio.run(load_demo_cases(demo))
-                typer.echo(
-                    "demo data loaded" if loaded else "demo cases skipped: they exist, or no demo world"
-                )
-
-            threading.Thread(target=load_cases, name="demo-data", daemon=True).start()
+            start_demo_world(_settings_with(url), typer.echo)
         get_settings.cache_clear()
         # uvicorn drains in-flight requests on SIGTERM/SIGINT, then raises the signal again once it has
         # restored the previous handler: with this one the process ends normally, so the embedded
