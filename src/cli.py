@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from src.exports.cli import export_app
 from src.platform.config import Settings, get_settings, settings_problem
 
 app = typer.Typer(help="Ukuk: case management for violations of migrants' rights.", no_args_is_help=True)
@@ -27,6 +28,7 @@ keys_app = typer.Typer(
     help="Field encryption keys: add one, see which values each seals, rotate.", no_args_is_help=True
 )
 app.add_typer(keys_app, name="keys")
+app.add_typer(export_app, name="export")
 
 
 def _settings_with(url: str) -> Settings:

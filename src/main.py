@@ -34,6 +34,7 @@ from src.cases.router import router as cases_router
 from src.cases.transfer_router import router as case_transfers_router
 from src.consulates.router import router as consulates_router
 from src.crypto import keys
+from src.exports.router import router as exports_router
 from src.platform.config import Settings, get_settings
 from src.platform.dependencies import refuse_unknown_query
 from src.platform.docs import add_docs_routes
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(attachments_router)
     app.include_router(audit_router)
     app.include_router(reports_router)
+    app.include_router(exports_router)
     _add_ops_routes(app)
     add_docs_routes(app)
     app.add_middleware(

@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     report_min_cell: int = Field(default=5, ge=1, le=1000)
     # A case report grouped finer than this is refused (422): it would be mostly hidden cells and megabytes.
     report_max_groups: int = Field(default=10_000, ge=1, le=1_000_000)
+    # The HTCDS export: every combination of its quasi-identifiers occurs at least this many times.
+    htcds_k: int = Field(default=5, ge=2, le=100)
 
     # Field encryption (AES-256-GCM): JSON {"key id": "<base64 of 32 bytes>", ...}, the id new values use,
     # and the HMAC key of the document-number blind index. Generated into data_dir outside production.

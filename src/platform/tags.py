@@ -76,6 +76,11 @@ OPENAPI_TAGS: list[dict[str, Any]] = [
         "cases, referrals, redress and timeliness, as JSON or CSV.",
     },
     {
+        "name": "exports",
+        "description": "Trafficking cases as records of the Human Trafficking Case Data Standard (HTCDS), "
+        "de-identified for pooling (k-anonymous), as JSON with a data dictionary or CSV; coordinators only.",
+    },
+    {
         "name": "reference",
         "description": "Reference data clients build forms from: the taxonomies (codes labelled in en, ru "
         "and ky) and the workflows of each case kind.",
