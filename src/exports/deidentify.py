@@ -6,8 +6,9 @@ places finer than a country and dates finer than a year. The quasi-identifiers a
 sex, citizenship, the countries of exploitation and recruitment, the type of exploitation and the year of
 registration. The whole export is recoded at one level of a fixed ladder (global recoding: one value means
 the same in every record); the first level at which at most `MAX_WITHHELD_SHARE` of the records sit in
-classes smaller than k is taken (the last level otherwise), and the records still in such classes are
-withheld. Every combination of quasi-identifiers in what is left then occurs at least k times.
+classes smaller than k is taken (otherwise the first level that withholds fewest: a step that withholds no
+fewer records is not worth what it loses), and the records still in such classes are withheld. Every
+combination of quasi-identifiers in what is left then occurs at least k times.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def _small(records: Sequence[dict[str, Any]], k: int) -> list[bool]:
 class Deidentified:
     records: list[dict[str, Any]]
     generalized: int  # released records with at least one quasi-identifier recoded
-    withheld: int  # records left out: still in a class smaller than k at the last level taken
+    withheld: int  # records left out: still in a class smaller than k at the level taken
     steps: list[str]  # the ladder's steps applied, in order
 
 
@@ -119,23 +120,24 @@ def deidentify(records: Sequence[dict[str, Any]], k: int) -> Deidentified:
     original = [quasi_key(record) for record in records]
     current = [dict(record) for record in records]
     steps: list[str] = []
+    best: tuple[int, list[dict[str, Any]], list[bool], list[str]] | None = None
     for description, field, recode in ((None, None, None), *LADDER):
         if description is not None and field is not None and recode is not None:
             current = [{**record, field: recode(record[field])} for record in current]
             steps.append(description)
         small = _small(current, k)
+        if best is None or sum(small) < best[0]:  # a step that withholds no fewer is not worth its loss
+            best = (sum(small), current, small, list(steps))
         if sum(small) <= MAX_WITHHELD_SHARE * len(current):
             break
-    kept = [
-        (record, before)
-        for record, before, hidden in zip(current, original, small, strict=True)
-        if not hidden
-    ]
+    assert best is not None
+    withheld, chosen, hidden, taken = best
+    kept = [(record, before) for record, before, out in zip(chosen, original, hidden, strict=True) if not out]
     return Deidentified(
         records=sorted((record for record, _ in kept), key=_order),
         generalized=sum(quasi_key(record) != before for record, before in kept),
-        withheld=len(current) - len(kept),
-        steps=steps,
+        withheld=withheld,
+        steps=taken,
     )
 
 
