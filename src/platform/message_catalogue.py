@@ -53,6 +53,7 @@ DETAILS = """
     A supervisor withdraws referrals. | Направления отзывает руководитель. | Жолдомону жетекчи гана кайра чакыртып алат.
     Coordinators add legal instruments. | Правовые документы добавляют координаторы. | Укуктук документтерди координаторлор гана кошот.
     Coordinators and oversight bodies read reports. | Отчёты читают координаторы и надзорные органы. | Отчетторду координаторлор жана көзөмөл органдары гана окуйт.
+    Only the ministry's coordinators export HTCDS records. | Записи HTCDS выгружают только координаторы министерства. | HTCDS жазууларын министрликтин координаторлору гана жүктөп алат.
     Only a platform administrator creates consulates. | Консульские учреждения создаёт только администратор платформы. | Консулдук мекемелерди платформанын администратору гана түзөт.
     Only a supervisor places or lifts a legal hold. | Запрет на удаление (legal hold) устанавливает и снимает только руководитель. | Өчүрүүгө тыюуну (legal hold) жетекчи гана коёт жана алып салат.
     Only partner organizations send inbound referrals. | Входящие направления присылают только партнёрские организации. | Кирүүчү жолдомолорду өнөктөш уюмдар гана жөнөтөт.
