@@ -11,10 +11,11 @@ from collections import Counter
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
+from src.cases.models import Case
 from src.exports.deidentify import QUASI_IDENTIFIERS
 from src.exports.htcds import COLUMNS
 from src.platform import clock
@@ -173,8 +174,9 @@ async def test_only_coordinators_export_and_refusals_are_audited(
         refused = await client.get(PATH, headers=account.headers)
         assert refused.status_code == 403, (role, refused.text)
         assert refused.headers["content-type"].startswith("application/problem+json")
-    refused = await client.get(PATH, headers=consulate_a.officer.headers)
+    refused = await client.get(PATH, headers={**consulate_a.officer.headers, "Accept-Language": "ru"})
     assert refused.status_code == 403
+    assert refused.json()["detail"] == "Записи HTCDS выгружают только координаторы министерства."
     assert len(await _events(db, "denied")) == 4
     assert await _events(db, "success") == []
 
@@ -195,3 +197,16 @@ async def test_bad_input_is_refused_and_nothing_is_exported(
         assert refused.status_code == 422, (params, refused.text)
         assert refused.headers["content-type"].startswith("application/problem+json")
     assert await _events(db, "success") == []
+
+
+async def test_not_a_victim_and_anonymised_cases_are_not_exported(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, consulate_a: Consulate
+) -> None:
+    await _open(client, consulate_a, [_victim("2001-09-15") for _ in range(5)])
+    await _open(client, consulate_a, [_victim("2001-09-15", trafficking_status="not_a_victim")])
+    gone = await open_case(client, consulate_a.officer, _victim("2001-09-15"))
+    await db.execute(update(Case).where(Case.id == gone["id"]).values(anonymised_at=clock.utcnow()))
+    await db.commit()
+    coordinator = await factories.account(db, settings, client, "coordinator")
+    meta = (await client.get(PATH, headers=coordinator.headers)).json()["metadata"]
+    assert meta["cases"] == 5 and meta["records"] == 5 and meta["withheld"] == 0
