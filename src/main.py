@@ -54,6 +54,7 @@ from src.referrals import consent as referral_consent
 from src.referrals import service as referrals_service
 from src.referrals.expiry import ReferralExpirer
 from src.referrals.router import router as referrals_router
+from src.reports.monitoring_router import router as monitoring_router
 from src.reports.router import router as reports_router
 from src.subject_access.router import router as subject_access_router
 from src.webhooks.delivery import DeliveryWorker, http_client
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(reports_router)
     app.include_router(exports_router)
+    app.include_router(monitoring_router)
     _add_ops_routes(app)
     add_docs_routes(app)
     app.add_middleware(

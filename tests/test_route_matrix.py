@@ -109,6 +109,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/v1/reports/redress"): "report",
     ("GET", "/v1/reports/timeliness"): "report",
     ("GET", "/v1/exports/htcds"): "report",
+    ("GET", "/v1/reports/monitoring"): "report",
 }
 CONSENT = {"purposes": ["referral", "partner_data_sharing"], "given_by": "self", "given_on": "2026-11-01"}
 
@@ -437,6 +438,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/v1/reports/redress"): "FFFyFFyFF",
     ("GET", "/v1/reports/timeliness"): "FFFyFFyFF",
     ("GET", "/v1/exports/htcds"): "FFFyFFFFF",  # coordinators only: records go further than counts
+    ("GET", "/v1/reports/monitoring"): "FFFyFFyFF",
 }
 QUERIES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/v1/cases/{case_id}/attachments"): {"category": "other"},

@@ -220,6 +220,8 @@ DETAILS = """
     unknown, repeated or missing dimension | неизвестный, повторяющийся или отсутствующий признак группировки | белгисиз, кайталанган же жок топтоо белгиси
     More than {0} groups: use fewer dimensions or a shorter period. | Больше {0} групп: уменьшите число признаков или сократите период. | {0} топтон ашык: белгилерди азайтыңыз же мезгилди кыскартыңыз.
     too many groups | слишком много групп | топтор өтө көп
+    A period is at most {0} days. | Период не может быть длиннее {0} дн. | Мезгил {0} күндөн ашпашы керек.
+    too long | слишком длинный | өтө узун
     Need 0 <= from_size <= to_size <= {0} and a span of at most {1}. | Нужно 0 <= from_size <= to_size <= {0} и промежуток не больше {1}. | 0 <= from_size <= to_size <= {0} жана аралык {1} ашпашы керек.
     The reports replica (UKUK_REPORTS_DATABASE_URL) is unavailable; retry later. | Реплика для отчётов (UKUK_REPORTS_DATABASE_URL) недоступна; повторите позже. | Отчеттор үчүн реплика (UKUK_REPORTS_DATABASE_URL) жеткиликсиз; кийинчерээк кайталаңыз.
     # ---- webhooks ----

@@ -1,0 +1,89 @@
+"""The monitoring report's own counts, where no other report counts them: cases opened by kind per month,
+cases by violation type and host region, and cases by intake channel and the subject's sex. Raw counts only:
+src/reports/monitoring.py passes every one of them through the same suppression as the other reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, literal, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.cases.models import Case, Person, Violation
+from src.reports.repository import _bounds
+
+
+async def cases_by_period_month(
+    session: AsyncSession, periods: list[tuple[date, date]]
+) -> list[tuple[int, str, str, int]]:
+    """(period index, month `YYYY-MM`, kind, cases opened) for each of `periods` (whole UTC days)."""
+    month = func.to_char(func.timezone("UTC", Case.created_at), "YYYY-MM")
+    found: list[tuple[int, str, str, int]] = []
+    for index, (start, end) in enumerate(periods):
+        rows = await session.execute(
+            select(literal(index), month.label("month"), Case.kind, func.count())
+            .where(*_bounds(Case.created_at, start, end))
+            .group_by(month, Case.kind)
+            .order_by(month, Case.kind)
+        )
+        found.extend((int(i), str(m), str(k), int(n)) for i, m, k, n in rows.all())
+    return found
+
+
+def _host_region() -> Any:
+    return func.coalesce(Case.occurred_region, Case.occurred_country)
+
+
+async def violations_by_region(session: AsyncSession, start: date, end: date) -> list[tuple[str, str, int]]:
+    """(violation type, host region or country, cases with that violation there)."""
+    region = _host_region()
+    rows = await session.execute(
+        select(Violation.type, region, func.count(func.distinct(Case.id)))
+        .join(Case, Case.id == Violation.case_id)
+        .where(*_bounds(Case.created_at, start, end))
+        .group_by(Violation.type, region)
+        .order_by(Violation.type, region)
+    )
+    return [(str(t), str(r), int(n)) for t, r, n in rows.all()]
+
+
+async def channels_by_sex(session: AsyncSession, start: date, end: date) -> list[tuple[str, str, int]]:
+    """(intake channel, the case subject's sex or `unknown`, cases opened)."""
+    sex = func.coalesce(Person.sex, "unknown")
+    rows = await session.execute(
+        select(Case.intake_channel, sex, func.count())
+        .select_from(Case)
+        .outerjoin(Person, (Person.case_id == Case.id) & (Person.position == 0))
+        .where(*_bounds(Case.created_at, start, end))
+        .group_by(Case.intake_channel, sex)
+        .order_by(Case.intake_channel, sex)
+    )
+    return [(str(c), str(s), int(n)) for c, s, n in rows.all()]
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The audit chain's newest sequenced event when the report was read: checkpoint size, head hash."""
+
+    sequence: int
+    head_hash: str | None
+
+
+async def audit_head(session: AsyncSession) -> AuditHead:
+    head = (
+        await session.execute(
+            text("SELECT seq, encode(hash, 'hex') FROM audit_chain ORDER BY seq DESC LIMIT 1")
+        )
+    ).first()
+    return AuditHead(int(head[0]), str(head[1])) if head else AuditHead(0, None)
+
+
+def previous_periods(start: date, end: date, count: int) -> list[tuple[date, date]]:
+    """The `count` periods of the same length just before [start, end], oldest first, then [start, end]."""
+    length = (end - start).days + 1
+    periods = [
+        (start - timedelta(days=length * i), end - timedelta(days=length * i)) for i in range(count, 0, -1)
+    ]
+    return [*periods, (start, end)]

@@ -1,0 +1,119 @@
+"""The monitoring report as a PDF, with matplotlib's PdfPages (a wheel, no system library): a title page,
+then per section a page with its chart and the first rows of its table, and more pages for the rest of
+the rows. Fonts are embedded as TrueType (`pdf.fonttype` 42), so the text can be searched and extracted."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from src.reports import charts, render_html
+from src.reports import monitoring_labels as words
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+A4 = (8.27, 11.69)
+ROWS_UNDER_CHART = 18
+ROWS_PER_PAGE = 48
+
+
+def _wrap(text: str, width: int) -> str:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join([*lines, line])
+
+
+def _title_page(report: dict[str, Any]) -> Figure:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=A4)
+    language = report["language"]
+    figure.text(0.08, 0.9, words.text_of("title", language), fontsize=22, weight="bold")
+    figure.text(0.08, 0.86, _wrap(words.text_of("subtitle", language), 80), fontsize=10, va="top")
+    y = 0.78
+    for label, value in render_html.title_lines(report):
+        figure.text(0.08, y, label, fontsize=9, weight="bold")
+        figure.text(0.08, y - 0.018, _wrap(value, 90), fontsize=9, va="top")
+        y -= 0.03 + 0.016 * (1 + len(value) // 90)
+    note = words.text_of("suppression", language, n=report["min_cell"], less=report["fewer_than"])
+    figure.text(0.08, y - 0.02, _wrap(note, 95), fontsize=8, va="top", style="italic")
+    y -= 0.1
+    for number, section in enumerate(report["sections"], start=1):
+        figure.text(0.1, y, f"{number}. {section['title']}", fontsize=10)
+        y -= 0.025
+    return figure
+
+
+def _table(
+    figure: Figure, rect: tuple[float, float, float, float], section: dict[str, Any], rows: list[list[str]]
+) -> None:
+    ax = figure.add_axes(rect)
+    ax.set_axis_off()
+    if not rows:
+        return
+    header = [section["row_header"], *(c["label"] for c in section["columns"])]
+    width = max(6, 80 // len(header))
+    cells = [[row[0][:60], *row[1:]] for row in rows]
+    table = ax.table(
+        cellText=cells,
+        colLabels=[_wrap(h, width) for h in header],
+        loc="upper center",
+        cellLoc="left",
+        colWidths=[0.34, *([0.66 / (len(header) - 1)] * (len(header) - 1))],
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(6)
+    table.scale(1, 1.25)
+    for (r, _), cell in table.get_celld().items():
+        cell.set_linewidth(0.3)
+        if r == 0:
+            cell.set_height(cell.get_height() * 1.8)
+            cell.get_text().set_fontweight("bold")
+
+
+def _section_pages(section: dict[str, Any], report: dict[str, Any]) -> list[Figure]:
+    from matplotlib.figure import Figure
+
+    fewer, language = report["fewer_than"], report["language"]
+    rows = render_html.table_rows(section, fewer)
+    total = render_html.cell(section["total"], section["total_suppressed"], fewer)
+    rows.append([words.text_of("total", language), total, *([""] * (len(section["columns"]) - 1))])
+    figure = Figure(figsize=A4)
+    figure.text(0.06, 0.955, section["title"], fontsize=14, weight="bold")
+    height = charts.chart_height(section) / A4[1]
+    if section["rows"]:
+        charts.draw(figure.add_axes((0.38, 0.93 - height * 0.8, 0.56, height * 0.8 - 0.02)), section, fewer)
+    else:
+        figure.text(0.06, 0.9, words.text_of("no_data", language), fontsize=10)
+    top = 0.93 - height * 0.8 - 0.05
+    _table(figure, (0.04, 0.04, 0.92, top - 0.04), section, rows[:ROWS_UNDER_CHART])
+    pages = [figure]
+    for start in range(ROWS_UNDER_CHART, len(rows), ROWS_PER_PAGE):
+        more = Figure(figsize=A4)
+        more.text(0.06, 0.955, section["title"], fontsize=11, weight="bold")
+        _table(more, (0.04, 0.04, 0.92, 0.89), section, rows[start : start + ROWS_PER_PAGE])
+        pages.append(more)
+    return pages
+
+
+def render(report: dict[str, Any], progress: Callable[[str], None] | None = None) -> bytes:
+    """The PDF's bytes; `progress(section title)` as each section's pages are drawn."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    out = io.BytesIO()
+    title = f"{words.text_of('title', report['language'])} {report['from']} – {report['to']}"
+    with charts.style(), PdfPages(out, metadata={"Title": title, "Creator": "Ukuk"}) as pdf:
+        pdf.savefig(_title_page(report))
+        for section in report["sections"]:
+            for page in _section_pages(section, report):
+                pdf.savefig(page)
+            if progress:
+                progress(section["title"])
+    return out.getvalue()
