@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from src.exports.cli import export_app
 from src.platform.config import Settings, get_settings, settings_problem
+from src.report_cli import report_app
 
 app = typer.Typer(help="Ukuk: case management for violations of migrants' rights.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
@@ -29,6 +30,7 @@ keys_app = typer.Typer(
 )
 app.add_typer(keys_app, name="keys")
 app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
 
 
 def _settings_with(url: str) -> Settings:
