@@ -34,8 +34,12 @@ def style() -> Any:
     return matplotlib.rc_context(STYLE)  # type: ignore[arg-type]
 
 
-def _short(text: str, width: int = 48) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def short(text: str, width: int = 40) -> str:
+    """Long labels keep their start and their end (where an instrument's forum or a stage's name is)."""
+    if len(text) <= width:
+        return text
+    half = (width - 1) // 2
+    return f"{text[:half].rstrip()}…{text[-half:].lstrip()}"
 
 
 def draw(ax: Axes, section: dict[str, Any], fewer: str) -> None:
@@ -58,8 +62,8 @@ def draw(ax: Axes, section: dict[str, Any], fewer: str) -> None:
                 ax.text(0, y, f" {fewer}", va="center", ha="left", fontsize=6, color=COLORS[j % len(COLORS)])
             elif isinstance(value, int | float):
                 ax.barh(y, value, height=height, color=COLORS[j % len(COLORS)])
-        legend.append(Patch(color=COLORS[j % len(COLORS)], label=_short(column["label"], 40)))
-    ax.set_yticks(range(len(rows)), [_short(row["label"]) for row in rows])
+        legend.append(Patch(color=COLORS[j % len(COLORS)], label=short(column["label"], 40)))
+    ax.set_yticks(range(len(rows)), [short(row["label"]) for row in rows])
     ax.invert_yaxis()
     ax.set_xlim(left=0)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -67,7 +71,14 @@ def draw(ax: Axes, section: dict[str, Any], fewer: str) -> None:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(handles=legend, loc="lower right", fontsize=6, frameon=False)
+    ax.legend(
+        handles=legend,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncol=min(3, len(legend)),
+        fontsize=6,
+        frameon=False,
+    )
 
 
 def chart_height(section: dict[str, Any]) -> float:

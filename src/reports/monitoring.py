@@ -200,7 +200,7 @@ def _money(row: Any, field: str, fewer: str) -> str | None:
     for entry in row.money:
         value = getattr(entry, field)
         if value is not None:
-            parts.append(f"{value:,.2f} {entry.currency}".replace(",", " "))
+            parts.append(f"{value:,.2f}".replace(",", "\u00a0") + f" {entry.currency}")  # no-break thousands
         elif field in entry.suppressed:
             parts.append(f"{fewer} ({entry.currency})")
     return "; ".join(parts) or None

@@ -55,7 +55,7 @@ def table_rows(section: dict[str, Any], fewer: str) -> list[list[str]]:
     return [
         [row["label"]]
         + [
-            cell(row["values"].get(c["code"]), c["code"] in row["suppressed"], fewer)
+            cell(row["values"].get(c["code"]), c["code"] in row["suppressed"], fewer, c["code"])
             for c in section["columns"]
         ]
         for row in section["rows"]

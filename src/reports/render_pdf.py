@@ -5,6 +5,7 @@ the rows. Fonts are embedded as TrueType (`pdf.fonttype` 42), so the text can be
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ ROWS_PER_PAGE = 48
 
 def _wrap(text: str, width: int) -> str:
     lines, line = [], ""
-    for word in text.split():
+    for word in text.split(" "):  # not at a no-break space (inside an amount)
         if line and len(line) + 1 + len(word) > width:
             lines.append(line)
             line = word
@@ -56,25 +57,28 @@ def _table(
 ) -> None:
     ax = figure.add_axes(rect)
     ax.set_axis_off()
-    if not rows:
-        return
     header = [section["row_header"], *(c["label"] for c in section["columns"])]
-    width = max(6, 80 // len(header))
-    cells = [[row[0][:60], *row[1:]] for row in rows]
+    if not rows or len(header) < 2:  # no columns: nothing was counted
+        return
+    share = 0.66 / (len(header) - 1)
+    width = max(7, int(share * rect[2] * A4[0] * 72 / 3.4))  # characters of 6 pt across a column
+    cells = [[charts.short(row[0], 56), *(_wrap(value, width) for value in row[1:])] for row in rows]
+    labels = [_wrap(h, width) for h in header]
     table = ax.table(
         cellText=cells,
-        colLabels=[_wrap(h, width) for h in header],
+        colLabels=labels,
         loc="upper center",
         cellLoc="left",
-        colWidths=[0.34, *([0.66 / (len(header) - 1)] * (len(header) - 1))],
+        colWidths=[0.34, *([share] * (len(header) - 1))],
     )
     table.auto_set_font_size(False)
     table.set_fontsize(6)
     table.scale(1, 1.25)
+    lines = [max(1 + text.count("\n") for text in row) for row in [labels, *cells]]
     for (r, _), cell in table.get_celld().items():
         cell.set_linewidth(0.3)
+        cell.set_height(cell.get_height() * (0.35 + 0.65 * lines[r]))
         if r == 0:
-            cell.set_height(cell.get_height() * 1.8)
             cell.get_text().set_fontweight("bold")
 
 
@@ -89,7 +93,7 @@ def _section_pages(section: dict[str, Any], report: dict[str, Any]) -> list[Figu
     figure.text(0.06, 0.955, section["title"], fontsize=14, weight="bold")
     height = charts.chart_height(section) / A4[1]
     if section["rows"]:
-        charts.draw(figure.add_axes((0.38, 0.93 - height * 0.8, 0.56, height * 0.8 - 0.02)), section, fewer)
+        charts.draw(figure.add_axes((0.4, 0.93 - height * 0.8, 0.54, height * 0.8 - 0.02)), section, fewer)
     else:
         figure.text(0.06, 0.9, words.text_of("no_data", language), fontsize=10)
     top = 0.93 - height * 0.8 - 0.05
@@ -107,6 +111,7 @@ def render(report: dict[str, Any], progress: Callable[[str], None] | None = None
     """The PDF's bytes; `progress(section title)` as each section's pages are drawn."""
     from matplotlib.backends.backend_pdf import PdfPages
 
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per font table subset, at INFO
     out = io.BytesIO()
     title = f"{words.text_of('title', report['language'])} {report['from']} – {report['to']}"
     with charts.style(), PdfPages(out, metadata={"Title": title, "Creator": "Ukuk"}) as pdf:

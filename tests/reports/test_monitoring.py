@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.audit.models import AuditEvent
 from src.platform.config import Settings
-from src.reports import charts, monitoring_labels
+from src.reports import charts, monitoring_labels, render_html
 from tests import factories
 from tests.factories import Consulate, abuse_body, child_body, open_case
 
@@ -140,6 +140,20 @@ async def test_the_pdf_pages_are_drawn_and_hold_the_titles(
     assert monitoring_labels.fewer_than(5, language) in text
     if language == "ky":
         assert "ө" in text and "ү" in text
+
+
+def test_a_cell_reads_as_a_number_a_share_fewer_than_n_or_a_dash() -> None:
+    fewer = monitoring_labels.fewer_than(5, "ky")
+    assert [fewer, monitoring_labels.fewer_than(10, "ky"), monitoring_labels.fewer_than(20, "ky")] == [
+        "5тен аз",
+        "10дон аз",
+        "20дан аз",
+    ]
+    assert render_html.cell(0.25, False, fewer, "overdue_share") == "25.0%"
+    assert render_html.cell(3.456, False, fewer, "median_days") == "3.5"
+    assert render_html.cell(None, True, fewer, "male") == fewer
+    assert render_html.cell(None, False, fewer, "median_days") == "—"
+    assert render_html.cell(7, False, fewer) == "7"
 
 
 def test_the_charts_font_has_the_kyrgyz_letters() -> None:
