@@ -1,5 +1,5 @@
 """The `ukuk` command: serve, migrate, create-admin, demo-data, seed-bench, worker, audit verify, keys,
-retention, export, openapi."""
+retention, export htcds, report monitoring, openapi."""
 
 from __future__ import annotations
 
