@@ -21,7 +21,6 @@ STYLE: dict[str, Any] = {
     "font.size": 8,
     "pdf.fonttype": 42,
     "svg.fonttype": "path",
-    "svg.hashsalt": "ukuk",
 }
 MAX_ROWS = 30  # a chart shows the first rows; the table under it has them all
 COLORS = ("#1f5f8b", "#e07b39", "#5a9e4b", "#b8424a", "#7d5ba6", "#8c6d46", "#d16ba5", "#7f7f7f", "#bcbd22")
