@@ -7,7 +7,6 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ import typer
 from pydantic import ValidationError
 
 from src.exports.cli import export_app
+from src.platform.commands import settings_with, with_database, with_engine
 from src.platform.config import Settings, get_settings, settings_problem
 from src.report_cli import report_app
 
@@ -31,22 +31,6 @@ keys_app = typer.Typer(
 app.add_typer(keys_app, name="keys")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
-
-
-def _settings_with(url: str) -> Settings:
-    get_settings.cache_clear()
-    settings = get_settings()
-    return settings.model_copy(update={"database_url": url})
-
-
-def _with_database(work: Callable[[Settings], Coroutine[Any, Any, Any]]) -> Any:
-    from src.platform.observability import configure_logging
-    from src.platform.postgres import database_url
-
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    with database_url(settings) as url:
-        return asyncio.run(work(_settings_with(url)))
 
 
 @app.callback()
@@ -90,7 +74,7 @@ def serve(
         if migrate:
             run_migrations(url, settings.db_app_role)
         if demo_data:
-            start_demo_world(_settings_with(url), typer.echo)
+            start_demo_world(settings_with(url), typer.echo)
         get_settings.cache_clear()
         # uvicorn drains in-flight requests on SIGTERM/SIGINT, then raises the signal again once it has
         # restored the previous handler: with this one the process ends normally, so the embedded
@@ -137,7 +121,7 @@ def create_admin(
     from src.seed.bootstrap import create_admin as create
 
     try:
-        user_id = _with_database(
+        user_id = with_database(
             lambda s: create(
                 s, username=username, password=password, organization=organization, country=country
             )
@@ -159,7 +143,7 @@ def demo_data(
     if settings.is_production:
         typer.echo("error: demo data is refused when UKUK_ENV=production", err=True)
         raise typer.Exit(2)
-    loaded = _with_database(lambda s: load_demo_data(s, if_empty=if_empty))
+    loaded = with_database(lambda s: load_demo_data(s, if_empty=if_empty))
     typer.echo("demo data loaded" if loaded else "demo data skipped: user accounts exist")
 
 
@@ -212,7 +196,7 @@ def seed_bench(
             await engine.dispose()
         return totals
 
-    added_cases, transitions, referrals, redress, events = _with_database(work)
+    added_cases, transitions, referrals, redress, events = with_database(work)
     typer.echo(
         f"added {added_cases} cases, {transitions} transitions, {referrals} referrals, "
         f"{redress} redress actions, {events} audit events"
@@ -264,7 +248,7 @@ def worker() -> None:
             await http.aclose()
             await engine.dispose()
 
-    _with_database(run)
+    with_database(run)
 
 
 @audit_app.command("verify")
@@ -286,7 +270,7 @@ def audit_verify(
         finally:
             await engine.dispose()
 
-    result = _with_database(run)
+    result = with_database(run)
     if as_json:
         typer.echo(json.dumps(result.__dict__))
     else:
@@ -323,27 +307,13 @@ def keys_add(
     typer.echo(f"added key {added} to {keyring.path}; it seals new values now. Run `ukuk keys rotate`.")
 
 
-def _app_engine_work(work: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
-    from src.platform.session import create_engine
-
-    async def run(settings: Settings) -> Any:
-        assert settings.database_url
-        engine = create_engine(settings, settings.database_url)
-        try:
-            return await work(engine)
-        finally:
-            await engine.dispose()
-
-    return _with_database(run)
-
-
 @keys_app.command("status")
 def keys_status() -> None:
     """How many values each key seals, per column, and which key is active."""
     from src.crypto import keys
     from src.crypto.rotation import key_usage
 
-    usage = _app_engine_work(key_usage)
+    usage = with_engine(key_usage)
     typer.echo(f"active key: {keys.current().active}")
     for column, counts in usage.items():
         described = ", ".join(f"{key_id}: {count}" for key_id, count in sorted(counts.items())) or "empty"
@@ -365,7 +335,7 @@ def keys_rotate(
         with typer.progressbar(length=total, label=f"re-sealing under {keys.current().active}") as bar:
             return await rotate(engine, batch_size=size, progress=bar.update)
 
-    rewritten = _app_engine_work(work)
+    rewritten = with_engine(work)
     typer.echo(f"re-sealed {sum(rewritten.values())} values under {keys.current().active}")
 
 
@@ -389,7 +359,7 @@ def retention_run(
             dry_run=dry_run,
         )
 
-    done = _app_engine_work(work)
+    done = with_engine(work)
     held = ", ".join(f"{reason}: {count}" for reason, count in sorted(done.held.items())) or "none"
     verb = "would anonymise" if dry_run else "anonymised"
     typer.echo(f"{verb} {len(done.anonymised)} cases; held: {held}")

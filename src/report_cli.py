@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from src.platform.commands import with_engine
+
 report_app = typer.Typer(help="Reports written to a file (the monitoring report).", no_args_is_help=True)
 
 
@@ -63,7 +65,6 @@ def monitoring_report(
     language: Annotated[Literal["ky", "ru", "en"], typer.Option(help="ky, ru or en.")] = "ru",
 ) -> None:
     """Write the monitoring report of the period (and the two of the same length before it) to a file."""
-    from src.cli import _app_engine_work
     from src.platform.errors import AppError
     from src.platform.session import create_sessionmaker
     from src.reports import monitoring, render_html, render_pdf
@@ -86,7 +87,7 @@ def monitoring_report(
             return report
 
     try:
-        report = _app_engine_work(work)
+        report = with_engine(work)
     except AppError as error:
         typer.echo(f"refused: {error}", err=True)
         raise typer.Exit(1) from None

@@ -1,11 +1,10 @@
 """`ukuk export htcds`: the HTCDS export from the command line, audited as the system (docs/htcds.md).
 
-Its own sub-app, registered by src/cli.py; it opens the database the way that module's commands do (the
-embedded server when DATABASE_URL is unset) without importing it."""
+Its own sub-app, registered by src/cli.py; it opens the database as every command does
+(`platform.commands`: the embedded server when DATABASE_URL is unset)."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Annotated, Any, Literal
 import pydantic_core
 import typer
 
+from src.platform.commands import with_engine
 from src.platform.config import get_settings
 
 export_app = typer.Typer(
@@ -31,19 +31,14 @@ def _day(value: str | None, name: str) -> date | None:
         raise typer.Exit(2) from None
 
 
-async def _export(url: str, start: date | None, end: date | None, form: str) -> dict[str, Any]:
+async def _export(engine: Any, start: date | None, end: date | None, form: str) -> dict[str, Any]:
     from src.audit import service as audit
     from src.exports import service
-    from src.platform.session import create_engine, create_sessionmaker
+    from src.platform.session import create_sessionmaker
     from src.reports.service import Period
 
-    settings = get_settings().model_copy(update={"database_url": url})
-    engine = create_engine(settings, url)
-    try:
-        async with create_sessionmaker(engine)() as session, session.begin():
-            return await service.export(session, audit.SYSTEM, settings.htcds_k, Period(start, end), form)
-    finally:
-        await engine.dispose()
+    async with create_sessionmaker(engine)() as session, session.begin():
+        return await service.export(session, audit.SYSTEM, get_settings().htcds_k, Period(start, end), form)
 
 
 @export_app.command("htcds")
@@ -60,17 +55,12 @@ def htcds_command(
     """Trafficking cases as de-identified HTCDS records (k-anonymous with UKUK_HTCDS_K), audited as
     export.htcds by the system; what was generalized and withheld goes to standard error."""
     from src.exports import htcds
-    from src.platform.observability import configure_logging
-    from src.platform.postgres import database_url
 
     start, end = _day(from_, "from"), _day(to, "to")
     if start is not None and end is not None and start > end:
         typer.echo("error: --from must not be after --to", err=True)
         raise typer.Exit(2)
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    with database_url(settings) as url:
-        done = asyncio.run(_export(url, start, end, form))
+    done = with_engine(lambda engine: _export(engine, start, end, form))
     content = (
         htcds.to_csv(done["records"]) if form == "csv" else pydantic_core.to_json(done, indent=2) + b"\n"
     )

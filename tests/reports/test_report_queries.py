@@ -157,7 +157,9 @@ async def test_case_and_referral_reports_can_be_read_from_their_indexes_alone(
     assert "Sort" not in plan and "HashAggregate" not in plan, plan
     plan = await _plan(db, repository._referrals(None, None))
     assert "Index Only Scan using ix_referral_report" in plan, plan
-    assert "Sort Key: referral" not in plan, plan  # grouped in index order; only the named rows are sorted
+    # Grouped in index order: no sort feeds the aggregate. The grouped rows may be sorted after it, to be
+    # joined to their organizations' names or ordered by them, as the planner likes: a few dozen rows.
+    assert "Sort" not in plan[plan.index("GroupAggregate") :], plan
 
 
 async def test_redress_counts_and_sums_are_those_counted_per_action(seeded: None, db: AsyncSession) -> None:
