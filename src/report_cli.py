@@ -80,9 +80,17 @@ def monitoring_report(
             principal = await _principal(session, as_user)
             period = monitoring.period(_day(from_), _day(to))
             progress("reading")
-            report = await monitoring.build(
-                session, principal, Source(None), get_settings(), period, format, language, progress
-            )
+            try:
+                report = await monitoring.build(
+                    session, principal, Source(None), get_settings(), period, format, language, progress
+                )
+            except AppError as error:
+                # A refusal is audited here as the API audits it (outcome `denied`), after the rollback.
+                await session.rollback()
+                for record in error.after_rollback:
+                    await record(session)
+                await session.commit()
+                raise
             await session.commit()  # the audit event of the read
             return report
 

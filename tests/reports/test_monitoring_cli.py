@@ -1,5 +1,5 @@
 """`ukuk report monitoring` as a real process: a valid PDF written, a line per section on standard error,
-the read audited under the named account, and a consular officer refused."""
+the read audited under the named account, and a consular officer refused (the refusal audited)."""
 
 from __future__ import annotations
 
@@ -85,3 +85,10 @@ async def test_the_cli_writes_a_pdf_and_shows_its_progress(
         consulate_a.officer.user.username,
     )
     assert refused.returncode == 1 and "refused" in refused.stderr and not (tmp_path / "no.pdf").exists()
+    # The refusal is audited as the API audits one: outcome denied, under the account named.
+    (denial,) = (
+        await db.scalars(
+            select(AuditEvent).where(AuditEvent.action == "report.monitoring", AuditEvent.outcome == "denied")
+        )
+    ).all()
+    assert denial.actor_id == consulate_a.officer.user.id
