@@ -1,4 +1,5 @@
-"""`ukuk serve` as a real process: for the tests that need a socket, signals or a server of their own."""
+"""`ukuk serve` as a real process, for the tests that need a socket, signals or a server of their own; and any
+other `ukuk` command run as a process (`ukuk`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,27 @@ from pathlib import Path
 import httpx
 
 from src.platform.config import Settings
+
+
+def ukuk(owner_url: str, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    """`ukuk ARGS...` as a process on the test database (as its owner), quiet logs and cheap password hashes;
+    `env` adds or overrides variables (UKUK_DATA_DIR: the keyring the app under test opens with)."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": owner_url,
+        "UKUK_LOG_LEVEL": "WARNING",
+        "UKUK_PASSWORD_HASH_TIME_COST": "1",
+        "UKUK_PASSWORD_HASH_MEMORY_KIB": "1024",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "src.cli", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def free_port() -> int:

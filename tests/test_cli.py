@@ -31,27 +31,10 @@ def _same_keys_as_the_app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("UKUK_DATA_DIR", str(settings.data_dir))
 
 
-def _ukuk(owner_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": owner_url,
-        "UKUK_LOG_LEVEL": "WARNING",
-        "UKUK_PASSWORD_HASH_TIME_COST": "1",
-        "UKUK_PASSWORD_HASH_MEMORY_KIB": "1024",
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "src.cli", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 async def test_create_admin_then_sign_in(owner_url: str, client: httpx.AsyncClient, db: AsyncSession) -> None:
-    done = _ukuk(owner_url, "create-admin", "--username", "root.admin", "--password", "a-long-admin-pass")
+    done = serving.ukuk(
+        owner_url, "create-admin", "--username", "root.admin", "--password", "a-long-admin-pass"
+    )
     assert done.returncode == 0, done.stderr
     admin = await db.scalar(select(User).where(User.username == "root.admin"))
     assert admin is not None and admin.role == "admin"
@@ -59,16 +42,20 @@ async def test_create_admin_then_sign_in(owner_url: str, client: httpx.AsyncClie
     assert ministry is not None and ministry.kind == "ministry"
     tokens = await factories.login(client, "root.admin", "a-long-admin-pass")
     assert tokens["scope"] == "admin"
-    again = _ukuk(owner_url, "create-admin", "--username", "root.admin", "--password", "a-long-admin-pass")
+    again = serving.ukuk(
+        owner_url, "create-admin", "--username", "root.admin", "--password", "a-long-admin-pass"
+    )
     assert again.returncode == 2 and "taken" in again.stderr
-    weak = _ukuk(owner_url, "create-admin", "--username", "second", "--password", "short")
+    weak = serving.ukuk(owner_url, "create-admin", "--username", "second", "--password", "short")
     assert weak.returncode == 2
     actions = set((await db.scalars(select(AuditEvent.action))).all())
     assert {"organization.create", "user.create"} <= actions
 
 
 async def test_benchmark_data_does_not_stop_the_demo_from_loading(owner_url: str, db: AsyncSession) -> None:
-    seeded = _ukuk(owner_url, "seed-bench", "--cases", "50", "--batch", "20", "--audit-events-per-case", "3")
+    seeded = serving.ukuk(
+        owner_url, "seed-bench", "--cases", "50", "--batch", "20", "--audit-events-per-case", "3"
+    )
     assert seeded.returncode == 0, seeded.stderr
     assert "added 50 cases" in seeded.stdout and "150 audit events" in seeded.stdout, seeded.stdout
     generated = await db.scalar(
@@ -77,7 +64,7 @@ async def test_benchmark_data_does_not_stop_the_demo_from_loading(owner_url: str
         )
     )
     assert generated == 150
-    demo = _ukuk(owner_url, "demo-data", "--if-empty")
+    demo = serving.ukuk(owner_url, "demo-data", "--if-empty")
     assert demo.returncode == 0 and "demo data loaded" in demo.stdout, demo.stderr
     assert await db.scalar(select(func.count()).select_from(Case)) == 50 + 161
 
@@ -85,7 +72,7 @@ async def test_benchmark_data_does_not_stop_the_demo_from_loading(owner_url: str
 async def test_demo_data_loads_once_and_every_user_signs_in(
     owner_url: str, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
-    done = _ukuk(owner_url, "demo-data", "--if-empty")
+    done = serving.ukuk(owner_url, "demo-data", "--if-empty")
     assert done.returncode == 0, done.stderr
     assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)
     assert (await db.scalar(select(func.count()).select_from(ConsulateJurisdiction)) or 0) >= 4
@@ -102,7 +89,7 @@ async def test_demo_data_loads_once_and_every_user_signs_in(
     assert (
         await db.scalar(select(func.count()).select_from(Person).where(Person.full_name.like("% %"))) or 0
     ) >= 160
-    skipped = _ukuk(owner_url, "demo-data", "--if-empty")
+    skipped = serving.ukuk(owner_url, "demo-data", "--if-empty")
     assert "skipped" in skipped.stdout
     assert await db.scalar(select(func.count()).select_from(Organization)) == len(ORGANIZATIONS)
     for username, _, role, password in USERS:
@@ -140,7 +127,7 @@ async def test_demo_cases_cut_off_by_a_stop_are_loaded_on_the_next_start(
     assert await load_demo_accounts(demo, if_empty=True) is True
     assert await load_demo_accounts(demo, if_empty=True) is False
     assert await db.scalar(select(func.count()).select_from(Case)) == 0
-    resumed = _ukuk(owner_url, "demo-data", "--if-empty")
+    resumed = serving.ukuk(owner_url, "demo-data", "--if-empty")
     assert resumed.returncode == 0 and "demo data loaded" in resumed.stdout, resumed.stderr
     assert await db.scalar(select(func.count()).select_from(Case)) == 161
     assert await load_demo_cases(demo) is False
@@ -148,14 +135,14 @@ async def test_demo_cases_cut_off_by_a_stop_are_loaded_on_the_next_start(
 
 
 async def test_demo_data_is_refused_in_production(owner_url: str, db: AsyncSession) -> None:
-    done = _ukuk(owner_url, "demo-data", UKUK_ENV="production")
+    done = serving.ukuk(owner_url, "demo-data", UKUK_ENV="production")
     assert done.returncode == 2
     assert "refused" in done.stderr
     assert await db.scalar(select(func.count()).select_from(Organization)) == 0
 
 
 def test_a_setting_out_of_bounds_is_one_line_naming_its_variable(owner_url: str) -> None:
-    done = _ukuk(owner_url, "migrate", UKUK_ACCESS_TOKEN_TTL_SECONDS="5", UKUK_ENV="nope")
+    done = serving.ukuk(owner_url, "migrate", UKUK_ACCESS_TOKEN_TTL_SECONDS="5", UKUK_ENV="nope")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     lines = sorted(done.stderr.strip().splitlines())
     assert len(lines) == 2
@@ -186,18 +173,18 @@ async def test_keys_add_then_rotate_reseals_everything_and_the_api_still_reads_i
 ) -> None:
     from src.crypto import keys
 
-    seeded = _ukuk(owner_url, "seed-bench", "--cases", "30")
+    seeded = serving.ukuk(owner_url, "seed-bench", "--cases", "30")
     assert seeded.returncode == 0, seeded.stderr
-    added = _ukuk(owner_url, "keys", "add", "--id", "cli2")
+    added = serving.ukuk(owner_url, "keys", "add", "--id", "cli2")
     assert added.returncode == 0 and "added key cli2" in added.stdout, added.stderr
-    rotated = _ukuk(owner_url, "keys", "rotate", "--batch-size", "7")
+    rotated = serving.ukuk(owner_url, "keys", "rotate", "--batch-size", "7")
     assert rotated.returncode == 0, rotated.stderr
     referrals = await db.scalar(select(func.count()).select_from(Referral)) or 0
     assert f"re-sealed {60 + referrals} values under cli2" in rotated.stdout  # summaries, details, reasons
-    status = _ukuk(owner_url, "keys", "status")
+    status = serving.ukuk(owner_url, "keys", "status")
     assert "active key: cli2" in status.stdout and "case_file.summary: cli2: 30" in status.stdout
     assert "k1" not in status.stdout.replace("active key", "")
-    taken = _ukuk(owner_url, "keys", "add", "--id", "cli2")
+    taken = serving.ukuk(owner_url, "keys", "add", "--id", "cli2")
     assert taken.returncode == 2 and "taken" in taken.stderr
     # The API process learns the new key from the keyring file when a value names it.
     keyring = keys.current()
@@ -207,9 +194,9 @@ async def test_keys_add_then_rotate_reseals_everything_and_the_api_still_reads_i
 
 
 async def test_retention_run_reports_what_it_did(owner_url: str) -> None:
-    dry = _ukuk(owner_url, "retention", "run", "--dry-run")
+    dry = serving.ukuk(owner_url, "retention", "run", "--dry-run")
     assert dry.returncode == 0 and "would anonymise 0 cases; held: none" in dry.stdout, dry.stderr
-    done = _ukuk(owner_url, "retention", "run")
+    done = serving.ukuk(owner_url, "retention", "run")
     assert (
         done.returncode == 0 and "anonymised 0 cases" in done.stdout and "idempotency records" in done.stdout
     )

@@ -6,9 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -21,25 +19,14 @@ from src.audit.models import AuditEvent
 from src.exports.deidentify import QUASI_IDENTIFIERS
 from src.platform.config import Settings
 from tests.factories import Consulate, open_case, trafficking_body
+from tests.serving import ukuk
 
 pytestmark = pytest.mark.slow  # runs `ukuk` as a process
 
 
 def _ukuk(owner_url: str, settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": owner_url,
-        "UKUK_DATA_DIR": str(settings.data_dir),  # the app's keyring: the command opens what it sealed
-        "UKUK_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "src.cli", "export", "htcds", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    # The app's keyring: the command opens what the app under test sealed.
+    return ukuk(owner_url, "export", "htcds", *args, timeout=120, UKUK_DATA_DIR=str(settings.data_dir))
 
 
 async def test_the_cli_writes_a_k_anonymous_file_and_audits_it(

@@ -3,9 +3,7 @@ the read audited under the named account, and a consular officer refused (the re
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -20,25 +18,14 @@ from src.reports import monitoring_labels
 from tests import factories
 from tests.factories import Consulate, abuse_body, open_case
 from tests.reports.test_monitoring import SECTIONS, pdf_pages
+from tests.serving import ukuk
 
 pytestmark = pytest.mark.slow  # runs `ukuk` as a process
 
 
 def _ukuk(owner_url: str, settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": owner_url,
-        "UKUK_DATA_DIR": str(settings.data_dir),
-        "UKUK_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "src.cli", "report", "monitoring", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    # The app's keyring: the command opens what the app under test sealed.
+    return ukuk(owner_url, "report", "monitoring", *args, timeout=300, UKUK_DATA_DIR=str(settings.data_dir))
 
 
 async def test_the_cli_writes_a_pdf_and_shows_its_progress(
