@@ -19,7 +19,7 @@ from src.auth.principal import Principal
 from src.platform import clock, i18n
 from src.platform.config import Settings
 from src.platform.errors import Unprocessable
-from src.reports import labels, monitoring_queries, policies, repository, service
+from src.reports import labels, monitoring_queries, repository, service
 from src.reports import monitoring_labels as words
 from src.reports.reading import Source
 from src.reports.suppression import suppress
@@ -253,13 +253,7 @@ async def build(
 ) -> dict[str, Any]:
     """The whole report as plain data (the JSON answer; HTML and PDF draw from it). `progress(name)` is
     called as each section is read."""
-    if not policies.may_read_reports(principal):
-        raise audit.denied(
-            principal.actor,
-            "report.monitoring",
-            "report",
-            detail="Coordinators and oversight bodies read reports.",
-        )
+    service.authorize(principal, "report.monitoring")
     assert p.start is not None and p.end is not None
     k = settings.report_min_cell
     note = progress or (lambda name: None)

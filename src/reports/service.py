@@ -75,7 +75,8 @@ def check_period(start: date | None, end: date | None) -> Period:
     return Period(start, end)
 
 
-def _authorize(principal: Principal, action: str) -> None:
+def authorize(principal: Principal, action: str) -> None:
+    """403, audited as `denied`, for a caller who may not read reports (the monitoring report asks too)."""
     if not policies.may_read_reports(principal):
         raise audit.denied(
             principal.actor, action, "report", detail="Coordinators and oversight bodies read reports."
@@ -168,7 +169,7 @@ async def cases(
     """A CaseReport as plain data: a fine grouping has 100 000 rows, and models for each would cost a
     second; the router serializes this directly and a test holds it to the CaseReport schema. Each row's
     `labels` name its organization and its codes (kind, status, intake channel) in `language`."""
-    _authorize(principal, "report.cases")
+    authorize(principal, "report.cases")
     k = settings.report_min_cell
     async with source.reading(session) as reading:
         await repository.prepare(reading.session)
@@ -216,7 +217,7 @@ async def referrals(
     export: str,
     language: str = i18n.DEFAULT,
 ) -> ReferralReport:
-    _authorize(principal, "report.referrals")
+    authorize(principal, "report.referrals")
     async with source.reading(session) as reading:
         await repository.prepare(reading.session)
         counted = await repository.referral_counts(reading.session, period.start, period.end)
@@ -291,7 +292,7 @@ async def redress(
     export: str,
     language: str = i18n.DEFAULT,
 ) -> RedressReport:
-    _authorize(principal, "report.redress")
+    authorize(principal, "report.redress")
     async with source.reading(session) as reading:
         await repository.prepare(reading.session)
         found = await repository.redress_counts(reading.session, period.start, period.end)
@@ -361,7 +362,7 @@ async def timeliness(
     export: str,
     language: str = i18n.DEFAULT,
 ) -> TimelinessReport:
-    _authorize(principal, "report.timeliness")
+    authorize(principal, "report.timeliness")
     now = clock.utcnow()
     async with source.reading(session) as reading:
         await repository.prepare(reading.session)
