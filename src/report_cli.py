@@ -27,30 +27,24 @@ def _day(value: str) -> date:
 
 
 async def _principal(session: Any, username: str) -> Any:
-    from sqlalchemy import select
-
-    from src.auth.models import Organization, User
+    """The named account as the API would see it signed in; an unknown or deactivated one is refused, as
+    sign-in refuses it."""
     from src.auth.principal import Principal
+    from src.auth.repository import get_user_by_username
     from src.auth.scopes import ROLE_SCOPES
 
-    found = (
-        await session.execute(
-            select(User.id, User.role, User.organization_id, Organization.kind)
-            .join(Organization, Organization.id == User.organization_id)
-            .where(User.username == username)
-        )
-    ).first()
-    if found is None:
-        typer.echo(f"no account named {username!r}", err=True)
+    found = await get_user_by_username(session, username)
+    if found is None or not found[0].is_active:
+        typer.echo(f"no active account named {username!r}", err=True)
         raise typer.Exit(2)
-    user_id, role, organization_id, organization_kind = found
+    user, organization = found
     return Principal(
-        id=user_id,
+        id=user.id,
         kind="user",
-        organization_id=organization_id,
-        organization_kind=organization_kind,
-        role=role,
-        scopes=ROLE_SCOPES.get(role, frozenset()),
+        organization_id=organization.id,
+        organization_kind=organization.kind,
+        role=user.role,
+        scopes=ROLE_SCOPES.get(user.role, frozenset()),
         session_id=uuid.uuid4(),
     )
 

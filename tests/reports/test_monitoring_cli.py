@@ -79,3 +79,14 @@ async def test_the_cli_writes_a_pdf_and_shows_its_progress(
         )
     ).all()
     assert denial.actor_id == consulate_a.officer.user.id
+
+    # A deactivated account cannot be named: refused before anything is read, as its sign-in would be.
+    auditor.user.is_active = False
+    await db.merge(auditor.user)
+    await db.commit()
+    gone = _ukuk(
+        owner_url, settings, *period, "--output", str(tmp_path / "gone.pdf"), "--as", auditor.user.username
+    )
+    assert (
+        gone.returncode == 2 and "no active account" in gone.stderr and not (tmp_path / "gone.pdf").exists()
+    )
