@@ -9,6 +9,7 @@ from src.platform.idempotency import IdempotencyRecord
 from src.platform.session import Base
 from src.redress.models import LegalInstrument, RedressAction
 from src.referrals.models import Referral, ReferralUpdate
+from src.reports.budget import ReportBudget
 from src.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Referral",
     "ReferralUpdate",
     "RefreshToken",
+    "ReportBudget",
     "TokenFamily",
     "Transition",
     "User",

@@ -32,6 +32,7 @@ from src.platform.config import Settings, to_async_url
 from src.platform.postgres import run_migrations, start_embedded
 from src.platform.session import create_owner_engine
 from tests import factories
+from tests.serving import QUIET_BUDGET, QUIET_EPSILON
 
 # Kept across tests: the migration's reference data (tests' own rows are deleted instead).
 KEEP_TABLES = {"alembic_version", "legal_instrument"}
@@ -138,6 +139,10 @@ def settings(owner_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settin
         log_level="WARNING",
         db_pool_size=20,
         db_max_overflow=40,
+        # Reports' noise too small to move a count, so that tests can check what is published exactly;
+        # tests/reports/test_privacy.py reads reports at the production epsilon and attacks them.
+        report_epsilon=QUIET_EPSILON,
+        report_epsilon_per_year=QUIET_BUDGET,
     )
 
 

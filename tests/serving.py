@@ -17,6 +17,12 @@ import httpx
 
 from src.platform.config import Settings
 
+# Report noise for tests that check counts exactly: at this epsilon a count moves with probability about
+# exp(-10^7); the budget lets a test read as often as it likes. tests/reports/test_privacy.py reads reports
+# at the production epsilon and attacks them.
+QUIET_EPSILON = 1e9
+QUIET_BUDGET = 1e15
+
 
 def ukuk(owner_url: str, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
     """`ukuk ARGS...` as a process on the test database (as its owner), quiet logs and cheap password hashes;
@@ -27,6 +33,8 @@ def ukuk(owner_url: str, *args: str, timeout: float = 120, **env: str) -> subpro
         "UKUK_LOG_LEVEL": "WARNING",
         "UKUK_PASSWORD_HASH_TIME_COST": "1",
         "UKUK_PASSWORD_HASH_MEMORY_KIB": "1024",
+        "UKUK_REPORT_EPSILON": str(QUIET_EPSILON),
+        "UKUK_REPORT_EPSILON_PER_YEAR": str(QUIET_BUDGET),
         **env,
     }
     return subprocess.run(

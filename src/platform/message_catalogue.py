@@ -223,6 +223,7 @@ DETAILS = """
     A period is at most {0} days. | Период не может быть длиннее {0} дн. | Мезгил {0} күндөн ашпашы керек.
     too long | слишком длинный | өтө узун
     Need 0 <= from_size <= to_size <= {0} and a span of at most {1}. | Нужно 0 <= from_size <= to_size <= {0} и промежуток не больше {1}. | 0 <= from_size <= to_size <= {0} жана аралык {1} ашпашы керек.
+    Your organization's privacy budget for reports in {0} ({1}) is spent; it renews on 1 January (UTC). | Бюджет конфиденциальности вашей организации для отчётов на {0} год ({1}) исчерпан; он возобновится 1 января (UTC). | Уюмуңуздун {0}-жылга отчеттор үчүн купуялык бюджети ({1}) түгөндү; ал 1-январда (UTC) жаңыланат.
     The reports replica (UKUK_REPORTS_DATABASE_URL) is unavailable; retry later. | Реплика для отчётов (UKUK_REPORTS_DATABASE_URL) недоступна; повторите позже. | Отчеттор үчүн реплика (UKUK_REPORTS_DATABASE_URL) жеткиликсиз; кийинчерээк кайталаңыз.
     # ---- webhooks ----
     the URL is not valid | URL недействителен | URL жарактуу эмес

@@ -1,11 +1,12 @@
 """The monitoring report for oversight bodies: a title page and six sections, each a table (and the chart
 drawn from it), in the caller's language.
 
-Every number passes the reports' one suppression (src/reports/suppression.py): the referral, redress and
-timeliness sections take the already-suppressed rows of `service.referrals`, `service.redress` and
-`service.timeliness`; the three counts no report has (cases by kind per month, by violation type and host
-region, by intake channel and sex) are suppressed here exactly as `service.cases` does. A section is plain
-data: `columns` (code, label), `rows` (code, label, values by column, the `suppressed` columns), `total`."""
+Every number is released with differential privacy as every report's (src/reports/release.py), the whole
+report spending one read's epsilon, a sixth for each section: the referral, redress and timeliness sections
+are those reports' rows (src/reports/outcomes.py); the three counts no report has (cases by kind per month, by
+violation type and host region, by intake channel and sex) are released here, a cell at a time. A section
+is plain data: `columns` (code, label), `rows` (code, label, values by column, the `suppressed` columns),
+`total`."""
 
 from __future__ import annotations
 
@@ -19,10 +20,9 @@ from src.auth.principal import Principal
 from src.platform import clock, i18n
 from src.platform.config import Settings
 from src.platform.errors import Unprocessable
-from src.reports import labels, monitoring_queries, repository, service
+from src.reports import labels, monitoring_queries, outcomes, release, repository, service
 from src.reports import monitoring_labels as words
 from src.reports.reading import Source
-from src.reports.suppression import suppress
 
 PREVIOUS_PERIODS = 2  # this period against the two of the same length before it
 MAX_DAYS = 731  # two years a period; with the two before it, six years of months
@@ -47,24 +47,29 @@ def _column(code: str, label: str) -> dict[str, str]:
 def _crossed(
     key: str,
     language: str,
-    k: int,
     head: str,
     counts: list[tuple[str, str, int]],
-    row_names: dict[str, str],
-    column_names: dict[str, str],
+    known: set[tuple[str, str]] | None,
+    contributions: int,
+    spend: release.Privacy,
+    names: tuple[dict[str, str], dict[str, str]],
 ) -> dict[str, Any]:
-    """A table of counts by two codes (rows, columns), suppressed as `service.cases` suppresses its rows."""
-    row_codes = sorted({r for r, _, _ in counts}, key=lambda code: (code not in row_names, code))
-    column_codes = [c for c in column_names if any(c == found for _, found, _ in counts)]
-    column_codes += sorted({c for _, c, _ in counts} - set(column_codes))
+    """A table of counts by two codes (rows, columns), each cell released on its own (release.table): a cell
+    of the `known` pairs (every month and kind, every channel and sex) shows when its noisy count reaches the
+    minimum cell, any other when it reaches the row threshold; a row shows with any cell shown. `None` for
+    `known`: no pair is known whatever the data (violation types by region)."""
+    row_names, column_names = names
     found = {(r, c): n for r, c, n in counts}
-    cells = [[found.get((r, c), 0) for c in column_codes] for r in row_codes]
-    shown = suppress(cells, k)
+    pairs = sorted(known or set()) + sorted(set(found) - (known or set()))
+    counted = release.table(pairs, [[found.get(p, 0)] for p in pairs], contributions, spend, known or ())
+    shown = {pair: cells[0] for pair, cells in zip(counted.keys, counted.cells, strict=True)}
+    row_codes = sorted({r for r, _ in shown}, key=lambda code: (code not in row_names, code))
+    # Every known column (a kind, a sex: "fewer than N" where none shows), and the others that show.
+    column_codes = [c for c in column_names if known is not None or any(c == column for _, column in shown)]
+    column_codes += sorted({c for _, c in shown} - set(column_codes))
     rows = []
-    for i, code in enumerate(row_codes):
-        values: dict[str, Any] = {
-            c: None if shown.cell_hidden(i, j) else cells[i][j] for j, c in enumerate(column_codes)
-        }
+    for code in row_codes:
+        values: dict[str, Any] = {c: shown.get((code, c)) for c in column_codes}
         rows.append(
             {
                 "code": code,
@@ -73,7 +78,6 @@ def _crossed(
                 "suppressed": [c for c, v in values.items() if v is None],
             }
         )
-    grand = sum(map(sum, cells))
     return {
         "key": key,
         "title": words.section_title(key, language),
@@ -81,8 +85,9 @@ def _crossed(
         "columns": [_column(c, column_names.get(c, c)) for c in column_codes],
         "chart": column_codes,
         "rows": rows,
-        "total": None if shown.total_hidden else grand,
-        "total_suppressed": shown.total_hidden,
+        "total": counted.total,
+        "total_suppressed": counted.total is None,
+        "min_cell": counted.min_cell,
     }
 
 
@@ -91,41 +96,69 @@ def _month_label(index: int, month: str, periods: list[tuple[date, date]], langu
     return f"{month} ({start.isoformat()} – {end.isoformat()})" if index < len(periods) - 1 else month
 
 
+def _months(start: date, end: date) -> list[str]:
+    """`YYYY-MM` of every month [start, end] touches."""
+    found, month = [], date(start.year, start.month, 1)
+    while month <= end:
+        found.append(month.strftime("%Y-%m"))
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return found
+
+
 async def _own_sections(
-    session: AsyncSession, p: service.Period, periods: list[tuple[date, date]], k: int, language: str
+    session: AsyncSession,
+    p: service.Period,
+    periods: list[tuple[date, date]],
+    opened: service.Opened,
+    language: str,
 ) -> list[dict[str, Any]]:
+    """Sections 1, 2 and 6, each spending the share of the report's epsilon `opened` holds."""
     assert p.start is not None and p.end is not None
+    spend = opened.spend
     kinds = labels.of_taxonomy("case_kind", language)
+    months = {
+        f"{i}:{m}": _month_label(i, m, periods, language)
+        for i, (a, b) in enumerate(periods)
+        for m in _months(a, b)
+    }
     monthly = await monitoring_queries.cases_by_period_month(session, periods)
     by_month = _crossed(
         "cases_by_month",
         language,
-        k,
         "month",
         [(f"{i}:{m}", kind, n) for i, m, kind, n in monthly],
-        {f"{i}:{m}": _month_label(i, m, periods, language) for i, m, _, _ in monthly},
-        kinds,
+        {(month, kind) for month in months for kind in kinds},
+        1,
+        spend,
+        (months, kinds),
     )
     by_month["rows"].sort(key=lambda row: row["code"])
     regions = await monitoring_queries.violations_by_region(session, p.start, p.end)
     by_region = _crossed(
         "violations_by_region",
         language,
-        k,
         "violation_type",
         regions,
-        labels.of_taxonomy("violation_type", language),
-        {},
+        None,
+        release.BOUND,
+        spend,
+        (labels.of_taxonomy("violation_type", language), {}),
     )
+    # A case is counted under each of its violation types (up to three): the cells' sum is no number of
+    # cases, so no total is published.
+    by_region.update(total=None, total_suppressed=False)
     channels = await monitoring_queries.channels_by_sex(session, p.start, p.end)
+    channel_names = labels.of_taxonomy("intake_channel", language)
+    sexes = labels.of_taxonomy("sex", language)
     by_sex = _crossed(
         "channels_by_sex",
         language,
-        k,
         "channel",
         channels,
-        labels.of_taxonomy("intake_channel", language),
-        labels.of_taxonomy("sex", language),
+        {(c, s) for c in channel_names for s in [*sexes, "unknown"]},
+        1,
+        spend,
+        (channel_names, sexes),
     )
     return [by_month, by_region, by_sex]
 
@@ -163,6 +196,7 @@ def _timeliness(report: Any, language: str) -> dict[str, Any]:
         "rows": rows,
         "total": report.total.cases,
         "total_suppressed": report.total.cases is None,
+        "min_cell": report.min_cell,
     }
 
 
@@ -192,23 +226,22 @@ def _referrals(report: Any, language: str) -> dict[str, Any]:
         "rows": rows,
         "total": report.total.sent,
         "total_suppressed": report.total.sent is None,
+        "min_cell": report.min_cell,
     }
 
 
-def _money(row: Any, field: str, fewer: str) -> str | None:
+def _money(row: Any, field: str) -> str | None:
+    """The sums published, per currency (a sum the noise would swamp is withheld: no entry)."""
     parts = []
     for entry in row.money:
         value = getattr(entry, field)
         if value is not None:
-            parts.append(f"{value:,.2f}".replace(",", "\u00a0") + f" {entry.currency}")  # no-break thousands
-        elif field in entry.suppressed:
-            parts.append(f"{fewer} ({entry.currency})")
+            parts.append(f"{value:,.0f}".replace(",", "\u00a0") + f" {entry.currency}")  # no-break thousands
     return "; ".join(parts) or None
 
 
-def _redress(report: Any, language: str, k: int) -> dict[str, Any]:
+def _redress(report: Any, language: str) -> dict[str, Any]:
     outcomes = ("planned", "filed", "granted", "denied", "withdrawn")
-    fewer = words.fewer_than(k, language)
     rows = []
     for row in report.rows:
         instrument = row.labels.get("instrument_code", row.instrument_code or "")
@@ -220,8 +253,8 @@ def _redress(report: Any, language: str, k: int) -> dict[str, Any]:
                 "values": {
                     "actions": row.actions,
                     **{o: getattr(row, o) for o in outcomes},
-                    "claimed": _money(row, "claimed", fewer),
-                    "recovered": _money(row, "recovered", fewer),
+                    "claimed": _money(row, "claimed"),
+                    "recovered": _money(row, "recovered"),
                 },
                 "suppressed": list(row.suppressed),
             }
@@ -238,6 +271,7 @@ def _redress(report: Any, language: str, k: int) -> dict[str, Any]:
         "rows": rows,
         "total": report.total.actions,
         "total_suppressed": report.total.actions is None,
+        "min_cell": report.min_cell,
     }
 
 
@@ -253,28 +287,37 @@ async def build(
 ) -> dict[str, Any]:
     """The whole report as plain data (the JSON answer; HTML and PDF draw from it). `progress(name)` is
     called as each section is read."""
-    service.authorize(principal, "report.monitoring")
+    opened = await service.open_report(session, principal, settings, "report.monitoring")
     assert p.start is not None and p.end is not None
     k = settings.report_min_cell
     note = progress or (lambda name: None)
     periods = monitoring_queries.previous_periods(p.start, p.end, PREVIOUS_PERIODS)
+    section = opened.share(1, 6)  # each of the six sections spends a sixth of the report's epsilon
     async with source.reading(session) as reading:
         await repository.prepare(reading.session)
         head = await monitoring_queries.audit_head(session)
         organization = await repository.organization_names(reading.session, {str(principal.organization_id)})
-        own = await _own_sections(reading.session, p, periods, k, language)
+        own = await _own_sections(reading.session, p, periods, section, language)
         read_from, lag = reading.read_from, reading.replica_lag_seconds
     note("cases_by_month, violations_by_region, channels_by_sex")
     sub = "monitoring"
-    timeliness = await service.timeliness(session, principal, source, k, p, sub, language)
+    timeliness = await outcomes.timeliness(session, principal, source, section, p, sub, language)
     note("timeliness")
-    referrals = await service.referrals(session, principal, source, k, p, sub, language)
+    referrals = await outcomes.referrals(session, principal, source, section, p, sub, language)
     note("referrals")
-    redress = await service.redress(session, principal, source, k, p, sub, language)
+    redress = await outcomes.redress(session, principal, source, section, p, sub, language)
     note("redress")
     sections = [own[0], own[1], _timeliness(timeliness, language)]
-    sections += [_referrals(referrals, language), _redress(redress, language, k), own[2]]
-    detail = {**p.detail(), "format": export, "language": language, "audit_sequence": head.sequence}
+    sections += [_referrals(referrals, language), _redress(redress, language), own[2]]
+    for drawn in sections:  # each table hides below its own count: the noise differs between them
+        drawn["fewer_than"] = words.fewer_than(drawn["min_cell"], language)
+    detail = {
+        **p.detail(),
+        "format": export,
+        "language": language,
+        "audit_sequence": head.sequence,
+        "epsilon": float(opened.spend.epsilon),
+    }
     if read_from == "replica":
         detail["read_from"] = "replica"
     await audit.record(session, principal.actor, "report.monitoring", resource_type="report", detail=detail)
@@ -291,6 +334,7 @@ async def build(
         "audit_checkpoint": {"sequence": head.sequence, "head_hash": head.head_hash},
         "read_from": read_from,
         "replica_lag_seconds": lag,
+        "privacy": opened.note,
         "fewer_than": words.fewer_than(k, language),
         "sections": sections,
     }

@@ -38,12 +38,19 @@ TEXT = MappingProxyType(
         ),
         "head_hash": _labels("Head hash", "Хеш последней записи", "Акыркы жазуунун хеши"),
         "suppression": _labels(
-            "Cells marked «{less}» hold fewer than {n} cases, or are hidden together with such a cell so "
-            "that no small count can be worked out from the totals.",
-            "Ячейки с пометкой «{less}» содержат менее {n} дел либо скрыты вместе с такой ячейкой, чтобы "
-            "малое число нельзя было вычислить по итогам.",
-            "«{less}» деп белгиленген уячаларда иштер {less}, же кичине санды жыйынтыктардан эсептеп "
-            "чыгарууга мүмкүн болбошу үчүн ушундай уяча менен бирге жашырылган.",
+            "Every figure carries random noise (differential privacy, ε = {epsilon} for this report): "
+            "figures are approximate, and no combination of reports gives a single case away. Cells marked "
+            "«fewer than N» hold a noisy count below N: at least {n}, more in a table whose noise is larger, "
+            "or are hidden together with such a cell; medians are rounded to a grid (about ±11%).",
+            "Каждое число содержит случайный шум (дифференциальная приватность, ε = {epsilon} для этого "
+            "отчёта): числа приблизительны, и никакое сочетание отчётов не раскрывает отдельное дело. Ячейки "
+            "с пометкой «менее N» содержат зашумлённое число меньше N (не меньше {n}, больше в таблице с "
+            "бо́льшим шумом) либо скрыты вместе с такой ячейкой; медианы округлены по сетке (примерно ±11%).",
+            "Ар бир санга кокус ызы-чуу кошулган (дифференциалдык купуялык, бул отчет үчүн ε = {epsilon}): "
+            "сандар болжолдуу, жана отчеттордун эч бир айкалышы жеке ишти ачыкка чыгарбайт. «N-ден аз» "
+            "деп белгиленген уячалардагы ызы-чуулуу сан N-ден аз (кеминде {n}, ызы-чуусу чоң таблицада "
+            "көбүрөөк), же ушундай уяча менен бирге жашырылган; медианалар тор боюнча тегеректелген "
+            "(болжол менен ±11%).",
         ),
         "total": _labels("Total", "Итого", "Бардыгы"),
         "no_data": _labels("No data in this period.", "Нет данных за период.", "Бул мезгилде маалымат жок."),

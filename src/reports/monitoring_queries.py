@@ -1,6 +1,6 @@
 """The monitoring report's own counts, where no other report counts them: cases opened by kind per month,
-cases by violation type and host region, and cases by intake channel and the subject's sex. Raw counts only:
-src/reports/monitoring.py passes every one of them through the same suppression as the other reports."""
+cases by violation type and host region, and cases by intake channel and the subject's sex. True counts only:
+src/reports/monitoring.py releases them with noise as the other reports (src/reports/release.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.cases.models import Case, Person, Violation
+from src.reports import release
 from src.reports.repository import _bounds
 
 
@@ -37,14 +38,25 @@ def _host_region() -> Any:
 
 
 async def violations_by_region(session: AsyncSession, start: date, end: date) -> list[tuple[str, str, int]]:
-    """(violation type, host region or country, cases with that violation there)."""
+    """(violation type, host region or country, cases with that violation there), counting at most
+    `release.BOUND` violation types of each case (the first by code): one case moves the table by at most
+    that much."""
     region = _host_region()
-    rows = await session.execute(
-        select(Violation.type, region, func.count(func.distinct(Case.id)))
+    types = (
+        select(Violation.case_id, Violation.type)
         .join(Case, Case.id == Violation.case_id)
         .where(*_bounds(Case.created_at, start, end))
-        .group_by(Violation.type, region)
-        .order_by(Violation.type, region)
+        .distinct()
+        .subquery("types")
+    )
+    nth = func.row_number().over(partition_by=types.c.case_id, order_by=types.c.type)
+    bounded = select(types.c.case_id, types.c.type, nth.label("nth")).subquery("bounded")
+    rows = await session.execute(
+        select(bounded.c.type, region, func.count())
+        .join(Case, Case.id == bounded.c.case_id)
+        .where(bounded.c.nth <= release.BOUND)
+        .group_by(bounded.c.type, region)
+        .order_by(bounded.c.type, region)
     )
     return [(str(t), str(r), int(n)) for t, r, n in rows.all()]
 

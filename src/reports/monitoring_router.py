@@ -62,7 +62,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/pdf": {"schema": {"type": "string", "format": "binary"}},
         },
     },
-    **problem_responses(401, 403, 422),
+    **problem_responses(401, 403, 422, 429),
 }
 MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 

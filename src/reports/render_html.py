@@ -63,7 +63,7 @@ def table_rows(section: dict[str, Any], fewer: str) -> list[list[str]]:
 
 
 def _section(section: dict[str, Any], report: dict[str, Any]) -> str:
-    language, fewer = report["language"], report["fewer_than"]
+    language, fewer = report["language"], section["fewer_than"]
     head = "".join(f"<th>{escape(c['label'])}</th>" for c in section["columns"])
     body = []
     for values, row in zip(table_rows(section, fewer), section["rows"], strict=True):
@@ -92,7 +92,13 @@ def render(report: dict[str, Any]) -> str:
     language = report["language"]
     title = words.text_of("title", language)
     lines = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in title_lines(report))
-    note = words.text_of("suppression", language, n=report["min_cell"], less=report["fewer_than"])
+    note = words.text_of(
+        "suppression",
+        language,
+        n=report["min_cell"],
+        less=report["fewer_than"],
+        epsilon=f"{report['privacy']['epsilon']:g}",
+    )
     sections = "".join(_section(section, report) for section in report["sections"])
     return (
         f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8">'

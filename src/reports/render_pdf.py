@@ -43,7 +43,13 @@ def _title_page(report: dict[str, Any]) -> Figure:
         figure.text(0.08, y, label, fontsize=9, weight="bold")
         figure.text(0.08, y - 0.018, _wrap(value, 90), fontsize=9, va="top")
         y -= 0.03 + 0.016 * (1 + len(value) // 90)
-    note = words.text_of("suppression", language, n=report["min_cell"], less=report["fewer_than"])
+    note = words.text_of(
+        "suppression",
+        language,
+        n=report["min_cell"],
+        less=report["fewer_than"],
+        epsilon=f"{report['privacy']['epsilon']:g}",
+    )
     figure.text(0.08, y - 0.02, _wrap(note, 95), fontsize=8, va="top", style="italic")
     y -= 0.1
     for number, section in enumerate(report["sections"], start=1):
@@ -85,7 +91,7 @@ def _table(
 def _section_pages(section: dict[str, Any], report: dict[str, Any]) -> list[Figure]:
     from matplotlib.figure import Figure
 
-    fewer, language = report["fewer_than"], report["language"]
+    fewer, language = section["fewer_than"], report["language"]
     rows = render_html.table_rows(section, fewer)
     total = render_html.cell(section["total"], section["total_suppressed"], fewer)
     rows.append([words.text_of("total", language), total, *([""] * (len(section["columns"]) - 1))])

@@ -8,19 +8,18 @@ no row of personal data leaves these queries."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Double, and_, cast, func, literal, select, text, union_all
-from sqlalchemy.dialects.postgresql import TEXT
+from sqlalchemy import Double, and_, case, cast, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, TEXT, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.auth.models import Organization
 from src.cases.models import Case, Transition
 from src.redress.models import LegalInstrument, RedressAction
 from src.referrals.models import Referral
-from src.reports.schemas import REDRESS_OUTCOMES, REFERRAL_OUTCOMES
+from src.reports import privacy, release
 
 
 def _bounds(column: Any, start: date | None, end: date | None) -> list[Any]:
@@ -161,137 +160,88 @@ async def organization_names(session: AsyncSession, ids: set[str]) -> dict[str, 
     return {row[0]: row[1] for row in rows}
 
 
-async def instrument_titles(session: AsyncSession, ids: set[Any]) -> dict[Any, dict[str, str]]:
-    """Each instrument's title by language ({"en": ..., "ru": ..., "ky"?: ...})."""
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(LegalInstrument.id, LegalInstrument.title).where(LegalInstrument.id.in_(ids))
-    )
-    return {row[0]: dict(row[1]) for row in rows}
+def _bounded(model: Any, start: date | None, end: date | None, *columns: Any) -> Any:
+    """The period's rows of `model` (referrals, redress actions) with only the first `release.BOUND` of each
+    case: how far one case can move a report is what its noise is scaled to (src/reports/release.py)."""
+    nth = func.row_number().over(partition_by=model.case_id, order_by=(model.created_at, model.id))
+    rows = select(*columns, nth.label("nth")).where(*_bounds(model.created_at, start, end)).subquery("rows")
+    return rows
 
 
-def _referrals(start: date | None, end: date | None) -> Any:
+def _bin(value: Any) -> Any:
+    """The bin of privacy.GRID a duration falls in (1-based, as `privacy.bin_middle` reads it); null stays
+    null."""
+    grid = literal(list(privacy.GRID), ARRAY(Double))
+    return case((value.is_(None), None), else_=func.width_bucket(func.greatest(value, 0.0), grid))
+
+
+async def referral_cells(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
+    """(to_organization_id, status, bin of the hours to acceptance or null, referrals) over the period's
+    referrals, at most `release.BOUND` of each case."""
     hours = func.date_part("epoch", Referral.accepted_at - Referral.created_at) / literal(3600.0, Double)
-    counted = (
-        select(
-            Referral.to_organization_id,
-            *(func.count().filter(Referral.status == status).label(status) for status in REFERRAL_OUTCOMES),
-            func.count(Referral.accepted_at).label("accepted_n"),
-            func.percentile_cont(0.5).within_group(hours).label("median_hours"),  # nulls ignored
-            (func.grouping(Referral.to_organization_id) > 0).label("overall"),
-        )
-        .where(*_bounds(Referral.created_at, start, end))
-        .group_by(func.rollup(Referral.to_organization_id))
-        .cte("counted")
-    )
-    return (
-        select(
-            counted.c.to_organization_id,
-            Organization.name,
-            Organization.kind,
-            *(counted.c[status] for status in REFERRAL_OUTCOMES),
-            counted.c.accepted_n,
-            counted.c.median_hours,
-            counted.c.overall,
-        )
-        .outerjoin(Organization, Organization.id == counted.c.to_organization_id)
-        .order_by(Organization.name, counted.c.to_organization_id)
-    )
-
-
-async def referral_counts(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
-    """Per receiving organization: referrals by current status, and acceptance times; and, in the same scan,
-    one more row (`overall` true, organization columns null) with the acceptance times of all of them.
-
-    The referrals are grouped alone, by recipient, and the few groups named afterwards: joined first, every
-    referral was sorted by its recipient's name before grouping (0.6-0.7 s at 300 000 referrals). In
-    recipient order, the groups and the overall row come from one pass over `ix_referral_report`
-    (migration 0018), which holds every column read here. Hours are float8 (`date_part`), as the median
-    is: `EXTRACT` gives numeric, and the numeric division and conversion of each referral took most of the
-    time; the two agree to the last bit or so, far below the two decimals published."""
-    return list((await session.execute(_referrals(start, end))).all())
-
-
-async def redress_counts(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
-    """Per instrument and forum: actions by outcome. Counted per status first (one hash per action), then the
-    few hundred groups sorted into outcomes and named: an outcome filter per action cost twice as much."""
-    by_status = (
-        select(
-            RedressAction.instrument_id, RedressAction.forum, RedressAction.status, func.count().label("n")
-        )
-        .where(*_bounds(RedressAction.created_at, start, end))
-        .group_by(RedressAction.instrument_id, RedressAction.forum, RedressAction.status)
-        .cte("by_status")
-    )
+    rows = _bounded(Referral, start, end, Referral.to_organization_id, Referral.status, hours.label("hours"))
+    bin_ = _bin(rows.c.hours)
     query = (
-        select(
-            by_status.c.instrument_id,
-            LegalInstrument.code,
-            by_status.c.forum,
-            *(
-                cast(
-                    func.coalesce(func.sum(by_status.c.n).filter(by_status.c.status.in_(statuses)), 0),
-                    BigInteger,
-                ).label(outcome)
-                for outcome, statuses in REDRESS_OUTCOMES.items()
-            ),
-        )
-        .outerjoin(LegalInstrument, LegalInstrument.id == by_status.c.instrument_id)
-        .group_by(by_status.c.instrument_id, LegalInstrument.code, by_status.c.forum)
-        .order_by(LegalInstrument.code, by_status.c.forum)
+        select(rows.c.to_organization_id, rows.c.status, bin_.label("bin"), func.count().label("n"))
+        .where(rows.c.nth <= release.BOUND)
+        .group_by(rows.c.to_organization_id, rows.c.status, bin_)
     )
     return list((await session.execute(query)).all())
 
 
-async def redress_money(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
-    """Per instrument, forum and currency: sums, how many actions gave each, and the largest single one.
-    Claims and recoveries summed in one scan (per both currencies), then per the currency of each."""
-    sums: list[Any] = []
-    for field in ("claim", "recovered"):
-        amount = getattr(RedressAction, f"{field}_amount")
-        sums += [
-            func.sum(amount).label(f"{field}_total"),
-            func.count(amount).label(f"{field}_n"),
-            func.max(amount).label(f"{field}_largest"),
-        ]
+async def organizations(session: AsyncSession) -> dict[Any, tuple[str, str]]:
+    """{id: (name, kind)} of every organization: the referral report's rows known whatever the data."""
+    found = await session.execute(select(Organization.id, Organization.name, Organization.kind))
+    return {row.id: (row.name, row.kind) for row in found}
+
+
+def _capped(amount: Any, currency: Any) -> Any:
+    caps = case({code: cap for code, cap in release.MONEY_CAPS.items()}, value=currency, else_=0)
+    return case((amount.is_(None), None), else_=func.least(amount, caps))  # LEAST skips a null
+
+
+async def redress_cells(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
+    """(instrument_id, forum, status, claim_currency, claimed, recovered_currency, recovered, actions) over
+    the period's redress actions, at most `release.BOUND` of each case, each amount capped at its currency's
+    `release.MONEY_CAPS` (0 for a currency without one)."""
+    a = RedressAction
+    rows = _bounded(
+        a,
+        start,
+        end,
+        a.instrument_id,
+        a.forum,
+        a.status,
+        a.claim_currency,
+        _capped(a.claim_amount, a.claim_currency).label("claimed"),
+        a.recovered_currency,
+        _capped(a.recovered_amount, a.recovered_currency).label("recovered"),
+    )
     keys = (
-        RedressAction.instrument_id,
-        RedressAction.forum,
-        RedressAction.claim_currency,
-        RedressAction.recovered_currency,
+        rows.c.instrument_id,
+        rows.c.forum,
+        rows.c.status,
+        rows.c.claim_currency,
+        rows.c.recovered_currency,
     )
-    both = (
-        select(*keys, *sums)
-        .where(*_bounds(RedressAction.created_at, start, end))
+    query = (
+        select(
+            *keys,
+            func.sum(rows.c.claimed).label("claimed"),
+            func.sum(rows.c.recovered).label("recovered"),
+            func.count().label("actions"),
+        )
+        .where(rows.c.nth <= release.BOUND)
         .group_by(*keys)
-        .cte("both")
-        .prefix_with("MATERIALIZED")
     )
-    results = []
-    for field in ("claim", "recovered"):
-        currency = both.c[f"{field}_currency"]
-        n = cast(func.sum(both.c[f"{field}_n"]), BigInteger)
-        query = (
-            select(
-                both.c.instrument_id,
-                both.c.forum,
-                currency.label("currency"),
-                func.sum(both.c[f"{field}_total"]).label("total"),
-                n.label("n"),
-                func.max(both.c[f"{field}_largest"]).label("largest"),
-            )
-            .where(currency.is_not(None))
-            .group_by(both.c.instrument_id, both.c.forum, currency)
-            .having(n > 0)
-        )
-        results.append((field, query))
-    rows = (
-        await session.execute(
-            union_all(*(query.add_columns(literal(field).label("field")) for field, query in results))
-        )
-    ).all()
-    return [(row.field, row) for row in rows]
+    return list((await session.execute(query)).all())
+
+
+async def instruments(session: AsyncSession) -> dict[Any, tuple[str, dict[str, str]]]:
+    """{id: (code, title by language)} of every legal instrument: with the forums, the redress report's rows
+    known whatever the data."""
+    rows = await session.execute(select(LegalInstrument.id, LegalInstrument.code, LegalInstrument.title))
+    return {row.id: (row.code, dict(row.title)) for row in rows}
 
 
 async def state_counts(
@@ -312,60 +262,24 @@ async def state_counts(
     return list((await session.execute(query)).all())
 
 
-@dataclass(frozen=True)
-class Stays:
-    kind: str
-    state: str
-    n: int
-    median_days: float | None
-
-
-# Per kind and state, the ended stays counted from the index on (case_kind, from_status, stay_days), and
-# the middle one or two read from it by offset: no stay is sorted or joined to its case.
-_UNBOUNDED_STAYS = text(
-    """
-    WITH counted AS MATERIALIZED (
-        SELECT case_kind AS kind, from_status AS state, count(*) AS n FROM case_transition
-        WHERE stay_days IS NOT NULL GROUP BY case_kind, from_status
+async def stay_bins(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
+    """(kind, state, bin of the stay's days, stays) over the ended stays of the period's cases: one stay per
+    case and state (the first), so that a case adds at most one value to each state's median. Each
+    transition after the first ends the stay in its `from_status` and holds its length (`stay_days`,
+    migration 0016); a period (of case creation) needs the cases, for their `created_at`."""
+    t = Transition
+    first = (
+        select(t.case_kind.label("kind"), t.from_status.label("state"), t.stay_days)
+        .where(t.stay_days.is_not(None))
+        .ext(distinct_on(t.case_id, t.from_status))
+        .order_by(t.case_id, t.from_status, t.at)
     )
-    SELECT counted.kind, counted.state, counted.n, middle.low, middle.high FROM counted
-    CROSS JOIN LATERAL (
-        SELECT min(stay_days) AS low, max(stay_days) AS high FROM (
-            SELECT t.stay_days FROM case_transition t
-            WHERE t.case_kind = counted.kind AND t.from_status = counted.state AND t.stay_days IS NOT NULL
-            ORDER BY t.stay_days OFFSET (counted.n - 1) / 2 LIMIT 2 - counted.n % 2
-        ) two
-    ) middle
-    """
-)
-
-
-def _median(n: int, low: float | None, high: float | None) -> float | None:
-    """`percentile_cont(0.5)` exactly: the middle value, or PostgreSQL's interpolation between the middle
-    two (`low + (high - low) * 0.5`, float8_lerp)."""
-    if low is None or high is None:
-        return None
-    return low if n % 2 else low + (high - low) * 0.5
-
-
-async def state_durations(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:
-    """Per kind and state: how many stays ended, and their median length in days. Each transition after the
-    first ends the stay in its `from_status`; it holds the case's kind and the stay's length (`stay_days`,
-    `at - from_entered_at` in fractional days, migration 0016). A period (of case creation) still needs the
-    cases, for their `created_at`."""
-    if start is None and end is None:
-        rows = (await session.execute(_UNBOUNDED_STAYS)).all()
-        return [Stays(row.kind, row.state, row.n, _median(row.n, row.low, row.high)) for row in rows]
-    query = (
-        select(
-            Transition.case_kind.label("kind"),
-            Transition.from_status.label("state"),
-            func.count().label("n"),
-            func.percentile_cont(0.5).within_group(Transition.stay_days).label("median_days"),
-        )
-        .join(Case, Case.id == Transition.case_id)
-        .where(Transition.stay_days.is_not(None), *_bounds(Case.created_at, start, end))
-        .group_by(Transition.case_kind, Transition.from_status)
+    if start is not None or end is not None:
+        first = first.join(Case, Case.id == t.case_id).where(*_bounds(Case.created_at, start, end))
+    stays = first.subquery("stays")
+    bin_ = _bin(stays.c.stay_days)
+    query = select(stays.c.kind, stays.c.state, bin_.label("bin"), func.count().label("n")).group_by(
+        stays.c.kind, stays.c.state, bin_
     )
     return list((await session.execute(query)).all())
 

@@ -16,7 +16,7 @@ from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
 from src.platform.schemas import IsoDate
 from src.platform.session import DbSession
-from src.reports import export, service
+from src.reports import export, outcomes, service
 from src.reports.reading import Source
 from src.reports.schemas import CASE_DIMENSIONS, CaseReport, RedressReport, ReferralReport, TimelinessReport
 
@@ -39,7 +39,7 @@ CSV: dict[int | str, dict[str, Any]] = {
     }
 }
 router = APIRouter(
-    prefix="/v1/reports", tags=["reports"], responses={**CSV, **problem_responses(401, 403, 422)}
+    prefix="/v1/reports", tags=["reports"], responses={**CSV, **problem_responses(401, 403, 422, 429)}
 )
 
 From = Annotated[IsoDate | None, Query(alias="from", description="First day (UTC) of creation, included.")]
@@ -125,8 +125,9 @@ async def report_cases(
     the counts came from the primary or a replica."""
     dimensions = service.parse_group_by(group_by)
     language = i18n.negotiate(accept_language)
+    opened = await service.open_report(session, principal, settings, "report.cases")
     report = await service.cases(
-        session, principal, source, settings, dimensions, params.period, params.format, language
+        session, principal, source, settings, opened, dimensions, params.period, params.format, language
     )
     return _localized(_answer(report, params, "cases", export.cases_csv), language)
 
@@ -151,8 +152,10 @@ async def report_referrals(
     spreadsheet.
     Codes and columns are named in the negotiated language (en, ru or ky)."""
     language = i18n.negotiate(accept_language)
-    k = settings.report_min_cell
-    report = await service.referrals(session, principal, source, k, params.period, params.format, language)
+    opened = await service.open_report(session, principal, settings, "report.referrals")
+    report = await outcomes.referrals(
+        session, principal, source, opened, params.period, params.format, language
+    )
     return _localized(_answer(report, params, "referrals", export.referrals_csv), language)
 
 
@@ -170,8 +173,10 @@ async def report_redress(
     spreadsheet.
     Codes and columns are named in the negotiated language (en, ru or ky)."""
     language = i18n.negotiate(accept_language)
-    k = settings.report_min_cell
-    report = await service.redress(session, principal, source, k, params.period, params.format, language)
+    opened = await service.open_report(session, principal, settings, "report.redress")
+    report = await outcomes.redress(
+        session, principal, source, opened, params.period, params.format, language
+    )
     return _localized(_answer(report, params, "redress", export.redress_csv), language)
 
 
@@ -189,6 +194,8 @@ async def report_timeliness(
     otherwise). `format=csv` for a spreadsheet.
     Codes and columns are named in the negotiated language (en, ru or ky)."""
     language = i18n.negotiate(accept_language)
-    k = settings.report_min_cell
-    report = await service.timeliness(session, principal, source, k, params.period, params.format, language)
+    opened = await service.open_report(session, principal, settings, "report.timeliness")
+    report = await outcomes.timeliness(
+        session, principal, source, opened, params.period, params.format, language
+    )
     return _localized(_answer(report, params, "timeliness", export.timeliness_csv), language)

@@ -31,9 +31,29 @@ ROW_LABELS = "Names, in the negotiated language (Accept-Language), for the codes
 COLUMN_LABELS = "Names of the outcome columns in the negotiated language (Accept-Language)."
 
 
+class PrivacySpent(BaseModel):
+    """What a report read spent of the organization's privacy budget (docs/oversight.md, "Reports that
+    cannot be subtracted")."""
+
+    epsilon: float = Field(description="The epsilon this read spent: its counts and medians are this DP.")
+    delta: float = Field(description="The chance that a row one case alone makes is published at all.")
+    spent: float = Field(
+        description="The epsilon the organization's report reads spent this year, this one too."
+    )
+    budget: float = Field(description="The most its reads may spend in a calendar year (UTC).")
+    year: int
+    row_threshold: int = Field(
+        description="The noisy count a row not known whatever the data (a case report's group, a state no "
+        "workflow names) must reach to be published."
+    )
+
+
 class ReportMeta(BaseModel):
     report: str
-    min_cell: int = Field(description="Counts below this are hidden, with others so none can be recovered.")
+    min_cell: int = Field(
+        description="Noisy counts below this are hidden (UKUK_REPORT_MIN_CELL); a row not known whatever "
+        "the data is published only past `privacy.row_threshold`."
+    )
     from_: date | None = Field(alias="from", serialization_alias="from")
     to: date | None
     generated_at: datetime
@@ -50,6 +70,8 @@ class ReportMeta(BaseModel):
             "started and receives no WAL."
         )
     )
+
+    privacy: PrivacySpent
 
     model_config = {"populate_by_name": True}
 
@@ -80,6 +102,14 @@ class CaseReport(ReportMeta):
                     "generated_at": "2026-11-30T08:00:00Z",
                     "read_from": "replica",
                     "replica_lag_seconds": 0.4,
+                    "privacy": {
+                        "epsilon": 1.0,
+                        "delta": 1e-6,
+                        "spent": 7.0,
+                        "budget": 20.0,
+                        "year": 2026,
+                        "row_threshold": 19,
+                    },
                     "group_by": ["kind", "occurred_country"],
                     "rows": [
                         {
@@ -94,20 +124,8 @@ class CaseReport(ReportMeta):
                             "count": 17,
                             "suppressed": False,
                         },
-                        {
-                            "group": {"kind": "child_return", "occurred_country": "KZ"},
-                            "labels": {"kind": "Возвращение ребёнка, оставшегося без попечения"},
-                            "count": None,
-                            "suppressed": True,
-                        },
-                        {
-                            "group": {"kind": "child_return", "occurred_country": "RU"},
-                            "labels": {"kind": "Возвращение ребёнка, оставшегося без попечения"},
-                            "count": None,
-                            "suppressed": True,
-                        },
                     ],
-                    "total": {"count": 151, "suppressed": False},
+                    "total": {"count": 153, "suppressed": False},
                 }
             ]
         }

@@ -30,7 +30,7 @@ from src.platform.config import Settings
 from src.platform.postgres import run_migrations
 from tests import factories
 from tests.factories import abuse_body, child_body, open_case
-from tests.serving import free_port
+from tests.serving import QUIET_BUDGET, QUIET_EPSILON, free_port
 
 DATABASE = "ukuk_replica_test"
 SUPERUSER = "postgres"
@@ -166,6 +166,8 @@ async def served(
         password_hash_memory_kib=1024,
         log_level="WARNING",
         db_connect_timeout_seconds=2,
+        report_epsilon=QUIET_EPSILON,
+        report_epsilon_per_year=QUIET_BUDGET,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

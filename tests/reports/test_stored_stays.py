@@ -1,8 +1,10 @@
-"""The timeliness report reads stays stored on the transitions (migration 0016); the case report refuses a
-grouping the planner expects to be far too fine without grouping every case."""
+"""The timeliness report reads stays stored on the transitions (migration 0016), one per case and state;
+the case report refuses a grouping the planner expects to be far too fine without grouping every case."""
 
 from __future__ import annotations
 
+import bisect
+from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,18 +17,16 @@ from src.audit.models import AuditEvent
 from src.cases.models import Transition
 from src.platform import clock
 from src.platform.config import Settings
-from src.reports import repository
+from src.reports import privacy, repository
 from src.seed import bench_data
 from tests import factories
 from tests.factories import Consulate, abuse_body, child_body, open_case
 
-# The report's query before 0016: the case joined for its kind, the stay computed from the timestamps.
+# Every ended stay, the case joined for its kind and the stay computed from the timestamps (before 0016).
 COMPUTED_AT_READ_TIME = """
-    SELECT c.kind, t.from_status AS state, count(*) AS n,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(epoch FROM t.at - t.from_entered_at) / 86400)
-             AS median_days
-    FROM case_transition t JOIN case_file c ON c.id = t.case_id
-    WHERE t.from_entered_at IS NOT NULL GROUP BY c.kind, t.from_status
+    SELECT t.case_id, t.at, c.kind, t.from_status AS state,
+           EXTRACT(epoch FROM t.at - t.from_entered_at)::float8 / 86400 AS days
+    FROM case_transition t JOIN case_file c ON c.id = t.case_id WHERE t.from_entered_at IS NOT NULL
 """
 
 
@@ -53,37 +53,39 @@ async def test_transitions_record_the_case_kind_and_the_length_of_the_stay_they_
     assert rows[0].stay_days is None and rows[1].stay_days == pytest.approx(1.25, abs=0.01)
 
 
-async def test_stored_stays_give_the_medians_computed_at_read_time(
+async def test_stored_stays_are_binned_one_per_case_and_state_as_computed_at_read_time(
     db: AsyncSession, owner_engine: AsyncEngine
 ) -> None:
-    """Same counts and the very same medians (odd and even counts: `percentile_cont` interpolates), with and
-    without a period."""
+    """The first stay of each case in each state, counted in the bins of privacy.GRID, with and without a
+    period: the same as from the timestamps."""
     async with owner_engine.begin() as conn:
         await bench_data.seed(conn, 400, persons_per_case=1)
-        # Second stays in some states, so that counts are both odd and even.
+        # Second stays in the same states, later: only the first of each case and state counts.
         await conn.execute(
             text(
                 "INSERT INTO case_transition (case_id, from_status, to_status, actor_id, at, "
                 "from_entered_at, case_kind) "
-                "SELECT t.case_id, t.to_status, 'closed', t.actor_id, "
+                "SELECT t.case_id, t.from_status, 'closed', t.actor_id, "
                 "t.at + (t.id % 97) * interval '7 hours', t.at, t.case_kind FROM case_transition t "
                 "WHERE t.from_status IS NOT NULL AND t.id % 3 = 0"
             )
         )
-    expected = {
-        (row.kind, row.state): (row.n, row.median_days)
-        for row in (await db.execute(text(COMPUTED_AT_READ_TIME))).all()
-    }
-    assert len({n % 2 for n, _ in expected.values()}) == 2
+    first: dict[Any, Any] = {}
+    for row in sorted((await db.execute(text(COMPUTED_AT_READ_TIME))).all(), key=lambda r: r.at):
+        first.setdefault((row.case_id, row.state), row)
+    expected = Counter(
+        (row.kind, row.state, bisect.bisect_right(privacy.GRID, row.days)) for row in first.values()
+    )
+    assert sum(expected.values()) < len((await db.execute(text(COMPUTED_AT_READ_TIME))).all())
 
-    def found(rows: list[Any]) -> dict[Any, Any]:
-        return {(row.kind, row.state): (row.n, row.median_days) for row in rows}
+    def found(rows: list[Any]) -> dict[Any, int]:
+        return {(row.kind, row.state, row.bin): row.n for row in rows}
 
-    assert found(await repository.state_durations(db, None, None)) == expected
-    assert found(await repository.state_durations(db, date(2000, 1, 1), date(2100, 1, 1))) == expected
+    assert found(await repository.stay_bins(db, None, None)) == expected
+    assert found(await repository.stay_bins(db, date(2000, 1, 1), date(2100, 1, 1))) == expected
 
 
-async def test_a_grouping_estimated_too_fine_is_refused_by_a_sample_as_before_and_unaudited(
+async def test_a_grouping_estimated_too_fine_is_refused_by_a_sample_as_before_and_spends_the_read(
     client: httpx.AsyncClient,
     db: AsyncSession,
     settings: Settings,
@@ -93,8 +95,10 @@ async def test_a_grouping_estimated_too_fine_is_refused_by_a_sample_as_before_an
     """An estimate above the limit only leads to counting the groups of a sample of cases: the report is
     refused when the sample alone has too many, else counted in full; an estimate never refuses a report
     that fits."""
-    await open_case(client, consulate_a.officer, abuse_body())
-    await open_case(client, consulate_a.officer, child_body())
+    for _ in range(2):
+        await open_case(client, consulate_a.officer, abuse_body())
+        await open_case(client, consulate_a.officer, child_body())
+    monkeypatch.setattr(settings, "report_min_cell", 2)  # two of each kind: both groups shown
     auditor = await factories.account(db, settings, client, "auditor")
     sampled = []
 
@@ -110,15 +114,21 @@ async def test_a_grouping_estimated_too_fine_is_refused_by_a_sample_as_before_an
     monkeypatch.setattr(repository, "estimated_groups", estimated)
     monkeypatch.setattr(repository, "more_groups_than", more_groups_than)
     monkeypatch.setattr(settings, "report_max_groups", 1)
-    before = await db.scalar(select(func.count()).select_from(AuditEvent))
+    before = await db.scalar(select(func.max(AuditEvent.id)))
     refused = await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)
     assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == ["query", "group_by"]
-    assert await db.scalar(select(func.count()).select_from(AuditEvent)) == before
-    assert sampled == [1]
+    # The refusal is an answer: it spends the read's epsilon, and the trail says so.
+    (event,) = (await db.scalars(select(AuditEvent).where(AuditEvent.id > before))).all()
+    assert (event.action, event.outcome, event.detail["refused"]) == (
+        "report.cases",
+        "failure",
+        "too many groups",
+    )
+    assert len(sampled) == 1 and sampled[0] >= 1  # the limit, and a margin for the refusal's noise
     monkeypatch.setattr(settings, "report_max_groups", 2)  # as many groups as allowed: answered
     exact = await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)
     assert exact.status_code == 200 and len(exact.json()["rows"]) == 2
-    assert sampled == [1, 2]
+    assert len(sampled) == 2 and sampled[1] == sampled[0] + 1  # each time the limit and the same margin
 
 
 async def test_the_estimate_comes_from_the_planner_only_over_a_large_analyzed_table(
