@@ -179,7 +179,7 @@ async def load_cases(session: AsyncSession, ids: dict[str, uuid.UUID]) -> int:
     coordinator = principal("coordinator", "ministry", "ministry")  # routes Novosibirsk and Almaty intake
     rng = random.Random(2026)  # noqa: S311 (reproducible demo data, nothing secret)
     today = date.today()
-    # Enough cases that the reports show numbers, not only cells suppressed below UKUK_REPORT_MIN_CELL (5).
+    # Enough cases that the reports show their larger numbers through the noise of their privacy.
     kinds = ["abuse"] * 90 + ["child_return"] * 30 + ["trafficking"] * 40
     rng.shuffle(kinds)
     ngo = principal("partner.moscow", "ngo_moscow", "partner")
