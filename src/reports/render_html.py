@@ -88,17 +88,22 @@ def _section(section: dict[str, Any], report: dict[str, Any]) -> str:
     )
 
 
-def render(report: dict[str, Any]) -> str:
-    language = report["language"]
-    title = words.text_of("title", language)
-    lines = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in title_lines(report))
-    note = words.text_of(
+def privacy_note(report: dict[str, Any]) -> str:
+    """The title page's words on the noise and the hidden cells (HTML and PDF alike)."""
+    return words.text_of(
         "suppression",
-        language,
+        report["language"],
         n=report["min_cell"],
         less=report["fewer_than"],
         epsilon=f"{report['privacy']['epsilon']:g}",
     )
+
+
+def render(report: dict[str, Any]) -> str:
+    language = report["language"]
+    title = words.text_of("title", language)
+    lines = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in title_lines(report))
+    note = privacy_note(report)
     sections = "".join(_section(section, report) for section in report["sections"])
     return (
         f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8">'

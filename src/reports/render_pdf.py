@@ -43,13 +43,7 @@ def _title_page(report: dict[str, Any]) -> Figure:
         figure.text(0.08, y, label, fontsize=9, weight="bold")
         figure.text(0.08, y - 0.018, _wrap(value, 90), fontsize=9, va="top")
         y -= 0.03 + 0.016 * (1 + len(value) // 90)
-    note = words.text_of(
-        "suppression",
-        language,
-        n=report["min_cell"],
-        less=report["fewer_than"],
-        epsilon=f"{report['privacy']['epsilon']:g}",
-    )
+    note = render_html.privacy_note(report)
     figure.text(0.08, y - 0.02, _wrap(note, 95), fontsize=8, va="top", style="italic")
     y -= 0.1
     for number, section in enumerate(report["sections"], start=1):
