@@ -30,20 +30,22 @@ def exact(value: float) -> Fraction:
     return Fraction(value).limit_denominator(1_000_000)
 
 
-def _bernoulli(p: Fraction) -> bool:
-    return secrets.randbelow(p.denominator) < p.numerator
+def _bernoulli_exp(num: int, den: int) -> bool:
+    """True with probability exactly exp(-num/den), num/den >= 0: integers only (a report draws thousands of
+    these, and Fraction arithmetic made them ten times slower)."""
+    while num > den:
+        if not _bernoulli_exp(1, 1):
+            return False
+        num -= den
+    k = 1
+    while secrets.randbelow(den * k) < num:  # Bernoulli(num / (den k))
+        k += 1
+    return k % 2 == 1
 
 
 def bernoulli_exp(gamma: Fraction) -> bool:
     """True with probability exactly exp(-gamma), for gamma >= 0."""
-    while gamma > 1:
-        if not bernoulli_exp(Fraction(1)):
-            return False
-        gamma -= 1
-    k = 1
-    while _bernoulli(gamma / k):
-        k += 1
-    return k % 2 == 1
+    return _bernoulli_exp(gamma.numerator, gamma.denominator)
 
 
 def discrete_laplace(scale: Fraction) -> int:
@@ -51,10 +53,10 @@ def discrete_laplace(scale: Fraction) -> int:
     t, s = scale.numerator, scale.denominator  # scale = t / s
     while True:
         u = secrets.randbelow(t)
-        if not bernoulli_exp(Fraction(u, t)):
+        if not _bernoulli_exp(u, t):
             continue
         v = 0
-        while bernoulli_exp(Fraction(1)):
+        while _bernoulli_exp(1, 1):
             v += 1
         y = (u + t * v) // s
         negative = secrets.randbelow(2) == 1
