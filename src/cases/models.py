@@ -235,12 +235,14 @@ class Transition(Base):
 
     __table_args__ = (
         Index("ix_case_transition_case_id_at", "case_id", "at"),
-        # The ended stays of each kind and state in order of length: counts and medians read from the index.
+        # The ended stays of each case and state in order: the timeliness report takes the first of each
+        # from the index alone, without sorting them (src/reports/repository.stay_bins).
         Index(
-            "ix_case_transition_kind_state_stay",
-            "case_kind",
+            "ix_case_transition_case_state_at",
+            "case_id",
             "from_status",
-            "stay_days",
+            "at",
+            postgresql_include=["case_kind", "stay_days"],
             postgresql_where=text("stay_days IS NOT NULL"),
         ),
     )

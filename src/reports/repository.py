@@ -268,15 +268,19 @@ async def stay_bins(session: AsyncSession, start: date | None, end: date | None)
     transition after the first ends the stay in its `from_status` and holds its length (`stay_days`,
     migration 0016); a period (of case creation) needs the cases, for their `created_at`."""
     t = Transition
+    # The first of each case and state, in the order of ix_case_transition_case_state_at (migration 0024):
+    # read from the index alone, not sorted; a period keeps the cases it created afterwards.
     first = (
-        select(t.case_kind.label("kind"), t.from_status.label("state"), t.stay_days)
+        select(t.case_id, t.case_kind.label("kind"), t.from_status.label("state"), t.stay_days)
         .where(t.stay_days.is_not(None))
         .ext(distinct_on(t.case_id, t.from_status))
         .order_by(t.case_id, t.from_status, t.at)
+        .subquery("first")
     )
+    kept = select(first.c.kind, first.c.state, first.c.stay_days)
     if start is not None or end is not None:
-        first = first.join(Case, Case.id == t.case_id).where(*_bounds(Case.created_at, start, end))
-    stays = first.subquery("stays")
+        kept = kept.join(Case, Case.id == first.c.case_id).where(*_bounds(Case.created_at, start, end))
+    stays = kept.subquery("stays")
     bin_ = _bin(stays.c.stay_days)
     query = select(stays.c.kind, stays.c.state, bin_.label("bin"), func.count().label("n")).group_by(
         stays.c.kind, stays.c.state, bin_
