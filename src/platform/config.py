@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     # Differential privacy of reports (docs/oversight.md): each report read spends this epsilon (a monitoring
     # report too, shared among its sections) and may create a row one case alone makes with probability at
     # most delta; an organization's reads spend at most the yearly budget in a calendar year (UTC), then 429.
-    report_epsilon: float = Field(default=1.0, gt=0, le=1e9)
+    report_epsilon: float = Field(default=1.0, ge=1e-3, le=1e9)
     report_delta: float = Field(default=1e-6, gt=0, le=1e-3)
     report_epsilon_per_year: float = Field(default=20.0, gt=0, le=1e15)
     # A case report grouped finer than this is refused (422): it would be mostly hidden cells and megabytes.

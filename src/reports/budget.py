@@ -1,14 +1,13 @@
 """The privacy budget: how much epsilon each organization's report reads have spent this calendar year.
 
-Every report read charges its epsilon to the reader's organization before it reads anything, in the
-request's transaction (a read that fails spends nothing); past the year's budget the read is refused with 429
-and audited as `throttled`. The budget is per organization, not per account, so that a reader cannot start
-over with a new account or API client; it renews each calendar year (UTC), which the guarantee in
-docs/oversight.md states."""
+Every report read charges its epsilon to the reader's organization before it reads anything, committed at
+once (src/reports/service.open_report: a read that fails after it looked at the data still spent it); past
+the year's budget the read is refused with 429 and audited as `throttled`. The budget is per organization,
+not per account, so that a reader cannot start over with a new account or API client; it renews each
+calendar year (UTC), which the guarantee in docs/oversight.md states."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -83,19 +82,14 @@ async def charge(
     return {"epsilon": float(cost), "spent": float(row["spent"]), "budget": float(limit), "year": now.year}
 
 
-def spent_when_refused(
-    principal: Principal, action: str, epsilon: Fraction, per_year: float, reason: str
-) -> AfterRollback:
-    """A read refused after it looked at the data (a case report with too many groups) still spends its
-    epsilon and is audited (`failure`): the refusal is itself an answer, and a free one could be repeated
-    until its noise averaged out."""
+def refused(principal: Principal, action: str, epsilon: Fraction, reason: str) -> AfterRollback:
+    """The audit event (`failure`) of a read refused after it looked at the data (a case report with too many
+    groups): the refusal is itself an answer, and the epsilon it spent was committed when the read began."""
 
-    async def _spend(session: AsyncSession) -> None:
-        with contextlib.suppress(TooManyRequests):  # another read spent the rest meanwhile
-            await charge(session, principal, action, epsilon, per_year)
+    async def _record(session: AsyncSession) -> None:
         detail = {"epsilon": float(epsilon), "refused": reason}
         await audit.record(
             session, principal.actor, action, resource_type="report", outcome="failure", detail=detail
         )
 
-    return _spend
+    return _record

@@ -85,11 +85,11 @@ async def report_monitoring(
     """The monitoring report of the period (`from`, `to`; default the 90 days to today), against the two
     periods of the same length before it: cases opened by kind per month, by violation type and host region,
     time in each stage against its deadline, referrals by partner, redress by instrument and outcome with the
-    sums claimed and obtained, and intake channels by sex. Every count passes the reports' small-cell
-    suppression and reads "fewer than N" where hidden. The title page names the period, the organization,
-    who generated it and when, and the audit trail's sequence it was read at. In the negotiated language
-    (en, ru or ky); coordinators and auditors with `reports:read` (403 otherwise); audited as
-    `report.monitoring`."""
+    sums claimed and obtained, and intake channels by sex. Released differentially private as every report
+    (one read of the organization's yearly budget; 429 past it), and a count under its table's minimum cell
+    reads "fewer than N". The title page names the period, the organization, who generated it and when, and
+    the audit trail's sequence it was read at. In the negotiated language (en, ru or ky); coordinators and
+    auditors with `reports:read` (403 otherwise); audited as `report.monitoring`."""
     period = monitoring.period(from_, to)
     language = i18n.negotiate(accept_language)
     report = await monitoring.build(session, principal, source, settings, period, format, language)

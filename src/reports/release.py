@@ -4,8 +4,8 @@ part of a report spends.
 
 The unit protected is one case with everything recorded about it. A report states how far one case can move
 what it counts (its contributions): a case is in one row of the case report and in one state; at most
-`BOUND` of its referrals and of its redress actions, and at most `BOUND` of its violation types, are counted
-(the first ones recorded); one stay per state it left. The noise is scaled to that, so whatever one reader
+`BOUND` of its referrals and of its redress actions (the first recorded) and of its violation types (the
+first by code) are counted; one stay per state it left. The noise is scaled to that, so whatever one reader
 combines from all reports spends at most the epsilon the reports charged (basic composition).
 
 After the noise, small-cell suppression (src/reports/suppression.py) still hides noisy counts below the
@@ -88,11 +88,12 @@ def table(
     known key, counted or not (0): leaving out the ones with no rows would show which have some.
 
     `min_cell` is the configured minimum cell or, where the noise is larger, its floor (privacy.noise_floor)
-    over all the table's cells: 19 times in 20, no empty cell of the table shows, instead of noise printed as
-    if it were cases."""
+    over the table's known cells: 19 times in 20, no empty known cell shows, instead of noise printed as if it
+    were cases. It is published, so it depends on nothing but the known keys and the epsilon (rows only the
+    data makes are held back by the row threshold, which is higher)."""
     columns = max((len(row) for row in cells), default=1)
     cell_epsilon = spend.epsilon * Fraction(3, 4)
-    chance = FALSE_SHOW / max(1, len(keys) * columns)
+    chance = FALSE_SHOW / max(1, len(known) * columns)  # the known cells only: never the data's own
     min_cell = max(spend.min_cell, privacy.noise_floor(contributions, cell_epsilon, chance))
     threshold = max(
         min_cell,

@@ -197,7 +197,10 @@ async def organizations(session: AsyncSession) -> dict[Any, tuple[str, str]]:
 
 def _capped(amount: Any, currency: Any) -> Any:
     caps = case({code: cap for code, cap in release.MONEY_CAPS.items()}, value=currency, else_=0)
-    return case((amount.is_(None), None), else_=func.least(amount, caps))  # LEAST skips a null
+    capped = func.greatest(
+        func.least(amount, caps), 0
+    )  # the API refuses negative amounts; the table does not
+    return case((amount.is_(None), None), else_=capped)  # LEAST and GREATEST skip a null
 
 
 async def redress_cells(session: AsyncSession, start: date | None, end: date | None) -> list[Any]:

@@ -108,7 +108,7 @@ class CaseReport(ReportMeta):
                         "spent": 7.0,
                         "budget": 20.0,
                         "year": 2026,
-                        "row_threshold": 19,
+                        "row_threshold": 22,
                     },
                     "group_by": ["kind", "occurred_country"],
                     "rows": [
@@ -121,11 +121,11 @@ class CaseReport(ReportMeta):
                         {
                             "group": {"kind": "trafficking", "occurred_country": "RU"},
                             "labels": {"kind": "Торговля людьми"},
-                            "count": 17,
+                            "count": 27,
                             "suppressed": False,
                         },
                     ],
-                    "total": {"count": 153, "suppressed": False},
+                    "total": {"count": 157, "suppressed": False},
                 }
             ]
         }

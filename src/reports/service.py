@@ -93,6 +93,10 @@ async def open_report(session: AsyncSession, principal: Principal, settings: Set
     authorize(principal, action)
     epsilon = privacy.exact(settings.report_epsilon)
     note = await budget.charge(session, principal, action, epsilon, settings.report_epsilon_per_year)
+    # Committed at once, in a transaction of its own: whatever happens to the read after it looked at the
+    # data (a refusal, a timeout) does not give the epsilon back, and the budget's row is not held locked
+    # while the report reads.
+    await session.commit()
     spend = release.Privacy(epsilon, settings.report_delta, settings.report_min_cell)
     return Opened(spend, {**note, "delta": settings.report_delta})
 
@@ -116,8 +120,14 @@ async def record(
         principal.actor,
         f"report.{name}",
         resource_type="report",
-        detail={**period.detail(), "format": export, "epsilon": float(opened.spend.epsilon), **detail},
+        detail={**period.detail(), "format": export, **_spent(export, opened), **detail},
     )
+
+
+def _spent(export: str, opened: Opened) -> dict[str, float]:
+    """The epsilon a read's event records; none for a report read as part of the monitoring report, whose own
+    event records the whole (the trail's epsilons then add up to what the budget was charged)."""
+    return {} if export == "monitoring" else {"epsilon": float(opened.spend.epsilon)}
 
 
 def meta(
@@ -198,13 +208,7 @@ async def cases(
                 "too many groups",
                 f"More than {limit} groups: use fewer dimensions or a shorter period.",
                 after_rollback=[
-                    budget.spent_when_refused(
-                        principal,
-                        "report.cases",
-                        opened.spend.epsilon,
-                        settings.report_epsilon_per_year,
-                        "too many groups",
-                    )
+                    budget.refused(principal, "report.cases", opened.spend.epsilon, "too many groups")
                 ],
             )
         keys, cells = [g for g, _ in groups], [[n] for _, n in groups]

@@ -412,3 +412,17 @@ async def test_the_differencing_attack_fails_against_the_noise_and_stops_at_the_
         rates = [sum(e >= threshold for e in estimates[1]) / n, sum(e < threshold for e in estimates[2]) / n]
         alpha, beta = (r + Z * math.sqrt(max(r * (1 - r), 1 / n) / n) for r in rates)
         assert beta >= _best_test_misses(min(1.0, alpha)), (threshold, rates)
+
+
+def test_the_published_minimum_cell_depends_on_no_row_the_data_makes() -> None:
+    """`min_cell` is published: rows only the data makes (a case report's groups) must not move it, however
+    many there are; only the known rows and epsilon do."""
+    spend = release.Privacy(Fraction(1), 1e-6, 5)
+    known = [("known", i) for i in range(40)]
+    floors = {
+        release.table(known + made, [[0]] * len(known) + [[1]] * len(made), 1, spend, set(known)).min_cell
+        for made in ([], [("made", 0)], [("made", i) for i in range(5000)])
+    }
+    assert len(floors) == 1
+    alone = {release.table(made, [[1]] * len(made), 1, spend).min_cell for made in ([("a",)], [("b",)] * 999)}
+    assert len(alone) == 1

@@ -23,6 +23,7 @@ from src.platform.config import Settings
 from src.redress.models import LegalInstrument
 from src.referrals.models import Referral
 from src.reports import release
+from src.reports.budget import ReportBudget
 from src.reports.schemas import CaseReport
 from src.seed import bench_data
 from tests import factories
@@ -127,6 +128,10 @@ async def test_a_grouping_finer_than_the_limit_is_refused_and_answers_keep_the_s
     # Whether there are too many groups is itself an answer (a noisy one): it spends the read, audited.
     (event,) = (await db.scalars(select(AuditEvent).where(AuditEvent.id > before))).all()
     assert (event.action, event.outcome) == ("report.cases", "failure")
+    spent = await db.scalar(
+        select(ReportBudget.spent).where(ReportBudget.organization_id == auditor.organization.id)
+    )
+    assert spent == 2 * Decimal(str(settings.report_epsilon))  # the answered read above, and the refused one
     monkeypatch.setattr(settings, "report_max_groups", 2)  # exactly as many groups as allowed: answered
     exact = await client.get("/v1/reports/cases?group_by=kind", headers=auditor.headers)
     assert exact.status_code == 200 and [row["group"]["kind"] for row in exact.json()["rows"]] == [
