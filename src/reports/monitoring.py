@@ -10,6 +10,7 @@ is plain data: `columns` (code, label), `rows` (code, label, values by column, t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -105,22 +106,20 @@ def _months(start: date, end: date) -> list[str]:
     return found
 
 
-async def _own_sections(
-    session: AsyncSession,
-    p: service.Period,
-    periods: list[tuple[date, date]],
-    opened: service.Opened,
-    language: str,
-) -> list[dict[str, Any]]:
-    """Sections 1, 2 and 6, each spending the share of the report's epsilon `opened` holds."""
-    assert p.start is not None and p.end is not None
-    spend = opened.spend
-    kinds = labels.of_taxonomy("case_kind", language)
-    months = {
+def _months_labelled(periods: list[tuple[date, date]], language: str) -> dict[str, str]:
+    return {
         f"{i}:{m}": _month_label(i, m, periods, language)
-        for i, (a, b) in enumerate(periods)
-        for m in _months(a, b)
+        for i, (first, last) in enumerate(periods)
+        for m in _months(first, last)
     }
+
+
+async def _by_month(
+    session: AsyncSession, periods: list[tuple[date, date]], spend: release.Privacy, language: str
+) -> dict[str, Any]:
+    """Section 1: every month of the three periods and every kind are known cells."""
+    kinds = labels.of_taxonomy("case_kind", language)
+    months = _months_labelled(periods, language)
     monthly = await monitoring_queries.cases_by_period_month(session, periods)
     by_month = _crossed(
         "cases_by_month",
@@ -133,6 +132,14 @@ async def _own_sections(
         (months, kinds),
     )
     by_month["rows"].sort(key=lambda row: row["code"])
+    return by_month
+
+
+async def _by_region(
+    session: AsyncSession, p: service.Period, spend: release.Privacy, language: str
+) -> dict[str, Any]:
+    """Section 2: no (violation type, region) is known whatever the data; a case counts up to BOUND types."""
+    assert p.start is not None and p.end is not None
     regions = await monitoring_queries.violations_by_region(session, p.start, p.end)
     by_region = _crossed(
         "violations_by_region",
@@ -147,10 +154,18 @@ async def _own_sections(
     # A case is counted under each of its violation types (up to three): the cells' sum is no number of
     # cases, so no total is published.
     by_region.update(total=None, total_suppressed=False)
+    return by_region
+
+
+async def _by_sex(
+    session: AsyncSession, p: service.Period, spend: release.Privacy, language: str
+) -> dict[str, Any]:
+    """Section 6: every intake channel and sex (and `unknown`) are known cells."""
+    assert p.start is not None and p.end is not None
     channels = await monitoring_queries.channels_by_sex(session, p.start, p.end)
     channel_names = labels.of_taxonomy("intake_channel", language)
     sexes = labels.of_taxonomy("sex", language)
-    by_sex = _crossed(
+    return _crossed(
         "channels_by_sex",
         language,
         "channel",
@@ -160,7 +175,6 @@ async def _own_sections(
         spend,
         (channel_names, sexes),
     )
-    return [by_month, by_region, by_sex]
 
 
 def _timeliness(report: Any, language: str) -> dict[str, Any]:
@@ -284,44 +298,22 @@ async def build(
     export: str,
     language: str = i18n.DEFAULT,
     progress: Any = None,
+    on_section: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """The whole report as plain data (the JSON answer; HTML and PDF draw from it). `progress(name)` is
-    called as each section is read."""
+    called as each section is read, and `on_section(report, section)` with it (the PDF draws it meanwhile:
+    render_pdf.Writer); the report's title fields are there from the first."""
     opened = await service.open_report(session, principal, settings, "report.monitoring")
     assert p.start is not None and p.end is not None
     k = settings.report_min_cell
     note = progress or (lambda name: None)
     periods = monitoring_queries.previous_periods(p.start, p.end, PREVIOUS_PERIODS)
-    section = opened.share(1, 6)  # each of the six sections spends a sixth of the report's epsilon
+    share = opened.share(1, 6)  # each of the six sections spends a sixth of the report's epsilon
     async with source.reading(session) as reading:
-        await repository.prepare(reading.session)
         head = await monitoring_queries.audit_head(session)
         organization = await repository.organization_names(reading.session, {str(principal.organization_id)})
-        own = await _own_sections(reading.session, p, periods, section, language)
         read_from, lag = reading.read_from, reading.replica_lag_seconds
-    note("cases_by_month, violations_by_region, channels_by_sex")
-    sub = "monitoring"
-    timeliness = await outcomes.timeliness(session, principal, source, section, p, sub, language)
-    note("timeliness")
-    referrals = await outcomes.referrals(session, principal, source, section, p, sub, language)
-    note("referrals")
-    redress = await outcomes.redress(session, principal, source, section, p, sub, language)
-    note("redress")
-    sections = [own[0], own[1], _timeliness(timeliness, language)]
-    sections += [_referrals(referrals, language), _redress(redress, language), own[2]]
-    for drawn in sections:  # each table hides below its own count: the noise differs between them
-        drawn["fewer_than"] = words.fewer_than(drawn["min_cell"], language)
-    detail = {
-        **p.detail(),
-        "format": export,
-        "language": language,
-        "audit_sequence": head.sequence,
-        "epsilon": float(opened.spend.epsilon),
-    }
-    if read_from == "replica":
-        detail["read_from"] = "replica"
-    await audit.record(session, principal.actor, "report.monitoring", resource_type="report", detail=detail)
-    return {
+    report: dict[str, Any] = {
         "report": "monitoring",
         "language": language,
         "min_cell": k,
@@ -336,5 +328,41 @@ async def build(
         "replica_lag_seconds": lag,
         "privacy": opened.note,
         "fewer_than": words.fewer_than(k, language),
-        "sections": sections,
+        "sections": [],
     }
+
+    async def own(count: Callable[..., Awaitable[dict[str, Any]]], *args: Any) -> dict[str, Any]:
+        async with source.reading(session) as reading:
+            await repository.prepare(reading.session)
+            return await count(reading.session, *args, share.spend, language)
+
+    async def _shown(section: Callable[[Any, str], dict[str, Any]], read: Awaitable[Any]) -> dict[str, Any]:
+        return section(await read, language)
+
+    sub = "monitoring"
+    steps: list[Callable[[], Awaitable[dict[str, Any]]]] = [
+        lambda: own(_by_month, periods),
+        lambda: own(_by_region, p),
+        lambda: _shown(_timeliness, outcomes.timeliness(session, principal, source, share, p, sub, language)),
+        lambda: _shown(_referrals, outcomes.referrals(session, principal, source, share, p, sub, language)),
+        lambda: _shown(_redress, outcomes.redress(session, principal, source, share, p, sub, language)),
+        lambda: own(_by_sex, p),
+    ]
+    for step in steps:  # in the report's order, each handed on (to be drawn) as soon as it is read
+        section = await step()
+        section["fewer_than"] = words.fewer_than(section["min_cell"], language)  # each table its own
+        report["sections"].append(section)
+        note(section["key"])
+        if on_section is not None:
+            on_section(report, section)
+    detail = {
+        **p.detail(),
+        "format": export,
+        "language": language,
+        "audit_sequence": head.sequence,
+        "epsilon": float(opened.spend.epsilon),
+    }
+    if read_from == "replica":
+        detail["read_from"] = "replica"
+    await audit.record(session, principal.actor, "report.monitoring", resource_type="report", detail=detail)
+    return report

@@ -92,7 +92,23 @@ async def report_monitoring(
     auditors with `reports:read` (403 otherwise); audited as `report.monitoring`."""
     period = monitoring.period(from_, to)
     language = i18n.negotiate(accept_language)
-    report = await monitoring.build(session, principal, source, settings, period, format, language)
+    # A PDF is drawn a section at a time while the next sections are read (render_pdf.Writer).
+    writer = render_pdf.Writer() if format == "pdf" else None
+    try:
+        report = await monitoring.build(
+            session,
+            principal,
+            source,
+            settings,
+            period,
+            format,
+            language,
+            on_section=writer.section if writer else None,
+        )
+        document = await writer.finish() if writer else b""
+    finally:
+        if writer:
+            writer.close()
     headers = {"Content-Language": language, "Vary": "Accept-Language"}
     if format == "json":
         return Response(pydantic_core.to_json(report), media_type="application/json", headers=headers)
@@ -102,5 +118,4 @@ async def report_monitoring(
         page = await run_in_threadpool(render_html.render, report)
         headers["Content-Security-Policy"] = render_html.CSP
         return Response(page, media_type=MEDIA["html"], headers=headers)
-    document = await run_in_threadpool(render_pdf.render, report)
     return Response(document, media_type=MEDIA["pdf"], headers=headers)
