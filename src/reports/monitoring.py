@@ -303,12 +303,14 @@ async def build(
     """The whole report as plain data (the JSON answer; HTML and PDF draw from it). `progress(name)` is
     called as each section is read, and `on_section(report, section)` with it (the PDF draws it meanwhile:
     render_pdf.Writer); the report's title fields are there from the first."""
-    opened = await service.open_report(session, principal, settings, "report.monitoring")
+    read = await service.open_report(
+        session, principal, source, settings, "report.monitoring", p, export, language
+    )
     assert p.start is not None and p.end is not None
     k = settings.report_min_cell
     note = progress or (lambda name: None)
     periods = monitoring_queries.previous_periods(p.start, p.end, PREVIOUS_PERIODS)
-    share = opened.share(1, 6)  # each of the six sections spends a sixth of the report's epsilon
+    share = read.share(1, 6, "monitoring")  # each of the six sections spends a sixth of the report's epsilon
     async with source.reading(session) as reading:
         head = await monitoring_queries.audit_head(session)
         organization = await repository.organization_names(reading.session, {str(principal.organization_id)})
@@ -326,7 +328,7 @@ async def build(
         "audit_checkpoint": {"sequence": head.sequence, "head_hash": head.head_hash},
         "read_from": read_from,
         "replica_lag_seconds": lag,
-        "privacy": opened.note,
+        "privacy": read.note,
         "fewer_than": words.fewer_than(k, language),
         "sections": [],
     }
@@ -339,13 +341,12 @@ async def build(
     async def _shown(section: Callable[[Any, str], dict[str, Any]], read: Awaitable[Any]) -> dict[str, Any]:
         return section(await read, language)
 
-    sub = "monitoring"
     steps: list[Callable[[], Awaitable[dict[str, Any]]]] = [
         lambda: own(_by_month, periods),
         lambda: own(_by_region, p),
-        lambda: _shown(_timeliness, outcomes.timeliness(session, principal, source, share, p, sub, language)),
-        lambda: _shown(_referrals, outcomes.referrals(session, principal, source, share, p, sub, language)),
-        lambda: _shown(_redress, outcomes.redress(session, principal, source, share, p, sub, language)),
+        lambda: _shown(_timeliness, outcomes.timeliness(share)),
+        lambda: _shown(_referrals, outcomes.referrals(share)),
+        lambda: _shown(_redress, outcomes.redress(share)),
         lambda: own(_by_sex, p),
     ]
     for step in steps:  # in the report's order, each handed on (to be drawn) as soon as it is read
@@ -360,7 +361,7 @@ async def build(
         "format": export,
         "language": language,
         "audit_sequence": head.sequence,
-        "epsilon": float(opened.spend.epsilon),
+        "epsilon": float(read.spend.epsilon),
     }
     if read_from == "replica":
         detail["read_from"] = "replica"

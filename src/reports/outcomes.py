@@ -8,13 +8,9 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from src.auth.principal import Principal
 from src.cases.workflow import WORKFLOWS
 from src.platform import clock, i18n
 from src.reports import labels, release, repository
-from src.reports.reading import Source
 from src.reports.schemas import (
     REDRESS_OUTCOMES,
     REFERRAL_OUTCOMES,
@@ -26,7 +22,7 @@ from src.reports.schemas import (
     TimelinessReport,
     TimelinessRow,
 )
-from src.reports.service import Opened, Period, hidden_names, meta, named, record, visible
+from src.reports.service import Read, hidden_names, meta, named, record, visible
 from src.reports.suppression import suppress
 
 # The most states one case can leave once each: how many medians of the timeliness report one case moves.
@@ -38,21 +34,14 @@ def _add(histogram: dict[Any, Counter[int]], key: Any, bin_: int | None, n: int)
         histogram.setdefault(key, Counter())[bin_] += n
 
 
-async def referrals(
-    session: AsyncSession,
-    principal: Principal,
-    source: Source,
-    opened: Opened,
-    period: Period,
-    export: str,
-    language: str = i18n.DEFAULT,
-) -> ReferralReport:
+async def referrals(read: Read) -> ReferralReport:
     """Per receiving organization: referrals by status now (at most `release.BOUND` of each case), and the
     median hours to acceptance, per row and over all of them."""
+    period, language = read.period, read.language
     column = {status: i for i, status in enumerate(REFERRAL_OUTCOMES)}
     cells: dict[Any, list[int]] = {}
     hours: dict[Any, Counter[int]] = {}
-    async with source.reading(session) as reading:
+    async with read.source.reading(read.session) as reading:
         await repository.prepare(reading.session)
         for row in await repository.referral_cells(reading.session, period.start, period.end):
             if row.status in column:
@@ -62,9 +51,9 @@ async def referrals(
         organizations = await repository.organizations(reading.session)
         keys = list(organizations) + [k for k in cells if k not in organizations]
         found_cells = [cells.get(k, [0] * len(column)) for k in keys]
-        counted = release.table(keys, found_cells, release.BOUND, opened.share(1, 2).spend, organizations)
+        counted = release.table(keys, found_cells, release.BOUND, read.share(1, 2).spend, organizations)
     # A case adds at most BOUND values to the partners' medians and as many to the overall one.
-    medians = release.medians(hours, [*counted.keys, None], 2 * release.BOUND, opened.share(1, 2).spend)
+    medians = release.medians(hours, [*counted.keys, None], 2 * release.BOUND, read.share(1, 2).spend)
     order = sorted(
         range(len(counted.keys)),
         key=lambda i: (organizations.get(counted.keys[i], ("",))[0], str(counted.keys[i])),
@@ -104,19 +93,19 @@ async def referrals(
         median_hours_to_accept=medians[None],
         suppressed=["sent"] * (sent is None) + ["median_hours_to_accept"] * (medians[None] is None),
     )
-    await record(session, principal, "referrals", period, export, reading, opened, rows=len(rows))
+    await record(read, "referrals", reading, rows=len(rows))
     return ReferralReport(
-        **meta("referrals", counted, period, reading, opened),
+        **meta(read, "referrals", counted, reading),
         rows=rows,
         total=total,
         column_labels=labels.named(labels.REFERRAL_OUTCOMES, REFERRAL_OUTCOMES, language),
     )
 
 
-def _money(sums: dict[tuple[str, str], Decimal], opened: Opened) -> list[MoneyTotal]:
+def _money(sums: dict[tuple[str, str], Decimal], read: Read) -> list[MoneyTotal]:
     """Per capped currency, the noisy sums claimed and recovered that are precise enough to publish. A case
     adds at most BOUND capped amounts to each of the two."""
-    epsilon = opened.share(1, 2).spend.epsilon
+    epsilon = read.share(1, 2).spend.epsilon
     money = []
     for currency in sorted(release.MONEY_CAPS):
         values = {
@@ -128,21 +117,14 @@ def _money(sums: dict[tuple[str, str], Decimal], opened: Opened) -> list[MoneyTo
     return money
 
 
-async def redress(
-    session: AsyncSession,
-    principal: Principal,
-    source: Source,
-    opened: Opened,
-    period: Period,
-    export: str,
-    language: str = i18n.DEFAULT,
-) -> RedressReport:
+async def redress(read: Read) -> RedressReport:
     """Per legal instrument and forum: redress actions by outcome (at most `release.BOUND` of each case), and
     the sums claimed and recovered per currency."""
+    period, language = read.period, read.language
     outcome_of = {status: i for i, statuses in enumerate(REDRESS_OUTCOMES.values()) for status in statuses}
     cells: dict[Any, list[int]] = {}
     sums: dict[Any, dict[tuple[str, str], Decimal]] = {}
-    async with source.reading(session) as reading:
+    async with read.source.reading(read.session) as reading:
         await repository.prepare(reading.session)
         for row in await repository.redress_cells(reading.session, period.start, period.end):
             key = (row.instrument_id, row.forum)
@@ -159,7 +141,7 @@ async def redress(
     known = {(i, forum) for i in [*instruments, None] for forum in forums}
     keys = sorted(known, key=str) + [k for k in cells if k not in known]
     found_cells = [cells.get(k, [0] * len(REDRESS_OUTCOMES)) for k in keys]
-    counted = release.table(keys, found_cells, release.BOUND, opened.share(1, 2).spend, known)
+    counted = release.table(keys, found_cells, release.BOUND, read.share(1, 2).spend, known)
     order = sorted(
         range(len(counted.keys)),
         key=lambda i: (instruments.get(counted.keys[i][0], ("",))[0], counted.keys[i][1] or ""),
@@ -184,7 +166,7 @@ async def redress(
                 instrument_id=instrument,
                 instrument_code=code,
                 forum=forum,
-                money=[] if hidden else _money(sums.get((instrument, forum), {}), opened),
+                money=[] if hidden else _money(sums.get((instrument, forum), {}), read),
                 suppressed=hidden_names(values),
                 labels=labelled,
                 **values,
@@ -200,28 +182,21 @@ async def redress(
         money=[],
         suppressed=["actions"] if actions is None else [],
     )
-    await record(session, principal, "redress", period, export, reading, opened, rows=len(rows))
+    await record(read, "redress", reading, rows=len(rows))
     return RedressReport(
-        **meta("redress", counted, period, reading, opened),
+        **meta(read, "redress", counted, reading),
         rows=rows,
         total=total,
         column_labels=labels.named(labels.REDRESS_OUTCOMES, REDRESS_OUTCOMES, language),
     )
 
 
-async def timeliness(
-    session: AsyncSession,
-    principal: Principal,
-    source: Source,
-    opened: Opened,
-    period: Period,
-    export: str,
-    language: str = i18n.DEFAULT,
-) -> TimelinessReport:
+async def timeliness(read: Read) -> TimelinessReport:
     """Per case kind and workflow state: cases there now and how many are overdue (every state a workflow
     names is listed), and the median days stays there lasted (one stay per case and state)."""
+    period, language = read.period, read.language
     now = clock.utcnow()
-    async with source.reading(session) as reading:
+    async with read.source.reading(read.session) as reading:
         await repository.prepare(reading.session)
         current = {
             (r.kind, r.status): r
@@ -235,8 +210,8 @@ async def timeliness(
     cells = [
         [current[k].overdue, current[k].cases - current[k].overdue] if k in current else [0, 0] for k in keys
     ]
-    counted = release.table(keys, cells, 1, opened.share(1, 2).spend, set(known), every_known=True)
-    medians = release.medians(stays, counted.keys, MOST_STATES, opened.share(1, 2).spend)
+    counted = release.table(keys, cells, 1, read.share(1, 2).spend, set(known), every_known=True)
+    medians = release.medians(stays, counted.keys, MOST_STATES, read.share(1, 2).spend)
     shown = suppress(counted.cells, counted.min_cell)
     kinds, states = labels.of_taxonomy("case_kind", language), labels.of_states(language)
     rows = []
@@ -266,5 +241,5 @@ async def timeliness(
         median_days=None,
         suppressed=["cases"] if grand is None else [],
     )
-    await record(session, principal, "timeliness", period, export, reading, opened, rows=len(rows))
-    return TimelinessReport(**meta("timeliness", counted, period, reading, opened), rows=rows, total=total)
+    await record(read, "timeliness", reading, rows=len(rows))
+    return TimelinessReport(**meta(read, "timeliness", counted, reading), rows=rows, total=total)

@@ -164,8 +164,7 @@ def _bounded(model: Any, start: date | None, end: date | None, *columns: Any) ->
     """The period's rows of `model` (referrals, redress actions) with only the first `release.BOUND` of each
     case: how far one case can move a report is what its noise is scaled to (src/reports/release.py)."""
     nth = func.row_number().over(partition_by=model.case_id, order_by=(model.created_at, model.id))
-    rows = select(*columns, nth.label("nth")).where(*_bounds(model.created_at, start, end)).subquery("rows")
-    return rows
+    return select(*columns, nth.label("nth")).where(*_bounds(model.created_at, start, end)).subquery("rows")
 
 
 def _bin(value: Any) -> Any:

@@ -9,9 +9,12 @@ from typing import Annotated, Any, Literal, TypeVar
 import pydantic_core
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.auth.dependencies import CurrentPrincipal
+from src.auth.principal import Principal
 from src.platform import clock, i18n
+from src.platform.config import Settings
 from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
 from src.platform.schemas import IsoDate
@@ -124,12 +127,25 @@ async def report_cases(
     the `reports:read` scope (403 otherwise). `format=csv` for a spreadsheet; `Ukuk-Read-From` says whether
     the counts came from the primary or a replica."""
     dimensions = service.parse_group_by(group_by)
+    read = await _open(session, principal, source, settings, "cases", params, accept_language)
+    report = await service.cases(read, settings, dimensions)
+    return _localized(_answer(report, params, "cases", export.cases_csv), read.language)
+
+
+async def _open(
+    session: AsyncSession,
+    principal: Principal,
+    source: Source,
+    settings: Settings,
+    name: str,
+    params: ReportParams,
+    accept_language: str | None,
+) -> service.Read:
+    """The read of report `name` in the negotiated language, authorized and charged (service.open_report)."""
     language = i18n.negotiate(accept_language)
-    opened = await service.open_report(session, principal, settings, "report.cases")
-    report = await service.cases(
-        session, principal, source, settings, opened, dimensions, params.period, params.format, language
+    return await service.open_report(
+        session, principal, source, settings, f"report.{name}", params.period, params.format, language
     )
-    return _localized(_answer(report, params, "cases", export.cases_csv), language)
 
 
 def _localized(answer: Response, language: str) -> Response:
@@ -151,12 +167,9 @@ async def report_referrals(
     cells suppressed. Coordinators and auditors with `reports:read` (403 otherwise). `format=csv` for a
     spreadsheet.
     Codes and columns are named in the negotiated language (en, ru or ky)."""
-    language = i18n.negotiate(accept_language)
-    opened = await service.open_report(session, principal, settings, "report.referrals")
-    report = await outcomes.referrals(
-        session, principal, source, opened, params.period, params.format, language
-    )
-    return _localized(_answer(report, params, "referrals", export.referrals_csv), language)
+    read = await _open(session, principal, source, settings, "referrals", params, accept_language)
+    report = await outcomes.referrals(read)
+    return _localized(_answer(report, params, "referrals", export.referrals_csv), read.language)
 
 
 @router.get("/redress", response_model=RedressReport, summary="Report redress outcomes")
@@ -172,12 +185,9 @@ async def report_redress(
     cells suppressed. Coordinators and auditors with `reports:read` (403 otherwise). `format=csv` for a
     spreadsheet.
     Codes and columns are named in the negotiated language (en, ru or ky)."""
-    language = i18n.negotiate(accept_language)
-    opened = await service.open_report(session, principal, settings, "report.redress")
-    report = await outcomes.redress(
-        session, principal, source, opened, params.period, params.format, language
-    )
-    return _localized(_answer(report, params, "redress", export.redress_csv), language)
+    read = await _open(session, principal, source, settings, "redress", params, accept_language)
+    report = await outcomes.redress(read)
+    return _localized(_answer(report, params, "redress", export.redress_csv), read.language)
 
 
 @router.get("/timeliness", response_model=TimelinessReport, summary="Report case timeliness")
@@ -193,9 +203,6 @@ async def report_timeliness(
     median days spent; small cells suppressed. Coordinators and auditors with `reports:read` (403
     otherwise). `format=csv` for a spreadsheet.
     Codes and columns are named in the negotiated language (en, ru or ky)."""
-    language = i18n.negotiate(accept_language)
-    opened = await service.open_report(session, principal, settings, "report.timeliness")
-    report = await outcomes.timeliness(
-        session, principal, source, opened, params.period, params.format, language
-    )
-    return _localized(_answer(report, params, "timeliness", export.timeliness_csv), language)
+    read = await _open(session, principal, source, settings, "timeliness", params, accept_language)
+    report = await outcomes.timeliness(read)
+    return _localized(_answer(report, params, "timeliness", export.timeliness_csv), read.language)

@@ -10,7 +10,7 @@ is here; the referral, redress and timeliness reports are in src/reports/outcome
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -49,15 +49,24 @@ class Period:
 
 
 @dataclass(frozen=True)
-class Opened:
-    """A report read that was authorized and charged: what it may spend, and what it states of its privacy
-    (`privacy` in the report: epsilon, delta, spent, budget, year)."""
+class Read:
+    """One report read, authorized and charged (`open_report`): the request's session and where the
+    aggregates are read, who reads, what it may spend and what it states of its privacy (`privacy` in the
+    report: epsilon, delta, spent, budget, year), the period, the form (`json`, `csv`, or `monitoring` for a
+    section of the monitoring report) and the language."""
 
+    session: AsyncSession
+    principal: Principal
+    source: Source
     spend: release.Privacy
     note: dict[str, Any]
+    period: Period
+    export: str
+    language: str
 
-    def share(self, part: int, of: int) -> Opened:
-        return Opened(self.spend.share(Fraction(part, of)), self.note)
+    def share(self, part: int, of: int, export: str | None = None) -> Read:
+        """The same read spending `part/of` of its epsilon (a section of a report, a part of a table)."""
+        return replace(self, spend=self.spend.share(Fraction(part, of)), export=export or self.export)
 
 
 def parse_group_by(value: str) -> list[str]:
@@ -87,7 +96,16 @@ def authorize(principal: Principal, action: str) -> None:
         )
 
 
-async def open_report(session: AsyncSession, principal: Principal, settings: Settings, action: str) -> Opened:
+async def open_report(
+    session: AsyncSession,
+    principal: Principal,
+    source: Source,
+    settings: Settings,
+    action: str,
+    period: Period,
+    export: str,
+    language: str = i18n.DEFAULT,
+) -> Read:
     """Authorize a report read (403) and charge its epsilon to the organization's budget (429 past it),
     before anything is read."""
     authorize(principal, action)
@@ -98,51 +116,38 @@ async def open_report(session: AsyncSession, principal: Principal, settings: Set
     # while the report reads.
     await session.commit()
     spend = release.Privacy(epsilon, settings.report_delta, settings.report_min_cell)
-    return Opened(spend, {**note, "delta": settings.report_delta})
+    note = {**note, "delta": settings.report_delta}
+    return Read(session, principal, source, spend, note, period, export, language)
 
 
-async def record(
-    session: AsyncSession,
-    principal: Principal,
-    name: str,
-    period: Period,
-    export: str,
-    reading: Reading,
-    opened: Opened,
-    **detail: Any,
-) -> None:
+async def record(read: Read, name: str, reading: Reading, **detail: Any) -> None:
     """The read's audit event, on the primary through the request's session wherever the aggregates were
-    read; with the epsilon it spent."""
+    read; with the epsilon it spent (none for a section of the monitoring report, whose own event records
+    the whole: the trail's epsilons then add up to what the budget was charged)."""
     if reading.read_from == "replica":
         detail = {**detail, "read_from": "replica"}
+    if read.export != "monitoring":
+        detail = {"epsilon": float(read.spend.epsilon), **detail}
     await audit.record(
-        session,
-        principal.actor,
+        read.session,
+        read.principal.actor,
         f"report.{name}",
         resource_type="report",
-        detail={**period.detail(), "format": export, **_spent(export, opened), **detail},
+        detail={**read.period.detail(), "format": read.export, **detail},
     )
 
 
-def _spent(export: str, opened: Opened) -> dict[str, float]:
-    """The epsilon a read's event records; none for a report read as part of the monitoring report, whose own
-    event records the whole (the trail's epsilons then add up to what the budget was charged)."""
-    return {} if export == "monitoring" else {"epsilon": float(opened.spend.epsilon)}
-
-
-def meta(
-    name: str, counted: release.Table, period: Period, reading: Reading, opened: Opened
-) -> dict[str, Any]:
+def meta(read: Read, name: str, counted: release.Table, reading: Reading) -> dict[str, Any]:
     """The fields every report starts with (ReportMeta, by alias)."""
     return {
         "report": name,
         "min_cell": counted.min_cell,
-        "from": period.start,
-        "to": period.end,
+        "from": read.period.start,
+        "to": read.period.end,
         "generated_at": clock.utcnow(),
         "read_from": reading.read_from,
         "replica_lag_seconds": reading.replica_lag_seconds,
-        "privacy": {**opened.note, "row_threshold": counted.threshold},
+        "privacy": {**read.note, "row_threshold": counted.threshold},
     }
 
 
@@ -174,26 +179,17 @@ def hidden_names(values: dict[str, Any]) -> list[str]:
     return [name for name, value in values.items() if value is None]
 
 
-async def cases(
-    session: AsyncSession,
-    principal: Principal,
-    source: Source,
-    settings: Settings,
-    opened: Opened,
-    group_by: list[str],
-    period: Period,
-    export: str,
-    language: str = i18n.DEFAULT,
-) -> dict[str, Any]:
+async def cases(read: Read, settings: Settings, group_by: list[str]) -> dict[str, Any]:
     """A CaseReport as plain data: a fine grouping has 100 000 rows, and models for each would cost a
     second; the router serializes this directly and a test holds it to the CaseReport schema. Each row's
     `labels` name its organization and its codes (kind, status, intake channel) in `language`. A case is in
     one group: a group is published when its noisy count passes the row threshold. Of the epsilon, 1/8
     decides whether there are too many groups (a 422 that still spends it), the rest counts."""
+    period, language = read.period, read.language
     limit = settings.report_max_groups
-    refusal = opened.spend.epsilon / 8  # whether there are too many groups is an answer too
+    refusal = read.spend.epsilon / 8  # whether there are too many groups is an answer too
     margin = privacy.noise_floor(1, refusal, REFUSAL_SLIP)
-    async with source.reading(session) as reading:
+    async with read.source.reading(read.session) as reading:
         await repository.prepare(reading.session)
         try:
             groups = await repository.case_counts(
@@ -208,11 +204,11 @@ async def cases(
                 "too many groups",
                 f"More than {limit} groups: use fewer dimensions or a shorter period.",
                 after_rollback=[
-                    budget.refused(principal, "report.cases", opened.spend.epsilon, "too many groups")
+                    budget.refused(read.principal, "report.cases", read.spend.epsilon, "too many groups")
                 ],
             )
         keys, cells = [g for g, _ in groups], [[n] for _, n in groups]
-        counted = release.table(keys, cells, 1, opened.spend.share(Fraction(7, 8)))
+        counted = release.table(keys, cells, 1, read.share(7, 8).spend)
         names = (
             await repository.organization_names(
                 reading.session, {g["owner_organization"] for g in counted.keys}
@@ -232,11 +228,9 @@ async def cases(
         rows.append(
             {"group": group, "labels": labelled, "count": None if hidden else n, "suppressed": hidden}
         )
-    await record(
-        session, principal, "cases", period, export, reading, opened, group_by=group_by, rows=len(rows)
-    )
+    await record(read, "cases", reading, group_by=group_by, rows=len(rows))
     return {
-        **meta("cases", counted, period, reading, opened),
+        **meta(read, "cases", counted, reading),
         "group_by": group_by,
         "rows": rows,
         "total": {

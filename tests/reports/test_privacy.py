@@ -255,12 +255,14 @@ def _in_service(app: Any, settings: Settings, reader: Principal, start: date) ->
 
     async def read(group_by: str, last: date) -> dict[str, Any] | None:
         async with app.state.sessionmaker() as session:
+            period = service.Period(start, last)
             try:
-                opened = await service.open_report(session, reader, settings, "report.cases")
+                opened = await service.open_report(
+                    session, reader, Source(), settings, "report.cases", period, "json"
+                )
             except TooManyRequests:
                 return None
-            period, by = service.Period(start, last), group_by.split(",")
-            found = await service.cases(session, reader, Source(), settings, opened, by, period, "json")
+            found = await service.cases(opened, settings, group_by.split(","))
             await session.commit()
             return found
 
