@@ -82,7 +82,7 @@ async def charge(
     return {"epsilon": float(cost), "spent": float(row["spent"]), "budget": float(limit), "year": now.year}
 
 
-def refused(principal: Principal, action: str, epsilon: Fraction, reason: str) -> AfterRollback:
+def audited_refusal(principal: Principal, action: str, epsilon: Fraction, reason: str) -> AfterRollback:
     """The audit event (`failure`) of a read refused after it looked at the data (a case report with too many
     groups): the refusal is itself an answer, and the epsilon it spent was committed when the read began."""
 

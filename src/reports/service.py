@@ -204,7 +204,9 @@ async def cases(read: Read, settings: Settings, group_by: list[str]) -> dict[str
                 "too many groups",
                 f"More than {limit} groups: use fewer dimensions or a shorter period.",
                 after_rollback=[
-                    budget.refused(read.principal, "report.cases", read.spend.epsilon, "too many groups")
+                    budget.audited_refusal(
+                        read.principal, "report.cases", read.spend.epsilon, "too many groups"
+                    )
                 ],
             )
         keys, cells = [g for g, _ in groups], [[n] for _, n in groups]
