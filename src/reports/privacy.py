@@ -18,11 +18,80 @@ operating system's random source: no floating-point sampler whose low bits could
 from __future__ import annotations
 
 import math
-import secrets
+import os
+import random
+import struct
+import threading
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from typing import NoReturn
 
-_system = secrets.SystemRandom()
+
+class _Bits(threading.local):
+    """One thread's random bits not yet used: 64-bit words of a 4 KiB block from the kernel, and what is
+    left of the word being spent."""
+
+    def __init__(self) -> None:
+        self.words: list[int] = []
+        self.word = 0
+        self.left = 0
+
+
+class _OsRandom(random.Random):
+    """The operating system's random source, read 4 KiB at a time and spent a few bits at a draw:
+    `secrets.SystemRandom` asks the kernel for every draw, and a report's thousands of draws spent half its
+    time in that system call (a profile of the case report by four dimensions). The kernel's bytes, fewer
+    calls: nothing is seeded or can be replayed. Each thread spends its own block, and a forked child drops
+    what its parent had read, so two processes never draw the same bits."""
+
+    def __init__(self) -> None:
+        self._bits = _Bits()
+        super().__init__()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._bits = _Bits()
+
+    def seed(self, *args: object, **kwargs: object) -> None:
+        """Nothing to seed: every bit comes from the kernel."""
+
+    def getstate(self, *args: object, **kwargs: object) -> NoReturn:
+        raise NotImplementedError("the operating system's random source has no state to save")
+
+    def setstate(self, *args: object, **kwargs: object) -> NoReturn:
+        raise NotImplementedError("the operating system's random source has no state to restore")
+
+    def getrandbits(self, k: int) -> int:
+        if k < 0:
+            raise ValueError("number of bits must be non-negative")
+        if k > 64:
+            return int.from_bytes(os.urandom((k + 7) // 8), "big") >> (-k % 8)
+        bits = self._bits
+        if k > bits.left:  # what is left of the word is dropped: every bit is independent of the others
+            if not bits.words:
+                bits.words = list(struct.unpack("<512Q", os.urandom(4096)))
+            bits.word = bits.words.pop()
+            bits.left = 64
+        drawn = bits.word & ((1 << k) - 1)
+        bits.word >>= k
+        bits.left -= k
+        return drawn
+
+    def random(self) -> float:
+        return self.getrandbits(53) * 2.0**-53
+
+    def randbelow(self, n: int) -> int:
+        """Uniform on 0 .. n-1 (n > 0), by rejection as `secrets.randbelow`: exact, whatever n is."""
+        if n <= 0:
+            raise ValueError("the upper bound must be positive")
+        bits = n.bit_length()
+        drawn = self.getrandbits(bits)
+        while drawn >= n:
+            drawn = self.getrandbits(bits)
+        return drawn
+
+
+_system = _OsRandom()
 
 
 def exact(value: float) -> Fraction:
@@ -38,7 +107,7 @@ def _bernoulli_exp(num: int, den: int) -> bool:
             return False
         num -= den
     k = 1
-    while secrets.randbelow(den * k) < num:  # Bernoulli(num / (den k))
+    while _system.randbelow(den * k) < num:  # Bernoulli(num / (den k))
         k += 1
     return k % 2 == 1
 
@@ -52,14 +121,14 @@ def discrete_laplace(scale: Fraction) -> int:
     """One sample of the discrete Laplace distribution with this scale (> 0)."""
     t, s = scale.numerator, scale.denominator  # scale = t / s
     while True:
-        u = secrets.randbelow(t)
+        u = _system.randbelow(t)
         if not _bernoulli_exp(u, t):
             continue
         v = 0
         while _bernoulli_exp(1, 1):
             v += 1
         y = (u + t * v) // s
-        negative = secrets.randbelow(2) == 1
+        negative = _system.randbelow(2) == 1
         if negative and y == 0:
             continue
         return -y if negative else y
@@ -69,6 +138,40 @@ def noisy(value: int, sensitivity: int, epsilon: Fraction) -> int:
     """`value` released epsilon-DP when one case moves it (and the others released with it) by at most
     `sensitivity` in all."""
     return value + discrete_laplace(Fraction(sensitivity) / epsilon)
+
+
+def _geometric_tail(t: int, s: int) -> int:
+    """How many times Bernoulli(q), q = exp(-s/t), comes up before it fails: P(g) = (1 - q) q^g."""
+    drawn = 0
+    while _bernoulli_exp(s, t):
+        drawn += 1
+    return drawn
+
+
+def reaches(value: int, sensitivity: int, epsilon: Fraction, bar: int) -> int | None:
+    """`noisy(value, sensitivity, epsilon)` when it reaches `bar`, else None: the same distribution, drawn
+    with a few random bits where `value` is below the bar, as most of a fine report's rows are. The noise
+    reaches m = bar - value >= 1 with probability q^m / (1 + q) (q = exp(-1/scale)): Bernoulli(q^m) and
+    Bernoulli(1 / (1 + q)), the latter as an even number of Bernoulli(q) successes before a failure; and
+    past m the discrete Laplace tail has no memory, so what it goes beyond m by is geometric."""
+    m = bar - value
+    if m <= 0:
+        released = noisy(value, sensitivity, epsilon)
+        return released if released >= bar else None
+    scale = Fraction(sensitivity) / epsilon
+    t, s = scale.numerator, scale.denominator  # q = exp(-s/t)
+    if not _bernoulli_exp(m * s, t) or _geometric_tail(t, s) % 2 == 1:
+        return None
+    return bar + _geometric_tail(t, s)
+
+
+def below(value: int, sensitivity: int, epsilon: Fraction, bar: int) -> int:
+    """`noisy(value, sensitivity, epsilon)` given that it stays below `bar` (a cell of a row another cell
+    of which reached it, when this one did not): drawn until it does."""
+    while True:
+        released = noisy(value, sensitivity, epsilon)
+        if released < bar:
+            return released
 
 
 def row_threshold(sensitivity: int, epsilon: Fraction, delta: float) -> int:

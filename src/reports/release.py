@@ -101,15 +101,23 @@ def table(
     )
     kept_keys, kept_cells = [], []
     for key, row in zip(keys, cells, strict=True):
-        released = [max(0, privacy.noisy(value, contributions, cell_epsilon)) for value in row]
-        largest = max(released, default=0)
-        if key in known:
-            if every_known or largest >= min_cell:
-                kept_keys.append(key)
-                kept_cells.append(released)
-        elif largest >= threshold:
+        if key in known and every_known:
             kept_keys.append(key)
-            kept_cells.append(released)
+            kept_cells.append([max(0, privacy.noisy(value, contributions, cell_epsilon)) for value in row])
+            continue
+        # Published when a noisy cell reaches the bar; a cell's noise is drawn whole only where it is needed.
+        bar = min_cell if key in known else threshold
+        reached = [privacy.reaches(value, contributions, cell_epsilon, bar) for value in row]
+        if any(released is not None for released in reached):
+            kept_keys.append(key)
+            kept_cells.append(
+                [
+                    released
+                    if released is not None
+                    else max(0, privacy.below(value, contributions, cell_epsilon, bar))
+                    for value, released in zip(row, reached, strict=True)
+                ]
+            )
     grand = sum(map(sum, cells))
     total_epsilon = spend.epsilon / 4
     total = privacy.noisy(grand, contributions, total_epsilon)

@@ -103,6 +103,26 @@ def test_row_threshold_is_the_least_that_shows_a_new_row_with_probability_at_mos
     assert math.isclose(summed, float(_tail(sensitivity, epsilon, m)), rel_tol=1e-9, abs_tol=1e-300)
 
 
+@pytest.mark.parametrize(("value", "bar"), [(2, 5), (0, 1), (7, 5)], ids=["below", "at-zero", "above"])
+def test_reaches_and_below_draw_what_noisy_draws(value: int, bar: int) -> None:
+    """The shortcut a table takes for rows below their bar gives the same distribution as drawing the whole
+    noise: how often the bar is reached, by how much, and what a cell that did not reach it holds."""
+    epsilon = Fraction(3, 4)
+    q = math.exp(-float(epsilon))
+    point = {z: (1 - q) / (1 + q) * q ** abs(z) for z in range(-40, 60)}  # P(Z = z), noise of `noisy`
+    reached = [privacy.reaches(value, 1, epsilon, bar) for _ in range(N)]
+    shown = [r for r in reached if r is not None]
+    p_shown = float(_tail(1, epsilon, bar - value))
+    assert _close(len(shown), N, p_shown)
+    for released in (bar, bar + 1, bar + 3):  # given it is shown, P(released) = P(Z = released - value) / p
+        assert _close(shown.count(released), len(shown), point[released - value] / p_shown), released
+    stayed = [privacy.below(value, 1, epsilon, bar) for _ in range(N)]
+    assert max(stayed) < bar
+    for released in (bar - 1, bar - 2, bar - 4):
+        expected = point[released - value] / (1 - p_shown)
+        assert _close(stayed.count(released), N, expected), released
+
+
 def test_a_row_one_case_makes_shows_with_probability_at_most_delta() -> None:
     """release.table end to end, at a delta large enough to measure: a new row holding one case (unknown
     key) is published exactly when 1 + noise (3/4 of epsilon) reaches the threshold."""
