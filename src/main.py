@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import math
 import re
 from collections.abc import AsyncIterator
@@ -116,10 +117,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 DeadlineAlerter(engine, settings),
             ]
         job_tasks = [asyncio.create_task(job.run(), name=type(job).__name__) for job in jobs]
+        # What start-up made (modules, models, routes, about 190 000 objects) lives as long as the process:
+        # frozen out of the cycle collector, a full collection no longer walks it. It took 70 to 140 ms, every
+        # request waiting, about once in 6 000 GET case requests.
+        gc.collect()
+        gc.freeze()
         log.info("started")
         try:
             yield
         finally:
+            gc.unfreeze()  # a process that builds another app (the tests) lets this one's objects go
             if sequencer is not None and sequencer_task is not None:
                 sequencer.stop()
                 with contextlib.suppress(asyncio.CancelledError):
