@@ -168,14 +168,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     cases_service.add_timeline_source(referrals_service.timeline_entries)
     case_consents.on_withdrawal(referral_consent.consent_withdrawn)
     case_transfers.on_transferred(referral_consent.case_transferred)
+    # A request is matched against the routes in this order, each costing a regular expression and
+    # FastAPI's bookkeeping (an eighth of GET case's CPU when it came 22nd): the case routes and the referral
+    # inbox, which most requests are, come first. No other router's paths start with theirs.
+    app.include_router(cases_router)
+    app.include_router(referrals_router)
     app.include_router(auth_router)
     app.include_router(consulates_router)
     app.include_router(case_reference_router)
-    app.include_router(cases_router)
     app.include_router(case_amendments_router)
     app.include_router(case_transfers_router)
     app.include_router(subject_access_router)
-    app.include_router(referrals_router)
     app.include_router(webhooks_router)
     app.include_router(redress_router)
     app.include_router(attachments_router)

@@ -32,14 +32,6 @@ class Arguments(list[Any]):
         return f"${len(self)}"
 
 
-async def _connection(session: AsyncSession) -> AsyncConnection:
-    """The session's connection, after the flush the ORM would do before a query of its own (autoflush), so a
-    statement here sees what the request changed on ORM objects."""
-    if session.autoflush and (session.new or session.dirty or session.deleted):
-        await session.flush()
-    return await session.connection()
-
-
 class _LostBeforeAnything(Exception):
     """The connection was found dead by the first statement of its transaction: nothing ran on it."""
 
@@ -75,10 +67,38 @@ async def _run(session: AsyncSession, method: str, sql: str, *args: Any) -> Any:
         raise exc.OperationalError(sql, args, lost.error, connection_invalidated=True) from lost.error
 
 
-async def _attempt(session: AsyncSession, method: str, sql: str, args: tuple[Any, ...]) -> Any:
-    connection = await _connection(session)
+# Where a session keeps the connection of its transaction found by its first statement: (the session's root
+# transaction, the AsyncConnection, the driver's connection).
+_FOUND = "ukuk.driver"
+
+
+async def _found(session: AsyncSession) -> tuple[AsyncConnection, asyncpg.Connection, bool]:
+    """The session's connection (after the flush the ORM would do before a query of its own, so a statement
+    here sees what the request changed on ORM objects), its driver connection, and whether this is the
+    transaction's first statement. Each lookup through SQLAlchemy's async layer is a greenlet switch (three
+    a statement), so the first statement of a transaction keeps what it found until the transaction ends
+    (a commit or rollback starts another root transaction, which finds its own)."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        await session.flush()
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_FOUND)
+    if (
+        kept is not None
+        and transaction is not None
+        and kept[0] is transaction
+        and transaction.is_active
+        and not kept[2].is_closed()
+    ):
+        return kept[1], kept[2], False
+    connection = await session.connection()
     first = not (await connection.get_raw_connection()).dbapi_connection._transaction  # type: ignore[union-attr]
     driver = await _driver(connection)
+    session.info[_FOUND] = (session.sync_session.get_transaction(), connection, driver)
+    return connection, driver, first
+
+
+async def _attempt(session: AsyncSession, method: str, sql: str, args: tuple[Any, ...]) -> Any:
+    connection, driver, first = await _found(session)
     try:
         return await getattr(driver, method)(sql, *args)
     except (asyncpg.PostgresError, *_BROKEN) as error:
