@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import base64
 import difflib
+import gc
 import json
 import os
 import re
@@ -547,6 +548,22 @@ async def _get(
     return head.startswith(b"HTTP/1.1 200")
 
 
+@contextmanager
+def _timing() -> Iterator[None]:
+    """No cycle collection in this process while it times requests: it has imported the whole application
+    (about 190 000 objects), and a full collection here stalled for up to 170 ms, counted as the server's
+    latency in every request in flight (the p99 at 80% load). What it made so far is frozen out of the
+    collector; the clients allocate no cycles worth collecting meanwhile."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 def _percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -579,6 +596,31 @@ async def _paced(url: str, paths: list[str], token: str, rate: float, seconds: f
     if failures:
         raise RuntimeError(f"{failures} paced requests failed")
     return _percentile(latencies, 0.99)
+
+
+async def _closed_loop_rate(url: str, paths: list[str], token: str, seconds: float, clients: int) -> float:
+    """Requests per second that `clients` connections of this process's client reach back to back: the
+    maximum rate with this load generator, whose own CPU shares the machine (wrk's maximum, measured without
+    it, is more than the open-loop generator and the API can reach together)."""
+    host, port = url.removeprefix("http://").split(":")
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    done = 0
+
+    async def client(k: int) -> None:
+        nonlocal done
+        reader, writer = await asyncio.open_connection(host, int(port))
+        n = k
+        while loop.time() < end:
+            if not await _get(reader, writer, host, paths[n % len(paths)], token):
+                raise RuntimeError("a request at the maximum rate failed")
+            done += 1
+            n += clients
+        writer.close()
+
+    started = loop.time()
+    await asyncio.gather(*(client(k) for k in range(clients)))
+    return done / (loop.time() - started)
 
 
 async def _sequential(url: str, paths: list[str], token: str, until: float) -> list[float]:
@@ -663,13 +705,15 @@ async def _duplicates_under_intake(
     until = loop.time() + options.seconds + 1
     load = asyncio.create_task(_paced_intakes(api.url, bodies, officer, INTAKES_PER_SECOND, until))
     await asyncio.sleep(1)  # the intakes are under way
-    paced = await _sequential(api.url, paths, searcher, until - 0.2)
+    with _timing():
+        paced = await _sequential(api.url, paths, searcher, until - 0.2)
     paced_rate = await load / (options.seconds + 1)
     connections = max(2, options.connections // 4)
     await pg.settle()  # so that wrk starts at once
     flat_out = asyncio.create_task(_wrk(api, "/v1/cases", intake, options.seconds + 1, connections, pg))
     await asyncio.sleep(1)
-    saturated = await _sequential(api.url, paths, searcher, loop.time() + options.seconds - 1)
+    with _timing():
+        saturated = await _sequential(api.url, paths, searcher, loop.time() + options.seconds - 1)
     done = await flat_out
     return {
         "p95": _percentile(paced, 0.95),
@@ -850,16 +894,18 @@ async def run(options: Options, cases: int, only: set[str], differ: list[str] | 
                 )
             finally:
                 await _remove_intakes(url)
-        if "paced" in only and "get" in measured:
-            rate = 0.8 * measured["get"][0].rate
-            print(f"GET case paced at {rate:.0f}/s ...", flush=True)
+        if "paced" in only:
             paths = [f"/v1/cases/{c}" for c in sample]
-            measured["paced"] = (
-                rate,
-                await _paced(
+            await pg.settle()
+            most = await _closed_loop_rate(api.url, paths, coordinator, options.seconds, options.connections)
+            rate = 0.8 * most
+            print(f"GET case paced at {rate:.0f}/s (80% of {most:.0f}/s) ...", flush=True)
+            await pg.settle()
+            with _timing():
+                p99 = await _paced(
                     api.url, paths, coordinator, rate, options.seconds * options.runs, options.connections
-                ),
-            )
+                )
+            measured["paced"] = (rate, most, p99)
     rows = [
         Row(
             "the bare app runs the API's statements (the premise of every comparison)",
@@ -1011,11 +1057,11 @@ def _targets(measured: dict[str, Any]) -> list[Row]:
             )
         )
     if "paced" in measured:
-        rate, p99 = measured["paced"]
+        rate, most, p99 = measured["paced"]
         rows.append(
             Row(
                 "GET case p99 <= 25 ms at 80% of the maximum rate",
-                f"latency, open loop at {rate:.0f}/s",
+                f"latency, open loop at {rate:.0f}/s (its closed-loop maximum: {most:.0f}/s)",
                 f"{p99:.1f} ms",
                 p99 <= 25,
             )
