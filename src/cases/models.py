@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Computed,
     Date,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
     func,
     text,
 )
@@ -232,6 +234,10 @@ class Transition(Base):
     stay_days: Mapped[float | None] = mapped_column(
         Double, Computed(STAY_DAYS, persisted=True), nullable=True
     )
+    # Whether this transition ends the case's first stay in `from_status`: the one stay per case and state the
+    # timeliness report counts. Set by a trigger before every INSERT (migration 0025), so no writer can get it
+    # wrong; what a writer sends is overwritten.
+    first_stay: Mapped[bool] = mapped_column(Boolean, server_default=false(), nullable=False)
 
     __table_args__ = (
         Index("ix_case_transition_case_id_at", "case_id", "at"),
@@ -244,6 +250,16 @@ class Transition(Base):
             "at",
             postgresql_include=["case_kind", "stay_days"],
             postgresql_where=text("stay_days IS NOT NULL"),
+        ),
+        # The first stays by kind, state and length, with the case for a period's join: the timeliness
+        # report's counts read from the index alone (src/reports/repository.stay_bins).
+        Index(
+            "ix_case_transition_first_stays",
+            "case_kind",
+            "from_status",
+            "stay_days",
+            postgresql_include=["case_id"],
+            postgresql_where=text("first_stay"),
         ),
     )
 
