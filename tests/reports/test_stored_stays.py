@@ -210,5 +210,5 @@ async def test_first_stays_are_marked_by_0025_and_then_by_the_trigger_whatever_a
                     },
                 )
             query = text("SELECT id, first_stay FROM case_transition WHERE case_id = :c")
-            marked = dict((await conn.execute(query, {"c": case})).all())
+            marked: dict[int, bool] = dict((await conn.execute(query, {"c": case})).all())
         assert marked == {1: False, 4: True, 2: True, 3: False, 5: False, 6: True}
