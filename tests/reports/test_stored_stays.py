@@ -159,56 +159,46 @@ async def test_first_stays_are_marked_by_0025_and_then_by_the_trigger_whatever_a
     from tests.test_migrations import _a_case, _scratch_database
 
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    insert = text(
-        "INSERT INTO case_transition (id, case_id, from_status, to_status, actor_id, at, from_entered_at) "
-        "VALUES (:id, :case, :source, :target, :actor, :at, :entered)"
-    )
+    columns = "id, case_id, from_status, to_status, actor_id, at, from_entered_at"
+
+    async def write(conn: Any, sql: str, case: Any, actor: Any, rows: list[tuple[Any, ...]]) -> None:
+        """Transitions (id, from, to, day, day the state was entered) of `case`, by `sql`."""
+        for number, source, target, day, entered in rows:
+            entered_at = None if entered is None else t0 + timedelta(days=entered)
+            await conn.execute(
+                text(sql),
+                {
+                    "id": number,
+                    "case": case,
+                    "source": source,
+                    "target": target,
+                    "actor": actor,
+                    "at": t0 + timedelta(days=day),
+                    "entered": entered_at,
+                },
+            )
+
+    values = ":id, :case, :source, :target, :actor, :at, :entered"
     async with _scratch_database(owner_url, "m25") as (url, engine):
         await asyncio.to_thread(run_migrations, url, "ukuk_app", "0024")
         async with engine.begin() as conn:
             consulate, case = await _a_case(conn, t0)
-            # (id, from, to, day, day the state was entered): ids out of time order; intake is left twice.
-            for number, source, target, day, entered in [
+            # Ids out of time order; intake is left twice.
+            rows = [
                 (1, None, "intake", 0, None),
                 (4, "intake", "assessment", 2, 0),
                 (2, "assessment", "intake", 5, 2),
                 (3, "intake", "assessment", 8, 5),
-            ]:
-                await conn.execute(
-                    insert,
-                    {
-                        "id": number,
-                        "case": case,
-                        "source": source,
-                        "target": target,
-                        "actor": consulate,
-                        "at": t0 + timedelta(days=day),
-                        "entered": None if entered is None else t0 + timedelta(days=entered),
-                    },
-                )
+            ]
+            await write(
+                conn, f"INSERT INTO case_transition ({columns}) VALUES ({values})", case, consulate, rows
+            )
         await asyncio.to_thread(run_migrations, url, "ukuk_app")
         async with engine.begin() as conn:
             # Both sent as first stays: assessment is left again (not first), referred for the first time.
-            for number, source, target, day, entered in [
-                (5, "assessment", "referred", 9, 8),
-                (6, "referred", "closed", 12, 9),
-            ]:
-                await conn.execute(
-                    text(
-                        "INSERT INTO case_transition (id, case_id, from_status, to_status, actor_id, at, "
-                        "from_entered_at, first_stay) VALUES (:id, :case, :source, :target, :actor, :at, "
-                        ":entered, true)"
-                    ),
-                    {
-                        "id": number,
-                        "case": case,
-                        "source": source,
-                        "target": target,
-                        "actor": consulate,
-                        "at": t0 + timedelta(days=day),
-                        "entered": t0 + timedelta(days=entered),
-                    },
-                )
+            sent_first = f"INSERT INTO case_transition ({columns}, first_stay) VALUES ({values}, true)"
+            rows = [(5, "assessment", "referred", 9, 8), (6, "referred", "closed", 12, 9)]
+            await write(conn, sent_first, case, consulate, rows)
             query = text("SELECT id, first_stay FROM case_transition WHERE case_id = :c")
             marked: dict[int, bool] = dict((await conn.execute(query, {"c": case})).all())
         assert marked == {1: False, 4: True, 2: True, 3: False, 5: False, 6: True}
