@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -569,33 +569,44 @@ def _percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def _paced(url: str, paths: list[str], token: str, rate: float, seconds: float, clients: int) -> float:
-    """An open-loop generator: requests at a fixed rate over `clients` keep-alive connections, latency counted
-    from when each request was due (so a stall is not hidden by sending less, as wrk's closed loop would).
-    Answers p99 in ms."""
+Send = Callable[[asyncio.StreamReader, asyncio.StreamWriter, str, int], Awaitable[bool]]
+
+
+async def _open_loop(
+    url: str, rate: float, start: float, end: float, clients: int, send: Send
+) -> list[float]:
+    """Requests at a fixed rate from `start` to `end` (the loop's clock) over `clients` keep-alive
+    connections, each sending its turns when they are due (so a stall is not hidden by sending less, as
+    wrk's closed loop would): `send(reader, writer, host, n)` makes the n-th. Answers each request's ms from
+    when it was due; raises if one failed."""
     host, port = url.removeprefix("http://").split(":")
     loop = asyncio.get_running_loop()
-    start = loop.time() + 0.2
-    end = start + seconds
     latencies: list[float] = []
-    failures = 0
 
     async def client(k: int) -> None:
-        nonlocal failures
         reader, writer = await asyncio.open_connection(host, int(port))
-        n = 0
-        while (due := start + (k + n * clients) / rate) < end:
+        n = k
+        while (due := start + n / rate) < end:
             if (wait := due - loop.time()) > 0:
                 await asyncio.sleep(wait)
-            failures += not await _get(reader, writer, host, paths[(k + n * clients) % len(paths)], token)
+            if not await send(reader, writer, host, n):
+                raise RuntimeError(f"a paced request to {url} failed")
             latencies.append((loop.time() - due) * 1000)
-            n += 1
+            n += clients
         writer.close()
 
     await asyncio.gather(*(client(k) for k in range(clients)))
-    if failures:
-        raise RuntimeError(f"{failures} paced requests failed")
-    return _percentile(latencies, 0.99)
+    return latencies
+
+
+async def _paced(url: str, paths: list[str], token: str, rate: float, seconds: float, clients: int) -> float:
+    """GETs of `paths` in turn at a fixed rate for `seconds` (`_open_loop`); answers p99 in ms."""
+    start = asyncio.get_running_loop().time() + 0.2
+
+    def get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, n: int) -> Awaitable[bool]:
+        return _get(reader, writer, host, paths[n % len(paths)], token)
+
+    return _percentile(await _open_loop(url, rate, start, start + seconds, clients, get), 0.99)
 
 
 async def _closed_loop_rate(url: str, paths: list[str], token: str, seconds: float, clients: int) -> float:
@@ -656,28 +667,16 @@ async def _post(
 
 
 async def _paced_intakes(url: str, bodies: list[str], token: str, rate: float, until: float) -> int:
-    """Intakes at a fixed rate (an open loop on two connections, each sending when its turn is due) until
-    `until` (the loop's clock); answers how many were sent. Raises if one failed."""
-    host, port = url.removeprefix("http://").split(":")
-    loop = asyncio.get_running_loop()
-    start, clients, sent = loop.time(), 2, 0
+    """Intakes at a fixed rate on two connections (`_open_loop`) until `until` (the loop's clock); answers
+    how many were sent."""
 
-    async def client(k: int) -> None:
-        nonlocal sent
-        reader, writer = await asyncio.open_connection(host, int(port))
-        n = 0
-        while (due := start + (k + n * clients) / rate) < until:
-            if (wait := due - loop.time()) > 0:
-                await asyncio.sleep(wait)
-            body = bodies[(k + n * clients) % len(bodies)].encode()
-            if not await _post(reader, writer, host, "/v1/cases", token, body):
-                raise RuntimeError("a paced intake failed")
-            sent += 1
-            n += 1
-        writer.close()
+    def post(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, n: int
+    ) -> Awaitable[bool]:
+        return _post(reader, writer, host, "/v1/cases", token, bodies[n % len(bodies)].encode())
 
-    await asyncio.gather(*(client(k) for k in range(clients)))
-    return sent
+    start = asyncio.get_running_loop().time()
+    return len(await _open_loop(url, rate, start, until, 2, post))
 
 
 # Issue 16's "under sustained intake": the searches run while intakes keep writing names into the indexes at
