@@ -43,8 +43,12 @@ class Settings(BaseSettings):
     )
     # Role the API and workers act as (SET ROLE at connect): may INSERT but never UPDATE or DELETE audit rows.
     db_app_role: str | None = "ukuk_app"
-    db_pool_size: int = Field(default=10, ge=1, le=200)
-    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # Connections a process keeps (opened as needed, then kept) and may open beyond them. One past the pool
+    # size is closed when it comes back and opened anew next time (a server process started, signed in, its
+    # caches warmed): under steady concurrency above the pool size that was one connection per few requests,
+    # so the whole budget is kept instead (the same 20 at most as the old 10 + 10).
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+    db_max_overflow: int = Field(default=0, ge=0, le=200)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     db_idle_in_transaction_timeout_ms: int = Field(default=30_000, ge=100)
     # Client-side limits for a network that stops answering (statement_timeout needs a server that hears):
