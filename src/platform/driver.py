@@ -17,7 +17,10 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import exc
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.util import greenlet_spawn
 
 # Connection-level failures: the connection cannot be used again (asyncpg marks it closed on most of them).
 _BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
@@ -40,17 +43,27 @@ class _LostBeforeAnything(Exception):
         self.error = error
 
 
-async def _driver(connection: AsyncConnection) -> asyncpg.Connection:
-    adapted = (await connection.get_raw_connection()).dbapi_connection
+def _checked_out(sync_session: Session) -> tuple[Connection, Any]:
+    """In one greenlet: the session's connection (its transaction begun) and SQLAlchemy's asyncpg adapter."""
+    connection = sync_session.connection()
+    return connection, connection.connection.dbapi_connection
+
+
+async def _invalidate(connection: Connection, error: BaseException) -> None:
+    await greenlet_spawn(connection.invalidate, error)
+
+
+async def _begun(connection: Connection, adapted: Any) -> asyncpg.Connection:
     # SQLAlchemy's asyncpg adapter opens the transaction with the first statement it runs; a statement run
     # here first must open it the same way, or it would commit on its own.
-    if adapted._transaction is None:  # type: ignore[union-attr]
+    if adapted._transaction is None:
         try:
-            await adapted._start_transaction()  # type: ignore[union-attr]
+            await adapted._start_transaction()
         except Exception as error:  # in the adapter's own error types; BEGIN fails only on a lost connection
-            await connection.invalidate(error)
+            await _invalidate(connection, error)
             raise _LostBeforeAnything(error) from error
-    return adapted._connection  # type: ignore[union-attr]
+    driver: asyncpg.Connection = adapted._connection
+    return driver
 
 
 async def _run(session: AsyncSession, method: str, sql: str, *args: Any) -> Any:
@@ -68,11 +81,11 @@ async def _run(session: AsyncSession, method: str, sql: str, *args: Any) -> Any:
 
 
 # Where a session keeps the connection of its transaction found by its first statement: (the session's root
-# transaction, the AsyncConnection, the driver's connection).
+# transaction, its Connection, the driver's connection).
 _FOUND = "ukuk.driver"
 
 
-async def _found(session: AsyncSession) -> tuple[AsyncConnection, asyncpg.Connection, bool]:
+async def _found(session: AsyncSession) -> tuple[Connection, asyncpg.Connection, bool]:
     """The session's connection (after the flush the ORM would do before a query of its own, so a statement
     here sees what the request changed on ORM objects), its driver connection, and whether this is the
     transaction's first statement. Each lookup through SQLAlchemy's async layer is a greenlet switch (three
@@ -90,9 +103,11 @@ async def _found(session: AsyncSession) -> tuple[AsyncConnection, asyncpg.Connec
         and not kept[2].is_closed()
     ):
         return kept[1], kept[2], False
-    connection = await session.connection()
-    first = not (await connection.get_raw_connection()).dbapi_connection._transaction  # type: ignore[union-attr]
-    driver = await _driver(connection)
+    # Each step through SQLAlchemy's async layer is a greenlet of its own (a new frame stack: an mmap and a
+    # munmap); the session's connection and its adapter are found in one.
+    connection, adapted = await greenlet_spawn(_checked_out, session.sync_session)
+    first = adapted._transaction is None
+    driver = await _begun(connection, adapted)
     session.info[_FOUND] = (session.sync_session.get_transaction(), connection, driver)
     return connection, driver, first
 
@@ -105,7 +120,7 @@ async def _attempt(session: AsyncSession, method: str, sql: str, args: tuple[Any
         if driver.is_closed():
             # Lost, whatever the error said (a terminated backend answers 57P01 before closing): the pool
             # must never hand this connection out again, and the rollback must not try to use it.
-            await connection.invalidate(error)
+            await _invalidate(connection, error)
             if first:
                 raise _LostBeforeAnything(error) from error
             raise exc.OperationalError(sql, args, error, connection_invalidated=True) from error
@@ -118,7 +133,7 @@ async def _attempt(session: AsyncSession, method: str, sql: str, args: tuple[Any
             # A ValueError is the driver refusing an argument before sending it (out of range for its type):
             # the connection is fine, the request is not (errors.is_refused_value).
             raise exc.DBAPIError(sql, args, error) from error
-        await connection.invalidate(error)
+        await _invalidate(connection, error)
         raise exc.OperationalError(sql, args, error, connection_invalidated=True) from error
 
 

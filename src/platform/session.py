@@ -14,7 +14,8 @@ from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.util import greenlet_spawn
 
 from src.platform.config import Settings, get_settings
 from src.platform.errors import AppError, Conflict
@@ -147,19 +148,31 @@ async def flush_or_conflict(session: AsyncSession, detail: str) -> None:
         raise Conflict(detail) from exc
 
 
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
+    session = sessionmaker()
+    try:
+        yield session
+    except BaseException as exc:
         try:
-            yield session
-            await session.commit()
-        except BaseException as exc:
             await session.rollback()
             if isinstance(exc, AppError) and exc.after_rollback:
                 for record in exc.after_rollback:
                     await record(session)
                 await session.commit()
-            raise
+        finally:
+            await session.close()
+        raise
+    # Commit and close in one greenlet: each call through SQLAlchemy's async layer is a greenlet of its own.
+    # A failed commit is rolled back by the close and answered as any error is.
+    await greenlet_spawn(_commit_and_close, session.sync_session)
 
 
 # scope="function": the code after yield (the commit) runs before the response is sent.
