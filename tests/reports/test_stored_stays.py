@@ -151,7 +151,7 @@ async def test_first_stays_are_marked_by_0025_and_then_by_the_trigger_whatever_a
     owner_url: str,
 ) -> None:
     """Migration 0025 marks the earliest stay of each case in each state (by time, whatever the ids); after
-    it, the trigger marks each new transition, overriding what the INSERT says."""
+    it, the trigger marks each new transition, overriding what the INSERT says (planned per row: 0026)."""
     import asyncio
     from datetime import UTC, datetime
 
@@ -197,8 +197,18 @@ async def test_first_stays_are_marked_by_0025_and_then_by_the_trigger_whatever_a
         async with engine.begin() as conn:
             # Both sent as first stays: assessment is left again (not first), referred for the first time.
             sent_first = f"INSERT INTO case_transition ({columns}, first_stay) VALUES ({values}, true)"
-            rows = [(5, "assessment", "referred", 9, 8), (6, "referred", "closed", 12, 9)]
+            # And a transition that ends no stay (no state left), sent as first too: never first (0026's IF).
+            rows = [
+                (5, "assessment", "referred", 9, 8),
+                (6, "referred", "closed", 12, 9),
+                (7, None, "intake", 13, None),
+            ]
             await write(conn, sent_first, case, consulate, rows)
             query = text("SELECT id, first_stay FROM case_transition WHERE case_id = :c")
             marked: dict[int, bool] = dict((await conn.execute(query, {"c": case})).all())
-        assert marked == {1: False, 4: True, 2: True, 3: False, 5: False, 6: True}
+            # 0026: the lookup is planned for each row, not a generic plan kept from when the table was small.
+            config = await conn.scalar(
+                text("SELECT proconfig FROM pg_proc WHERE proname = 'case_transition_first_stay'")
+            )
+        assert marked == {1: False, 4: True, 2: True, 3: False, 5: False, 6: True, 7: False}
+        assert config == ["plan_cache_mode=force_custom_plan"]
