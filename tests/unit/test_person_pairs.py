@@ -140,3 +140,24 @@ def test_a_given_name_alone_needs_the_same_birth_date() -> None:
         "", names.parts_of("Асанова", "Айгерим", None), date(1990, 5, 1), "KG", "female"
     )
     assert duplicates.score(one_word, same_day)[1] == "possible"
+
+
+def test_the_name_caches_hold_nothing_the_cycle_collector_keeps_walking() -> None:
+    """A full collection walks every object the collector tracks: the name caches (65 536 entries each, filled
+    by the duplicate search) must hold only what it stops tracking (strings, numbers, plain tuples of them),
+    not NameParts or PartScores, which it tracks for ever (a full collection over them took 0.4-1 s)."""
+    import gc
+
+    a = names.parts_of("Асанов", "Бакыт", "Жумабек уулу")
+    b = names.parts_of("Asanov", "Bakit", None)
+    scores = names.score_parts(a, b)
+    assert isinstance(a, names.NameParts) and a.family == ("asanov",)
+    assert isinstance(scores, names.PartScores) and scores.given == 1.0 and scores.name == 1.0
+    folded = names._folded_parts("Асанов", "Бакыт", "Жумабек уулу")
+    scored = names._scored_parts(tuple(a), tuple(b))
+    assert type(folded) is tuple and type(scored) is tuple  # the cached values themselves, not copies
+    assert names._folded_parts("Асанов", "Бакыт", "Жумабек уулу") is folded
+    gc.collect()  # a collection untracks a tuple of untracked objects: the inner tuples, then the outer one
+    gc.collect()
+    assert not gc.is_tracked(folded) and not gc.is_tracked(scored)
+    assert not any(gc.is_tracked(part) for part in folded)
