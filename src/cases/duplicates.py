@@ -156,10 +156,13 @@ class _Candidate(NamedTuple):
 
 # Run on the driver, as SQL written once per shape (the number of words): the statement built with SQLAlchemy
 # at every intake cost more API CPU than the rest of the search (a profile of intake under wrk).
+_COLUMNS = (
+    "p.case_id, c.reference, p.role, p.position, p.name_key, p.family_name, p.given_name, p.patronymic, "
+    "p.birth_date, p.citizenship, p.sex"
+)
+_FROM = "FROM case_person p JOIN case_file c ON c.id = p.case_id"
 _CANDIDATES_HEAD = (
-    "SELECT p.case_id, c.reference, p.role, p.position, p.name_key, p.family_name, p.given_name, "
-    "p.patronymic, p.birth_date, p.citizenship, p.sex "
-    "FROM case_person p JOIN case_file c ON c.id = p.case_id "
+    f"SELECT {_COLUMNS} {_FROM} "  # noqa: S608 (constant fragments)
     "WHERE p.role <> ALL($1::text[]) AND p.case_id <> ALL($2::uuid[]) "
     "AND p.case_id NOT IN (SELECT other_case_id FROM case_link WHERE case_id = $3 "
     "UNION SELECT case_id FROM case_link WHERE other_case_id = $3) "
@@ -178,34 +181,20 @@ def _names_like(words: list[str], spellings_of: Callable[[str], str]) -> str:
     return " OR ".join(f"({has[a]} AND {has[b]})" for a, b in itertools.combinations(list(has), 2))
 
 
-class _Subject(NamedTuple):
-    name_key: str
-    family_name: str | None
-    given_name: str | None
-    patronymic: str | None
-    birth_date: date | None
-    citizenship: str | None
-    sex: str | None
-
-
-# What the score reads of the subject, on the driver: through the ORM the read cost more API CPU than the
-# candidate query it leads to.
-_SUBJECT = (
-    "SELECT name_key, family_name, given_name, patronymic, birth_date, citizenship, sex "
-    "FROM case_person WHERE case_id = $1 AND position = 0"
-)
+# The subject as a candidate row (the same columns), on the driver like the search's other statements.
+_SUBJECT = f"SELECT {_COLUMNS} {_FROM} WHERE p.case_id = $1 AND p.position = 0"
 
 
 async def candidates(
     session: AsyncSession,
     principal: Principal,
     case: Case,
-    subject: Person | PersonRow | _Subject | None = None,
+    subject: Person | PersonRow | _Candidate | None = None,
 ) -> list[DuplicateCandidate]:
     """Possible duplicates of the case's subject (read unless given: intake passes the row it just wrote)."""
     if subject is None:
         row = await driver.fetchrow(session, _SUBJECT, case.id)
-        subject = _Subject(*row) if row else None
+        subject = _Candidate(*row) if row else None
     if subject is None or not subject.name_key:
         return []
     words = subject.name_key.split()
