@@ -337,13 +337,12 @@ def _part_score(
     )
 
 
-# The caches here hold only strings, numbers and plain tuples of them. The cycle collector stops tracking
-# those, but never an instance of a class of ours (a dataclass, or a NamedTuple: a tuple subclass), and a
-# full collection walks every object it tracks: with the caches below holding NameParts and PartScores, a
-# full collection over them filled took 0.4-1 s, every request waiting (`make bench`'s p99, the duplicate
-# search's p95 under intake). So `parts_of` and `score_parts` cache plain tuples and answer a NamedTuple
-# made from one (`tuple.__new__`, without `_make`'s Python frame: a few hundred nanoseconds).
+# The caches hold only strings, numbers and plain tuples of them, which the cycle collector stops tracking;
+# it tracks an object of our classes (a NamedTuple too) for ever, and a full collection over six filled
+# caches of NameParts and PartScores took 0.4-1 s, every request waiting. So these cache plain tuples and
+# answer a NamedTuple made from one (`tuple.__new__`: no Python frame, as `_make` has).
 _new = tuple.__new__
+_Folded = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 class NameParts(NamedTuple):
@@ -359,9 +358,7 @@ def parts_of(family_name: str | None, given_name: str | None, patronymic: str | 
 
 
 @functools.lru_cache(maxsize=65_536)
-def _folded_parts(
-    family_name: str | None, given_name: str | None, patronymic: str | None
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _folded_parts(family_name: str | None, given_name: str | None, patronymic: str | None) -> _Folded:
     return _fold_part(family_name), _fold_part(given_name), _fold_part(patronymic)
 
 
@@ -404,16 +401,9 @@ def score_parts(a: NameParts, b: NameParts) -> PartScores:
     return _new(PartScores, _scored_parts(tuple(a), tuple(b)))
 
 
-_Folded = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
-
-
 @functools.lru_cache(maxsize=65_536)  # a search scores its subject against the same names again and again
 def _scored_parts(folded_a: _Folded, folded_b: _Folded) -> tuple[float, float | None, float | None, bool]:
-    scores = _score_parts(_new(NameParts, folded_a), _new(NameParts, folded_b))
-    return scores.given, scores.family, scores.patronymic, scores.swapped
-
-
-def _score_parts(a: NameParts, b: NameParts) -> PartScores:
+    a, b = _new(NameParts, folded_a), _new(NameParts, folded_b)
     a_family, b_family, patronymics = _surnames(a, b)
     straight = PartScores(
         given=_part_score(a.given, b.given, given_similarity) or 0.0,
@@ -424,5 +414,5 @@ def _score_parts(a: NameParts, b: NameParts) -> PartScores:
         crossed_given = _part_score(a.given, b.family, given_similarity) or 0.0
         crossed_family = _part_score(a.family, b.given, family_similarity) or 0.0
         if min(crossed_given, crossed_family) > min(straight.given, straight.family or 0.0):
-            return PartScores(crossed_given, crossed_family, straight.patronymic, swapped=True)
-    return straight
+            return crossed_given, crossed_family, straight.patronymic, True
+    return straight.given, straight.family, straight.patronymic, False
