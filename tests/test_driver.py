@@ -132,3 +132,24 @@ async def test_a_connection_dead_before_a_request_s_first_statement_is_replaced_
         again = await _backend_pid(session)
         assert again != pid
         await session.commit()
+
+
+async def test_a_cleanup_run_to_completion_finishes_when_its_caller_is_cancelled() -> None:
+    """The request session's rollback and close run to the end even if the request is cancelled meanwhile
+    (an abandoned close would leave its connection checked out); the cancellation is raised afterwards."""
+    from src.platform.session import to_completion
+
+    steps: list[str] = []
+    started = asyncio.Event()
+
+    async def cleanup() -> None:
+        started.set()
+        await asyncio.sleep(0.05)
+        steps.append("closed")
+
+    caller = asyncio.ensure_future(to_completion(cleanup()))
+    await started.wait()
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    assert steps == ["closed"]

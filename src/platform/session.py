@@ -3,9 +3,10 @@ response is sent."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -155,24 +156,47 @@ def _commit_and_close(session: Session) -> None:
         session.close()
 
 
+async def _roll_back_and_close(session: AsyncSession, error: BaseException) -> None:
+    try:
+        await session.rollback()
+        if isinstance(error, AppError) and error.after_rollback:
+            for record in error.after_rollback:
+                await record(session)
+            await session.commit()
+    finally:
+        await session.close()
+
+
+async def to_completion(cleanup: Coroutine[Any, Any, None]) -> None:
+    """Run `cleanup` in a task of its own and wait for it even if the caller is cancelled meanwhile (the
+    cancellation is raised once it is done): an abandoned close would leave its connection checked out of
+    the pool. What `async with AsyncSession` does for its close."""
+    task = asyncio.ensure_future(cleanup)
+    cancelled: asyncio.CancelledError | None = None
+    while True:
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError as error:
+            if task.done():
+                raise
+            cancelled = error
+        else:
+            break
+    if cancelled is not None:
+        raise cancelled
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     session = sessionmaker()
     try:
         yield session
-    except BaseException as exc:
-        try:
-            await session.rollback()
-            if isinstance(exc, AppError) and exc.after_rollback:
-                for record in exc.after_rollback:
-                    await record(session)
-                await session.commit()
-        finally:
-            await session.close()
+    except BaseException as error:
+        await to_completion(_roll_back_and_close(session, error))
         raise
     # Commit and close in one greenlet: each call through SQLAlchemy's async layer is a greenlet of its own.
     # A failed commit is rolled back by the close and answered as any error is.
-    await greenlet_spawn(_commit_and_close, session.sync_session)
+    await to_completion(greenlet_spawn(_commit_and_close, session.sync_session))
 
 
 # scope="function": the code after yield (the commit) runs before the response is sent.
