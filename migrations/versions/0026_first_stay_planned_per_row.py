@@ -56,4 +56,3 @@ def downgrade() -> None:
     op.execute(
         f"CREATE OR REPLACE FUNCTION case_transition_first_stay() RETURNS trigger LANGUAGE plpgsql AS $${_BODY_0025}$$"
     )
-    op.execute("ALTER FUNCTION case_transition_first_stay() RESET plan_cache_mode")

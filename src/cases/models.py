@@ -235,8 +235,8 @@ class Transition(Base):
         Double, Computed(STAY_DAYS, persisted=True), nullable=True
     )
     # Whether this transition ends the case's first stay in `from_status`: the one stay per case and state the
-    # timeliness report counts. Set by a trigger before every INSERT (migration 0025), so no writer can get it
-    # wrong; what a writer sends is overwritten.
+    # timeliness report counts. Set by a trigger before every INSERT (migration 0025; its lookup planned per
+    # row since 0026), so no writer can get it wrong; what a writer sends is overwritten.
     first_stay: Mapped[bool] = mapped_column(Boolean, server_default=false(), nullable=False)
 
     __table_args__ = (
