@@ -88,9 +88,10 @@ _FOUND = "ukuk.driver"
 async def _found(session: AsyncSession) -> tuple[Connection, asyncpg.Connection, bool]:
     """The session's connection (after the flush the ORM would do before a query of its own, so a statement
     here sees what the request changed on ORM objects), its driver connection, and whether this is the
-    transaction's first statement. Each lookup through SQLAlchemy's async layer is a greenlet switch (three
-    a statement), so the first statement of a transaction keeps what it found until the transaction ends
-    (a commit or rollback starts another root transaction, which finds its own)."""
+    transaction's first statement. Each step through SQLAlchemy's async layer is a greenlet of its own (a
+    new frame stack: an mmap and a munmap), so the first statement of a transaction finds the connection and
+    its adapter in one and keeps them until the transaction ends (a commit or rollback starts another root
+    transaction, which finds its own)."""
     if session.autoflush and (session.new or session.dirty or session.deleted):
         await session.flush()
     transaction = session.sync_session.get_transaction()
@@ -103,8 +104,6 @@ async def _found(session: AsyncSession) -> tuple[Connection, asyncpg.Connection,
         and not kept[2].is_closed()
     ):
         return kept[1], kept[2], False
-    # Each step through SQLAlchemy's async layer is a greenlet of its own (a new frame stack: an mmap and a
-    # munmap); the session's connection and its adapter are found in one.
     connection, adapted = await greenlet_spawn(_checked_out, session.sync_session)
     first = adapted._transaction is None
     driver = await _begun(connection, adapted)
