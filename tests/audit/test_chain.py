@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from src.audit import sequencer
 from src.audit import service as audit
 from src.audit.models import AuditChain, AuditEvent
 from src.audit.sequencer import Sequencer, sequence_all
@@ -364,3 +365,30 @@ async def test_events_are_chained_in_transaction_order_across_a_power_of_ten(
     async with app_engine.connect() as conn:
         assert await sequence_all(conn) == 0
     assert (await _verify(app_engine)).ok
+
+
+def _plans_reading(plan: dict[str, Any], relation: str, parent: str | None = None) -> list[str | None]:
+    """How each node of an EXPLAIN (FORMAT JSON) plan that reads `relation` hangs from its parent: "SubPlan"
+    for a probe made once per outer row, "Inner"/"Outer" for a side of a join."""
+    found = [parent] if plan.get("Relation Name") == relation else []
+    for child in plan.get("Plans", []):
+        found += _plans_reading(child, relation, child.get("Parent Relationship"))
+    return found
+
+
+async def test_the_sequencers_poll_probes_the_chain_per_waiting_event_never_joins_all_of_it(
+    app_engine: AsyncEngine,
+) -> None:
+    """Found under load: with NOT EXISTS the planner made the poll an anti-join and, on an audit table not
+    analyzed since it filled, hashed the whole chain against the whole event table every 0.2 s (94 ms at
+    190 000 events, on both cores, so every request on the server stalled). Written as a per-event probe it
+    cannot be planned that way, whatever the statistics say."""
+    async with app_engine.connect() as conn:
+        for statement, params in (
+            (sequencer._PENDING_FIRST, {"limit": 1000}),
+            (sequencer._PENDING_AFTER, {"txid": 1, "id": 1, "limit": 1000}),
+        ):
+            plan = (await conn.execute(text(f"EXPLAIN (FORMAT JSON) {statement.text}"), params)).scalar_one()
+            top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+            assert _plans_reading(top, "audit_chain") == ["SubPlan"], statement.text
+            assert "audit_event" in json.dumps(top)
