@@ -27,10 +27,11 @@ async def readable_case(session: AsyncSession, principal: Principal, case_id: uu
 
 
 async def readable_whole(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, action: str
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, action: str, *, in_session: bool = True
 ) -> tuple[Case, rows.Children]:
-    """`readable_case` with the case's persons, violations and consents, read in the same statement."""
-    found = await repository.get_readable_whole(session, principal, case_id)
+    """`readable_case` with the case's persons, violations and consents, read in the same statement; with
+    `in_session=False` (a read that changes nothing) the case is not added to the session."""
+    found = await repository.get_readable_whole(session, principal, case_id, in_session=in_session)
     if found is None:
         raise audit.not_found(principal.actor, action, "case", case_id)
     return found

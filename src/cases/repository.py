@@ -43,9 +43,8 @@ def readable(principal: Principal) -> Select[Case]:
     return select(Case).where(readable_condition(principal))
 
 
-# A case (and, for GET, its children beside it in one round trip) is read on the driver
-# (src/platform/driver.py) with SQL written once from the model's columns: through the ORM, GET case's own
-# statement cost more API CPU than reading it (a profile under wrk).
+# A case (and, for GET, its children beside it in one round trip) is read on the driver (platform/driver.py)
+# with SQL written once from the model's columns: through the ORM it cost more API CPU than reading it.
 _CASE_COLUMNS = tuple(Case.__table__.columns)
 _CASE_COLUMNS_SQL = tuple(f"case_file.{column.name}" for column in _CASE_COLUMNS)
 _CASE_KEYS = tuple(Case.__mapper__.get_property_by_column(column).key for column in _CASE_COLUMNS)
@@ -58,10 +57,10 @@ _CASE_ROW = f"SELECT {', '.join(_CASE_COLUMNS_SQL)} FROM case_file WHERE case_fi
 _OWN_CASE_ROW = _CASE_ROW + " AND case_file.owner_organization_id = $2"
 
 
-def _persistent_case(session: AsyncSession, values: Any) -> Case:
+def _persistent_case(session: AsyncSession, values: Any, *, in_session: bool = True) -> Case:
     """The Case the ORM would have loaded from these column values, in the session (a write that follows,
-    such as `changes.bump`, refreshes it there); one the session already holds is overwritten, as a load with
-    `populate_existing` would."""
+    such as `changes.bump`, refreshes it there) unless a read that changes nothing says not; one the session
+    holds is overwritten, as a load with `populate_existing` would."""
     sync = session.sync_session
     key = sync.identity_key(Case, (values[0],))
     case = sync.identity_map.get(key)
@@ -69,14 +68,14 @@ def _persistent_case(session: AsyncSession, values: Any) -> Case:
         case = Case.__mapper__.class_manager.new_instance()
     for attribute, value in zip(_CASE_KEYS, values, strict=True):
         set_committed_value(case, attribute, value)
-    if inspect(case).transient:
+    if in_session and inspect(case).transient:
         make_transient_to_detached(case)
         sync.add(case)
     return cast(Case, case)
 
 
 async def get_readable_whole(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, in_session: bool = True
 ) -> tuple[Case, rows.Children] | None:
     """`get_readable` with the case's persons, violations and consents, in the same statement."""
     if policies.reads_all_cases(principal):
@@ -89,7 +88,8 @@ async def get_readable_whole(
         return None
     width = len(_CASE_COLUMNS)
     persons, violations, consents = found[width:]
-    return _persistent_case(session, found[:width]), rows.children_of(persons, violations, consents)
+    children = rows.children_of(persons, violations, consents)
+    return _persistent_case(session, found[:width], in_session=in_session), children
 
 
 async def get_readable(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case | None:

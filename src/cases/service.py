@@ -30,7 +30,7 @@ def add_timeline_source(source: TimelineSource) -> None:
 
 
 async def get_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> tuple[CaseRead, str]:
-    case, children = await guards.readable_whole(session, principal, case_id, "case.read")
+    case, children = await guards.readable_whole(session, principal, case_id, "case.read", in_session=False)
     await audit.record(session, principal.actor, "case.read", resource_type="case", resource_id=case.id)
     return await views.read_model(session, case, clock.utcnow(), children), views.etag(case)
 
