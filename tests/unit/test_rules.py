@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -79,6 +81,44 @@ def test_canonical_bytes_are_deterministic_and_zone_independent() -> None:
     assert canonical_bytes(EVENT) == canonical_bytes(shifted) == canonical_bytes(reordered)
     assert canonical_bytes({**EVENT, "extra": "ignored"}) == canonical_bytes(EVENT)
     assert b'"at":"2026-11-22T10:00:00.123456+00:00"' in canonical_bytes(EVENT)
+
+
+def test_canonical_bytes_of_every_kind_of_value_stay_what_the_chain_has_always_hashed() -> None:
+    """Pinned bytes (made by the code before its fast path for plain types): a change here would make every
+    chain already written fail verification."""
+    event = {
+        "id": 9,
+        "at": datetime(2026, 12, 3, 12, 0, tzinfo=UTC),
+        "actor_type": "user",
+        "actor_id": uuid.UUID("01234567-89ab-7def-8123-456789abcdef"),
+        "actor_organization_id": None,
+        "action": _Action.READ,  # a str subclass
+        "resource_type": "case",
+        "resource_id": uuid.UUID(int=5),
+        "outcome": "success",
+        "request_id": None,
+        "changed_fields": ("x", "y"),
+        "detail": {
+            "n": 1.5,
+            "t": True,
+            "u": uuid.UUID(int=1),
+            "d": date(2026, 1, 2),
+            "m": Decimal("1.10"),
+            "l": [None, {"k": [1, "ж"]}],
+            3: "int key",
+        },
+    }
+    assert canonical_bytes(event).decode() == (
+        '{"action":"a","actor_id":"01234567-89ab-7def-8123-456789abcdef","actor_organization_id":null,'
+        '"actor_type":"user","at":"2026-12-03T12:00:00.000000+00:00","changed_fields":["x","y"],'
+        '"detail":{"3":"int key","d":"2026-01-02","l":[null,{"k":[1,"ж"]}],"m":"1.10","n":1.5,"t":true,'
+        '"u":"00000000-0000-0000-0000-000000000001"},"id":9,"outcome":"success","request_id":null,'
+        '"resource_id":"00000000-0000-0000-0000-000000000005","resource_type":"case"}'
+    )
+
+
+class _Action(enum.StrEnum):
+    READ = "a"
 
 
 def test_link_hash_chains_previous_hash() -> None:
