@@ -384,11 +384,10 @@ async def test_the_sequencers_poll_probes_the_chain_per_waiting_event_never_join
     190 000 events, on both cores, so every request on the server stalled). Written as a per-event probe it
     cannot be planned that way, whatever the statistics say."""
     async with app_engine.connect() as conn:
-        for statement, params in (
-            (sequencer._PENDING_FIRST, {"limit": 1000}),
-            (sequencer._PENDING_AFTER, {"txid": 1, "id": 1, "limit": 1000}),
-        ):
-            plan = (await conn.execute(text(f"EXPLAIN (FORMAT JSON) {statement.text}"), params)).scalar_one()
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        for statement, args in ((sequencer._PENDING_FIRST, [1000]), (sequencer._PENDING_AFTER, [1000, 1, 1])):
+            plan = await driver.fetchval(f"EXPLAIN (FORMAT JSON) {statement}", *args)
             top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-            assert _plans_reading(top, "audit_chain") == ["SubPlan"], statement.text
+            assert _plans_reading(top, "audit_chain") == ["SubPlan"], statement
             assert "audit_event" in json.dumps(top)
