@@ -134,9 +134,9 @@ async def _postmaster(url: str) -> int | None:
 class Postgres:
     url: str
     postmaster: int | None  # None: not on this machine, its CPU is not measured
-    # PostgreSQL's CPU while no request runs (autovacuum, the audit sequencers' polls, which grow with the
-    # audit table, ...), ms per second, measured before each run and subtracted over its length: otherwise
-    # a slower server would be charged more of it per request
+    # PostgreSQL's CPU while no request runs (autovacuum, the audit sequencers' polls, ...), ms per second,
+    # measured before each run and subtracted over its length: otherwise a slower server would be charged
+    # more of it per request
     idle_ms_per_second: float = 0.0
     idle_seen: list[float] = field(default_factory=list)
 
