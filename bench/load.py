@@ -541,12 +541,16 @@ def _sign_in(url: str, username: str) -> tuple[str, uuid.UUID]:
 async def _get(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str, token: str
 ) -> bool:
-    """One keep-alive GET on a raw connection (no client library in the way); True when it answered 200."""
+    """One keep-alive GET on a raw connection (no client library in the way); True when it answered 200,
+    else raises with the status line and the start of the answer (a failed run says why)."""
     writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
     head = await reader.readuntil(b"\r\n\r\n")
     length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
-    await reader.readexactly(length)
-    return head.startswith(b"HTTP/1.1 200")
+    body = await reader.readexactly(length)
+    if not head.startswith(b"HTTP/1.1 200"):
+        status = head.split(b"\r\n", 1)[0].decode(errors="replace")
+        raise RuntimeError(f"GET {path}: {status}: {body[:400].decode(errors='replace')}")
+    return True
 
 
 @contextmanager
