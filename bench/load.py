@@ -846,6 +846,14 @@ def _servers(setup: Setup, *, quiet: bool = True) -> Iterator[tuple[Server, Serv
         yield api, raw, off, coordinator, officer
 
 
+def _signed_in(api: Server, setup: Setup) -> tuple[str, str]:
+    """New access tokens (the coordinator's, the officer's) for the next scenario: one lives at most 15
+    minutes (`UKUK_ACCESS_TOKEN_TTL_SECONDS` is capped there), less than a run with `--seconds 30` takes, and
+    such a run failed with 401 "The token expired" in its last scenario."""
+    c, o = setup.accounts["coordinator"], setup.accounts["officer"]
+    return _sign_in(api.url, c["username"])[0], _sign_in(api.url, o["username"])[0]
+
+
 async def run(options: Options, cases: int, only: set[str], differ: list[str] | None) -> int:
     started = time.monotonic()
     setup = await _setup(cases)
@@ -867,6 +875,7 @@ async def run(options: Options, cases: int, only: set[str], differ: list[str] | 
         measured["deep page"], measured["total"] = deep_page, total
 
         if "get" in only:
+            coordinator, officer = _signed_in(api, setup)
             api_paths = [f"/v1/cases/{c}" for c in sample]
             bare_paths = [f"/cases/{c}" for c in sample]
             measured["get"] = [
@@ -876,6 +885,7 @@ async def run(options: Options, cases: int, only: set[str], differ: list[str] | 
             ]
             await _measure(measured["get"], options, pg, "GET case")
         if "list" in only:
+            coordinator, officer = _signed_in(api, setup)
             cursor = _signed_cursor("/v1/cases", [str(deep)])
             measured["list"] = [
                 Target(api, "/", _lua_get(["/v1/cases?limit=50"], coordinator)),
@@ -888,6 +898,7 @@ async def run(options: Options, cases: int, only: set[str], differ: list[str] | 
             ]
             await _measure(measured["deep"], options, pg, f"list page {deep_page}")
         if "intake" in only:
+            coordinator, officer = _signed_in(api, setup)
             measured["intake"] = [
                 Target(api, "/v1/cases", _lua_post("/v1/cases", [a for a, _ in bodies], officer)),
                 Target(raw, "/cases", _lua_post("/cases", [b for _, b in bodies], None)),
@@ -898,6 +909,7 @@ async def run(options: Options, cases: int, only: set[str], differ: list[str] | 
             finally:
                 await _remove_intakes(url)
         if "duplicates" in only:
+            coordinator, officer = _signed_in(api, setup)
             print("duplicate search under intake ...", flush=True)
             try:
                 measured["duplicates"] = await _duplicates_under_intake(
@@ -912,6 +924,7 @@ async def run(options: Options, cases: int, only: set[str], differ: list[str] | 
             finally:
                 await _remove_intakes(url)
         if "paced" in only:
+            coordinator, officer = _signed_in(api, setup)
             paths = [f"/v1/cases/{c}" for c in sample]
             await pg.settle()
             most = await _sustained_rate(api.url, paths, coordinator, options, pg)
