@@ -75,27 +75,24 @@ async def sequence_batch(conn: AsyncConnection, limit: int = 1000) -> int:
     sequencer's CPU is charged to every audited request, and SQLAlchemy's result and parameter handling was
     about half of it per event. `conn` must not be in a transaction (the batch is one of its own)."""
     driver: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection
-    try:
-        async with driver.transaction():
-            head = await driver.fetchrow(_HEAD_SQL)
-            if head is None:
-                seq, prev_hash = 0, GENESIS_HASH
-                rows = await driver.fetch(_PENDING_FIRST, limit)
-            else:
-                seq, prev_hash = head["seq"], bytes(head["hash"])
-                rows = await driver.fetch(_PENDING_AFTER, limit, int(head["txid"]), head["id"])
-            if not rows:
-                return 0
-            links: list[tuple[int, int, bytes]] = []
-            for row in rows:
-                seq += 1
-                prev_hash = link_hash(prev_hash, row)
-                links.append((seq, row["id"], prev_hash))
-            await driver.executemany(_APPEND, links)
-            return len(links)
-    except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
-        await conn.invalidate()  # the pool must not hand a broken connection out again
-        raise
+    # A connection this breaks is marked closed by the driver; the pool's check on checkout replaces it.
+    async with driver.transaction():
+        head = await driver.fetchrow(_HEAD_SQL)
+        if head is None:
+            seq, prev_hash = 0, GENESIS_HASH
+            rows = await driver.fetch(_PENDING_FIRST, limit)
+        else:
+            seq, prev_hash = head["seq"], bytes(head["hash"])
+            rows = await driver.fetch(_PENDING_AFTER, limit, int(head["txid"]), head["id"])
+        if not rows:
+            return 0
+        links: list[tuple[int, int, bytes]] = []
+        for row in rows:
+            seq += 1
+            prev_hash = link_hash(prev_hash, row)
+            links.append((seq, row["id"], prev_hash))
+        await driver.executemany(_APPEND, links)
+        return len(links)
 
 
 async def sequence_all(conn: AsyncConnection, limit: int = 1000) -> int:
