@@ -538,19 +538,23 @@ def _sign_in(url: str, username: str) -> tuple[str, uuid.UUID]:
 # ---- latency under a given load ----------------------------------------------------------------------------
 
 
-async def _get(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str, token: str
-) -> bool:
-    """One keep-alive GET on a raw connection (no client library in the way); True when it answered 200,
-    else raises with the status line and the start of the answer (a failed run says why)."""
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
+async def _answered(reader: asyncio.StreamReader, request: str, expected: int) -> None:
+    """Read one answer on a keep-alive connection; one other than `expected` raises with its status line and
+    the start of its body, so a failed run says why (one said only "failed": an access token had expired)."""
     head = await reader.readuntil(b"\r\n\r\n")
     length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
     body = await reader.readexactly(length)
-    if not head.startswith(b"HTTP/1.1 200"):
+    if not head.startswith(f"HTTP/1.1 {expected}".encode()):
         status = head.split(b"\r\n", 1)[0].decode(errors="replace")
-        raise RuntimeError(f"GET {path}: {status}: {body[:400].decode(errors='replace')}")
-    return True
+        raise RuntimeError(f"{request}: {status}: {body[:400].decode(errors='replace')}")
+
+
+async def _get(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str, token: str
+) -> None:
+    """One keep-alive GET on a raw connection (no client library in the way); raises unless answered 200."""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
+    await _answered(reader, f"GET {path}", 200)
 
 
 @contextmanager
@@ -574,7 +578,7 @@ def _percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-Send = Callable[[asyncio.StreamReader, asyncio.StreamWriter, str, int], Awaitable[bool]]
+Send = Callable[[asyncio.StreamReader, asyncio.StreamWriter, str, int], Awaitable[None]]
 
 
 async def _open_loop(
@@ -594,8 +598,7 @@ async def _open_loop(
         while (due := start + n / rate) < end:
             if (wait := due - loop.time()) > 0:
                 await asyncio.sleep(wait)
-            if not await send(reader, writer, host, n):
-                raise RuntimeError(f"a paced request to {url} failed")
+            await send(reader, writer, host, n)
             latencies.append((loop.time() - due) * 1000)
             n += clients
         writer.close()
@@ -608,7 +611,7 @@ async def _paced(url: str, paths: list[str], token: str, rate: float, seconds: f
     """GETs of `paths` in turn at a fixed rate for `seconds` (`_open_loop`); answers p99 in ms."""
     start = asyncio.get_running_loop().time() + 0.2
 
-    def get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, n: int) -> Awaitable[bool]:
+    def get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, n: int) -> Awaitable[None]:
         return _get(reader, writer, host, paths[n % len(paths)], token)
 
     return _percentile(await _open_loop(url, rate, start, start + seconds, clients, get), 0.99)
@@ -628,8 +631,7 @@ async def _closed_loop_rate(url: str, paths: list[str], token: str, seconds: flo
         reader, writer = await asyncio.open_connection(host, int(port))
         n = k
         while loop.time() < end:
-            if not await _get(reader, writer, host, paths[n % len(paths)], token):
-                raise RuntimeError("a request at the maximum rate failed")
+            await _get(reader, writer, host, paths[n % len(paths)], token)
             done += 1
             n += clients
         writer.close()
@@ -661,8 +663,7 @@ async def _sequential(url: str, paths: list[str], token: str, until: float) -> l
     n = 0
     while loop.time() < until:
         started = loop.time()
-        if not await _get(reader, writer, host, paths[n % len(paths)], token):
-            raise RuntimeError(f"{paths[n % len(paths)]} failed")
+        await _get(reader, writer, host, paths[n % len(paths)], token)
         samples.append((loop.time() - started) * 1000)
         n += 1
     writer.close()
@@ -671,17 +672,14 @@ async def _sequential(url: str, paths: list[str], token: str, until: float) -> l
 
 async def _post(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str, token: str, body: bytes
-) -> bool:
-    """One keep-alive POST of JSON on a raw connection; True when it answered 201."""
+) -> None:
+    """One keep-alive POST of JSON on a raw connection; raises unless it answered 201."""
     writer.write(
         f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
-    await reader.readexactly(length)
-    return head.startswith(b"HTTP/1.1 201")
+    await _answered(reader, f"POST {path}", 201)
 
 
 async def _paced_intakes(url: str, bodies: list[str], token: str, rate: float, until: float) -> int:
@@ -690,7 +688,7 @@ async def _paced_intakes(url: str, bodies: list[str], token: str, rate: float, u
 
     def post(
         reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, n: int
-    ) -> Awaitable[bool]:
+    ) -> Awaitable[None]:
         return _post(reader, writer, host, "/v1/cases", token, bodies[n % len(bodies)].encode())
 
     start = asyncio.get_running_loop().time()
@@ -824,14 +822,14 @@ async def _setup(cases: int) -> Setup:
 
 
 @contextmanager
-def _servers(setup: Setup, *, quiet: bool = True) -> Iterator[tuple[Server, Server, Server | None, str, str]]:
-    """The API, the bare app and (with `quiet`) the API without audit, all running: (api, bare, quiet,
-    the coordinator's token, the officer's token)."""
+def _servers(setup: Setup, *, quiet: bool = True) -> Iterator[tuple[Server, Server, Server | None]]:
+    """The API, the bare app and (with `quiet`) the API without audit, all running: (api, bare, quiet). The
+    bare app reads the sign-ins made here; each scenario signs in anew for its tokens (`_signed_in`)."""
     with ExitStack() as stack:
         api = stack.enter_context(_server("API", API_COMMAND, setup.env, "/healthz"))
         c, o = setup.accounts["coordinator"], setup.accounts["officer"]
-        coordinator, reader_session = _sign_in(api.url, c["username"])
-        officer, writer_session = _sign_in(api.url, o["username"])
+        _, reader_session = _sign_in(api.url, c["username"])
+        _, writer_session = _sign_in(api.url, o["username"])
         env_bare = {
             **setup.env,
             "BARE_READER": f"{reader_session},{c['id']},{c['organization']}",
@@ -843,7 +841,7 @@ def _servers(setup: Setup, *, quiet: bool = True) -> Iterator[tuple[Server, Serv
             off = stack.enter_context(
                 _server("API, audit off", [*API_COMMAND, "--no-audit"], setup.env, "/healthz")
             )
-        yield api, raw, off, coordinator, officer
+        yield api, raw, off
 
 
 def _signed_in(api: Server, setup: Setup) -> tuple[str, str]:
@@ -861,7 +859,7 @@ async def run(options: Options, cases: int, only: set[str], differ: list[str] | 
     pg = Postgres(url, await _postmaster(url))
     bodies = _intake_bodies(2000)
     measured: dict[str, Any] = {}
-    with _servers(setup) as (api, raw, quiet_, coordinator, officer):
+    with _servers(setup) as (api, raw, quiet_):
         assert quiet_ is not None
         quiet = quiet_
         measured["postgres"] = pg
@@ -1023,7 +1021,8 @@ def check_sql(cases: int) -> list[str]:
     asyncio.run(_log_statements(setup.url, True))  # for connections opened from now on
     differ = []
     try:
-        with _servers(setup, quiet=False) as (api, raw, _, coordinator, officer):
+        with _servers(setup, quiet=False) as (api, raw, _):
+            coordinator, officer = _signed_in(api, setup)
             bodies = _intake_bodies(4)
             deep = setup.sample[1]
             cursor = _signed_cursor("/v1/cases", [deep])
