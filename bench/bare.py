@@ -87,11 +87,10 @@ CANDIDATES_LIMIT = 2000  # src/cases/duplicates.py CANDIDATES
 
 
 @functools.cache
-def candidates(words: int, distinct: int, born: bool, sex: bool) -> str:
-    """The candidate statement for a subject of `words` words (`distinct` different ones among the first
-    five), with or without a birth date and a known sex, numbered as the API numbers it: $1-$3 (roles,
-    excluded cases, the case), the birth years, the sex, the owner, then each distinct word's spellings; one
-    overlap per word for two words or fewer, otherwise any two of them."""
+def candidates(born: bool, sex: bool) -> str:
+    """The candidate statement, with or without a birth date and a known sex, numbered as the API numbers it:
+    $1-$3 (roles, excluded cases, the case), the birth years, the sex, the owner, then the subject's name
+    terms (`terms` below)."""
     n = itertools.count(4)
     conditions = []
     if born:
@@ -99,13 +98,21 @@ def candidates(words: int, distinct: int, born: bool, sex: bool) -> str:
     if sex:
         conditions.append(f"(p.sex IS NULL OR p.sex IN ('unknown', ${next(n)}))")
     conditions.append(f"c.owner_organization_id = ${next(n)}")
-    has = [f"string_to_array(p.name_key, ' ') && ${next(n)}::text[]" for _ in range(distinct)]
-    if words <= 2:
-        names = " AND ".join(has)
-    else:
-        names = " OR ".join(f"({has[a]} AND {has[b]})" for a, b in itertools.combinations(range(len(has)), 2))
-    conditions.append(f"({names})")
+    conditions.append(f"name_terms(p.name_key) && ${next(n)}::text[]")
     return f"{_CANDIDATES_HEAD} AND {' AND '.join(conditions)} LIMIT {CANDIDATES_LIMIT}"
+
+
+def terms(words: list[str], spelled: dict[str, list[str]]) -> list[str]:
+    """src/cases/duplicates.py `terms`, copied: the pairs of spellings of any two of the first five words
+    (the spellings of the one word of a one-word name), a spelling of two words standing alone."""
+    distinct = list(dict.fromkeys(words[:5]))
+    if len(distinct) == 1:
+        return sorted(set(spelled[distinct[0]]))
+    found: set[str] = set()
+    for a, b in itertools.combinations(distinct, 2):
+        for x in spelled[a]:
+            found.update(x if x == y else f"{min(x, y)} {max(x, y)}" for y in spelled[b])
+    return sorted(found)
 
 
 def _plain(value: Any) -> Any:
@@ -259,10 +266,8 @@ async def create_case(request: Request) -> Response:
         if sex is not None and sex != "unknown":
             arguments.append(sex)
         arguments.append(organization)
-        distinct = list(dict.fromkeys(words[:5]))
-        arguments += [spelled[w] for w in distinct]
-        born = bool(subject_person.get("birth_date"))
-        statement = candidates(len(words), len(distinct), born, sex not in (None, "unknown"))
+        arguments.append(terms(words, spelled))
+        statement = candidates(bool(subject_person.get("birth_date")), sex not in (None, "unknown"))
         found = await conn.fetch(statement, *arguments)
         # The API scores the candidates in Python and audits those it shows (`record_shown`: one more audit
         # insert in about one intake in twenty of bench.load's bodies); the bare route has no score and skips

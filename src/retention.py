@@ -212,7 +212,7 @@ async def run(
             pruned = await session.execute(
                 text(
                     "DELETE FROM name_token t WHERE NOT EXISTS (SELECT 1 FROM case_person p "
-                    "WHERE string_to_array(p.name_key, ' ') @> ARRAY[t.token::text])"
+                    "WHERE name_terms(p.name_key) @> ARRAY[t.token::text])"
                 )
             )
             result.name_tokens_removed = pruned.rowcount  # type: ignore[attr-defined]

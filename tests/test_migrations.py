@@ -622,7 +622,7 @@ async def test_0017_stores_the_spellings_the_search_scanned_for_and_turns_the_pe
             await conn.execute(
                 text("INSERT INTO name_token (token) SELECT unnest(CAST(:words AS text[]))"), {"words": words}
             )
-        await asyncio.to_thread(run_migrations, url, "ukuk_app")
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0017")  # 0027 drops the words index
         async with engine.begin() as conn:
             spellings = await conn.execute(text("SELECT token, spelling FROM name_spelling"))
             stored = {(a, b) for a, b in spellings}
@@ -782,4 +782,52 @@ async def test_0022_adds_attachments_with_a_deferred_chunk_key_and_downgrades_wi
             assert (await conn.execute(text(tables))).scalar() == 0
             column = "SELECT count(*) FROM information_schema.columns WHERE column_name = 'evidence'"
             assert (await conn.execute(text(column))).scalar() == 0
+        await asyncio.to_thread(run_migrations, url, "ukuk_app")
+
+
+async def test_0027_indexes_name_terms_in_place_of_the_words_and_downgrades_to_them(owner_url: str) -> None:
+    """The search's one GIN index becomes the words and word pairs of each name (`name_terms`), without a
+    pending list, built over the persons already there; the downgrade puts the words index back."""
+    import asyncio
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from src.platform.postgres import run_migrations
+
+    definitions = (
+        "SELECT c.relname, c.reloptions FROM pg_class c "
+        "WHERE c.relname IN ('ix_case_person_name_terms', 'ix_case_person_name_tokens')"
+    )
+    matching = "SELECT id FROM case_person p WHERE name_terms(p.name_key) && ARRAY['aidaraliev medetbek']"
+    async with _scratch_database(owner_url, "m27") as (url, engine):
+        await asyncio.to_thread(run_migrations, url, "ukuk_app", "0026")
+        async with engine.begin() as conn:
+            _, case = await _a_case(conn, datetime(2026, 1, 1, tzinfo=UTC))
+            await conn.execute(
+                text(
+                    "INSERT INTO case_person (id, case_id, position, role, full_name, name_key, "
+                    "name_parts_inferred) VALUES (:id, :case, 0, 'subject', '\\x00', 'medetbek aidaraliev', "
+                    "false)"
+                ),
+                {"id": uuid.uuid4(), "case": case},
+            )
+        await asyncio.to_thread(run_migrations, url, "ukuk_app")
+        async with engine.begin() as conn:
+            assert dict((await conn.execute(text(definitions))).all()) == {
+                "ix_case_person_name_terms": ["fastupdate=off"]
+            }
+            await conn.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = json.dumps((await conn.execute(text(f"EXPLAIN (FORMAT JSON) {matching}"))).scalar())
+            assert "ix_case_person_name_terms" in plan
+            assert len((await conn.execute(text(matching))).all()) == 1
+        await asyncio.to_thread(_downgrade, url, "0026")
+        async with engine.connect() as conn:
+            assert dict((await conn.execute(text(definitions))).all()) == {
+                "ix_case_person_name_tokens": ["fastupdate=off"]
+            }
+            gone = "SELECT count(*) FROM pg_proc WHERE proname = 'name_terms'"
+            assert (await conn.execute(text(gone))).scalar() == 0
         await asyncio.to_thread(run_migrations, url, "ukuk_app")

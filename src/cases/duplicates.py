@@ -3,7 +3,8 @@
 Candidates come from PostgreSQL in two steps: the spellings of each word of the subject's skeleton are read
 from `name_spelling` (found once, when a word enters the dictionary of name words: pg_trgm `%`, then kept
 only if the name score accepts them; see `repository.remember_name_tokens`), and persons holding a spelling
-of every word are found by array overlap on a GIN index of their skeleton's words. They are then scored
+of every word are found by one array overlap on a GIN index of their skeleton's words and word pairs
+(`terms`: the persons holding a pair of spellings, not the thousands holding each word). They are then scored
 here: the token-aligned name score, birth date (exact, or year within one), citizenship and sex. Every pair
 the score accepts passes both steps (checked on the labelled pairs in tests/unit/test_names.py). Every
 candidate shown is audited as a read of that case's reference, so the other case's access log shows who was
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -170,15 +170,20 @@ _CANDIDATES_HEAD = (
 )
 
 
-def _names_like(words: list[str], spellings_of: Callable[[str], str]) -> str:
-    """Persons whose name holds a spelling of every word (of any two, for names of three words or more:
-    the score aligns the shorter name into the longer); `spellings_of` answers the argument holding a word's
-    spellings."""
-    # Written as in the index's expression, so the planner uses it.
-    has = {w: f"string_to_array(p.name_key, ' ') && {spellings_of(w)}::text[]" for w in words[:_MAX_WORDS]}
-    if len(words) <= 2:
-        return " AND ".join(has.values())
-    return " OR ".join(f"({has[a]} AND {has[b]})" for a, b in itertools.combinations(list(has), 2))
+def terms(words: list[str], spelled: dict[str, list[str]]) -> list[str]:
+    """What a candidate's `name_terms(name_key)` (migration 0027: each word of the name, and each two of its
+    words as 'a b', the lower first) shares with these exactly when the candidate holds a spelling of every
+    word of the subject's name; of any two of its first five words for a name of three words or more, since
+    the score aligns the shorter name into the longer. A spelling of two of the subject's words stands alone:
+    one word of the candidate's name then answers for both, as it did when each word was asked apart."""
+    distinct = list(dict.fromkeys(words[:_MAX_WORDS]))
+    if len(distinct) == 1:
+        return sorted(set(spelled[distinct[0]]))
+    found: set[str] = set()
+    for a, b in itertools.combinations(distinct, 2):
+        for x in spelled[a]:
+            found.update(x if x == y else f"{min(x, y)} {max(x, y)}" for y in spelled[b])
+    return sorted(found)
 
 
 # The subject as a candidate row (the same columns), on the driver like the search's other statements.
@@ -216,7 +221,7 @@ async def candidates(
         conditions.append(f"c.owner_organization_id = {arg(principal.organization_id)}")
     elif not policies.reads_all_cases(principal):
         return []
-    conditions.append(f"({_names_like(words, lambda word: arg(found[word]))})")
+    conditions.append(f"name_terms(p.name_key) && {arg(terms(words, found))}::text[]")  # as indexed
     sql = f"{_CANDIDATES_HEAD} AND {' AND '.join(conditions)} LIMIT {CANDIDATES}"
     rows = [_Candidate(*row) for row in await driver.fetch(session, sql, *arg)]
     mine = someone(subject)

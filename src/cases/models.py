@@ -146,8 +146,14 @@ class Person(Base):
             postgresql_using="gin",
             postgresql_ops={"name_key": "gin_trgm_ops"},
         ),
-        # Duplicate search: persons holding a spelling of each word of a name (array overlap, ANDed).
-        Index("ix_case_person_name_tokens", text("string_to_array(name_key, ' ')"), postgresql_using="gin"),
+        # Duplicate search: persons holding spellings of two words of a name, as one pair of the name's words
+        # (`name_terms`, migration 0027: each word and each two words; one overlap, `duplicates.terms`).
+        Index(
+            "ix_case_person_name_terms",
+            text("name_terms(name_key)"),
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
         Index(
             "ix_case_person_document_number_index",
             "document_number_index",

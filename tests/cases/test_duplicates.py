@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 from typing import Any
 
 import httpx
@@ -271,3 +273,60 @@ async def test_two_intakes_adding_spellings_of_each_other_at_once_both_record_th
         await repository.remember_name_tokens(one, ["medzbek"])
         await asyncio.wait_for(repository.remember_name_tokens(two, ["medtbek medetbk"]), 1)
         await one.rollback()
+
+
+def _holds_spellings_of_every_word(words: list[str], spelled: dict[str, list[str]], person: str) -> bool:
+    """The search's name condition as it was before `name_terms`: one overlap of the person's words per word
+    of the subject, all of them for a name of two words or fewer, any two of the first five otherwise."""
+    held = set(person.split())
+    distinct = list(dict.fromkeys(words[:5]))
+    holds = {w: bool(held & set(spelled[w])) for w in distinct}
+    if len(words) <= 2 or len(distinct) == 1:
+        return all(holds.values())
+    return any(holds[a] and holds[b] for a, b in itertools.combinations(distinct, 2))
+
+
+async def test_one_overlap_on_name_terms_finds_whom_an_overlap_per_word_found(db: AsyncSession) -> None:
+    """The candidate condition moved from an overlap per word (posting lists of thousands of persons
+    intersected) to one overlap with pairs of spellings (`duplicates.terms` against the index expression
+    `name_terms`, migration 0027); the persons it lets through are the same, over names of one to six words
+    with repeated words and spellings shared between the subject's words."""
+    rng = random.Random(27)
+    vocabulary = ["ali", "aly", "alii", "bek", "bekov", "nur", "nurr", "uulu", "kyzy"]
+    checked = {True: 0, False: 0}
+    for _ in range(400):
+        words = rng.choices(vocabulary, k=rng.randint(1, 6))
+        spelled = {w: [w, *rng.sample(vocabulary, rng.randint(0, 3))] for w in words}
+        person = " ".join(rng.choices(vocabulary, k=rng.randint(1, 5)))
+        found = await db.scalar(
+            text("SELECT name_terms(:person) && CAST(:terms AS text[])"),
+            {"person": person, "terms": duplicates.terms(words, spelled)},
+        )
+        expected = _holds_spellings_of_every_word(words, spelled, person)
+        assert found is expected, (words, spelled, person)
+        checked[expected] += 1
+    assert min(checked.values()) > 50  # both answers were asked for, many times
+
+
+async def test_name_terms_are_the_words_and_each_two_of_them_lower_first(db: AsyncSession) -> None:
+    found = await db.execute(
+        text("SELECT name_terms(k) FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS t(k, n) ORDER BY n"),
+        {"keys": ["nur bek ali", "ali ali", "ali", ""]},
+    )
+    assert [sorted(t) if t is not None else None for t in found.scalars()] == [
+        ["ali", "ali bek", "ali nur", "bek", "bek nur", "nur"],
+        ["ali", "ali ali"],
+        ["ali"],
+        None,  # no words: no terms, so a blank name is nobody's candidate
+    ]
+
+
+async def test_a_name_of_one_word_three_times_finds_its_duplicate(
+    client: httpx.AsyncClient, consulate_a: Consulate
+) -> None:
+    """Three words and one distinct: the condition on any two distinct words had no two to ask for and wrote
+    an empty SQL condition, so such an intake answered 500."""
+    body = abuse_body(subject=_subject("Али", "Али", "Али"))
+    first = await open_case(client, consulate_a.officer, body)
+    second = await open_case(client, consulate_a.officer, body)
+    assert [d["case_id"] for d in second["possible_duplicates"]] == [first["id"]]
