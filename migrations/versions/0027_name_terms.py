@@ -50,6 +50,9 @@ def upgrade() -> None:
         "WITH (fastupdate = off)"
     )
     op.drop_index("ix_case_person_name_tokens", table_name="case_person")
+    # The planner knows an expression's values only once the table is analyzed after its index exists; until
+    # then it guesses how many persons share a term. Not left to autovacuum, which may be off.
+    op.execute("ANALYZE case_person")
 
 
 def downgrade() -> None:

@@ -131,10 +131,15 @@ _SPELLINGS = "SELECT token, spelling FROM name_spelling WHERE token = ANY($1::te
 async def spellings(session: AsyncSession, words: list[str]) -> dict[str, list[str]]:
     """For each word, the words of the dictionary the name score accepts as its spellings (stored when either
     word entered it: `repository.remember_name_tokens`) and the known spellings of a given name."""
+    return _spelled(words, await driver.fetch(session, _SPELLINGS, words))
+
+
+def _spelled(words: list[str], stored: list[Any]) -> dict[str, list[str]]:
+    """`spellings` from the (word, spelling) rows of `name_spelling` for these words, in that order."""
     found: dict[str, list[str]] = {
         word: [word, *sorted(names.known_spellings(word) - {word})] for word in words
     }
-    for word, spelling in await driver.fetch(session, _SPELLINGS, words):
+    for word, spelling in stored:
         if spelling not in found[word]:
             found[word].append(spelling)
     return found
@@ -186,8 +191,13 @@ def terms(words: list[str], spelled: dict[str, list[str]]) -> list[str]:
     return sorted(found)
 
 
-# The subject as a candidate row (the same columns), on the driver like the search's other statements.
-_SUBJECT = f"SELECT {_COLUMNS} {_FROM} WHERE p.case_id = $1 AND p.position = 0"
+# The subject as a candidate row (the same columns) and the stored spellings of its words, as `_SPELLINGS`
+# reads them (in one round trip: the search of a case reads both, intake already has the subject).
+_SUBJECT = (
+    f"SELECT {_COLUMNS}, ARRAY(SELECT ARRAY[s.token, s.spelling] FROM name_spelling s "  # noqa: S608
+    "WHERE s.token = ANY(string_to_array(p.name_key, ' ')) ORDER BY s.token, s.spelling) "
+    f"{_FROM} WHERE p.case_id = $1 AND p.position = 0"
+)
 
 
 async def candidates(
@@ -197,13 +207,16 @@ async def candidates(
     subject: Person | PersonRow | _Candidate | None = None,
 ) -> list[DuplicateCandidate]:
     """Possible duplicates of the case's subject (read unless given: intake passes the row it just wrote)."""
+    stored: list[Any] | None = None
     if subject is None:
         row = await driver.fetchrow(session, _SUBJECT, case.id)
-        subject = _Candidate(*row) if row else None
-    if subject is None or not subject.name_key:
+        if row is None:
+            return []
+        subject, stored = _Candidate(*row[:-1]), row[-1]
+    if not subject.name_key:
         return []
     words = subject.name_key.split()
-    found = await spellings(session, words)
+    found = await spellings(session, words) if stored is None else _spelled(words, stored)
     excluded = [case.id] + [i for i in (case.linked_case_id,) if i is not None]
     arg = driver.Arguments([list(_NOT_A_MIGRANT), excluded, case.id])  # $1-$3 of _CANDIDATES_HEAD
     conditions: list[str] = []
