@@ -269,7 +269,7 @@ async def record_shown(
 async def list_duplicates(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID
 ) -> list[DuplicateCandidate]:
-    case = await guards.readable_case(session, principal, case_id, "case.duplicates")
+    case = await guards.readable_case(session, principal, case_id, "case.duplicates", in_session=False)
     found = await candidates(session, principal, case)
     await record_shown(session, principal, case, found)
     return found
@@ -319,7 +319,7 @@ def _link_read(link: CaseLink, other_id: uuid.UUID, reference: str) -> LinkRead:
 
 
 async def list_links(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> list[LinkRead]:
-    case = await guards.readable_case(session, principal, case_id, "case.link.list")
+    case = await guards.readable_case(session, principal, case_id, "case.link.list", in_session=False)
     other_id = func.coalesce(
         func.nullif(CaseLink.case_id, case.id), CaseLink.other_case_id
     )  # the end of the link that is not this case

@@ -17,10 +17,12 @@ def denied(principal: Principal, action: str, case_id: uuid.UUID | None, detail:
     return audit.denied(principal.actor, action, "case", case_id, detail)
 
 
-async def readable_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID, action: str) -> Case:
+async def readable_case(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, action: str, *, in_session: bool = True
+) -> Case:
     """The case if the caller may read it; else a 404 audited under the caller's `action` (a case the caller
-    may not see answers as one that does not exist)."""
-    case = await repository.get_readable(session, principal, case_id)
+    may not see answers as one that does not exist). `in_session=False`: see `readable_whole`."""
+    case = await repository.get_readable(session, principal, case_id, in_session=in_session)
     if case is None:
         raise audit.not_found(principal.actor, action, "case", case_id)
     return case

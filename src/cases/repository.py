@@ -7,17 +7,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import (
-    Select,
-    Table,
-    delete,
-    false,
-    inspect,
-    select,
-    text,
-    true,
-    update,
-)
+from sqlalchemy import Select, Table, delete, false, inspect, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -92,14 +82,18 @@ async def get_readable_whole(
     return _persistent_case(session, found[:width], in_session=in_session), children
 
 
-async def get_readable(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case | None:
+async def get_readable(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, in_session: bool = True
+) -> Case | None:
+    """The case if the caller may read it; with `in_session=False` (a read that changes nothing) it is not
+    added to the session."""
     if policies.reads_all_cases(principal):
         found = await driver.fetchrow(session, _CASE_ROW, case_id)
     elif policies.reads_own_organization(principal):
         found = await driver.fetchrow(session, _OWN_CASE_ROW, case_id, principal.organization_id)
     else:
         return None  # readable_condition is false
-    return None if found is None else _persistent_case(session, found)
+    return None if found is None else _persistent_case(session, found, in_session=in_session)
 
 
 def _table(model: type[Any]) -> Table:
