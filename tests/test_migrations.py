@@ -804,7 +804,9 @@ async def test_0027_indexes_name_terms_in_place_of_the_words_and_downgrades_to_t
     matching = "SELECT id FROM case_person p WHERE name_terms(p.name_key) && ARRAY['aidaraliev medetbek']"
     async with _scratch_database(owner_url, "m27") as (url, engine):
         await asyncio.to_thread(run_migrations, url, "ukuk_app", "0026")
+        words_index = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_case_person_name_tokens'"
         async with engine.begin() as conn:
+            before = (await conn.execute(text(words_index))).scalar()
             _, case = await _a_case(conn, datetime(2026, 1, 1, tzinfo=UTC))
             await conn.execute(
                 text(
@@ -828,6 +830,7 @@ async def test_0027_indexes_name_terms_in_place_of_the_words_and_downgrades_to_t
             assert dict((await conn.execute(text(definitions))).all()) == {
                 "ix_case_person_name_tokens": ["fastupdate=off"]
             }
+            assert before is not None and (await conn.execute(text(words_index))).scalar() == before
             gone = "SELECT count(*) FROM pg_proc WHERE proname = 'name_terms'"
             assert (await conn.execute(text(gone))).scalar() == 0
         await asyncio.to_thread(run_migrations, url, "ukuk_app")

@@ -27,7 +27,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # IMMUTABLE (an index expression must be): the terms depend on the text alone; COLLATE "C" orders a pair's
-# words by their bytes, as Python orders str, whatever the database's collation.
+# words by their bytes, as Python orders str, whatever the database's collation. Pairs are made of the first
+# 12 words only: no real name has more, and three name parts of 60 characters can hold 60 words, whose 1 770
+# pairs would be as many index entries for one person (up to 50 persons an intake).
 _NAME_TERMS = """
 CREATE FUNCTION name_terms(name_key text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -37,7 +39,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         SELECT least(a.word COLLATE "C", b.word COLLATE "C") || ' '
             || greatest(a.word COLLATE "C", b.word COLLATE "C")
         FROM unnest(string_to_array(name_key, ' ')) WITH ORDINALITY AS a(word, at)
-        JOIN unnest(string_to_array(name_key, ' ')) WITH ORDINALITY AS b(word, at) ON a.at < b.at
+        JOIN unnest(string_to_array(name_key, ' ')) WITH ORDINALITY AS b(word, at)
+            ON a.at < b.at AND b.at <= 12
     ) AS terms
 $$
 """
@@ -62,3 +65,4 @@ def downgrade() -> None:
     )
     op.drop_index("ix_case_person_name_terms", table_name="case_person")
     op.execute("DROP FUNCTION name_terms(text)")
+    op.execute("ANALYZE case_person")

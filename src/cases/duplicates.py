@@ -159,8 +159,9 @@ class _Candidate(NamedTuple):
     sex: str | None
 
 
-# Run on the driver, as SQL written once per shape (the number of words): the statement built with SQLAlchemy
-# at every intake cost more API CPU than the rest of the search (a profile of intake under wrk).
+# Run on the driver, as SQL written once per shape (a birth date or not, a sex or not, the owner or not): the
+# statement built with SQLAlchemy at every intake cost more API CPU than the rest of the search (a profile of
+# intake under wrk).
 _COLUMNS = (
     "p.case_id, c.reference, p.role, p.position, p.name_key, p.family_name, p.given_name, p.patronymic, "
     "p.birth_date, p.citizenship, p.sex"
@@ -180,7 +181,8 @@ def terms(words: list[str], spelled: dict[str, list[str]]) -> list[str]:
     words as 'a b', the lower first) shares with these exactly when the candidate holds a spelling of every
     word of the subject's name; of any two of its first five words for a name of three words or more, since
     the score aligns the shorter name into the longer. A spelling of two of the subject's words stands alone:
-    one word of the candidate's name then answers for both, as it did when each word was asked apart."""
+    one word of the candidate's name then answers for both, as it did when each word was asked apart. The
+    index pairs only the first 12 words of a candidate's name (migration 0027): no real name has more."""
     distinct = list(dict.fromkeys(words[:_MAX_WORDS]))
     if len(distinct) == 1:
         return sorted(set(spelled[distinct[0]]))
