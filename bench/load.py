@@ -64,6 +64,12 @@ REMOVE_INTAKES = (
     "DELETE FROM case_file WHERE created_by IN "  # noqa: S608 (a constant)
     f"(SELECT id FROM user_account WHERE username LIKE '{OFFICER_PREFIX}%')"
 )
+# The rows they leave dead are vacuumed at once: after the 30-second runs 193 000 dead persons (of 1.19M) sat
+# in the name index the duplicate search reads next, visited by its scans until autovacuum came, at a moment
+# of its choosing in a later scenario. (One search run each way: p95 11.2 ms before, 10.8 and 9.8 after.)
+VACUUM_AFTER_INTAKES = (
+    "VACUUM (ANALYZE) case_file, case_person, case_violation, case_transition, case_consent"
+)
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 SPREAD = 0.10  # runs of one target whose CPU per request is further apart than this get one more run
 
@@ -520,6 +526,7 @@ async def _remove_intakes(url: str) -> None:
     conn = await asyncpg.connect(bare._dsn(url), **bare._driver_args())
     try:
         await conn.execute(REMOVE_INTAKES)
+        await conn.execute(VACUUM_AFTER_INTAKES)
     finally:
         await conn.close()
 
