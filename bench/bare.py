@@ -12,7 +12,8 @@ first by every `bench.load`) compares the two logs and prints the difference to 
 - `GET /cases?before=<id>`: as `GET /v1/cases?limit=50` (page 1 without `before`, a deep page with it).
 - `POST /cases`: as `POST /v1/cases` (intake): the body is one the load generator prepared with the values the
   API would derive (name keys, known spellings: `bench.load._bare_intake_body`), so no application code runs
-  here; the duplicate search's candidate statements run as the API runs them.
+  here but one plain function: the duplicate search's name terms (`duplicates.terms`, Python over the
+  spellings the request reads), so its candidate statement runs with the API's very arguments.
 
 The reader and writer being signed in are given by the load generator (`BARE_READER`, `BARE_WRITER`: session
 id, subject and organization, comma-separated): the sign-in lookup runs for every request, as in the API.
@@ -37,6 +38,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from src.cases import duplicates
 
 # src/auth/repository.py `_SESSION_SUBJECT` (the signed-in session, every request; run on the driver).
 SESSION = """
@@ -90,7 +93,7 @@ CANDIDATES_LIMIT = 2000  # src/cases/duplicates.py CANDIDATES
 def candidates(born: bool, sex: bool) -> str:
     """The candidate statement, with or without a birth date and a known sex, numbered as the API numbers it:
     $1-$3 (roles, excluded cases, the case), the birth years, the sex, the owner, then the subject's name
-    terms (`terms` below)."""
+    terms (`duplicates.terms`)."""
     n = itertools.count(4)
     conditions = []
     if born:
@@ -100,19 +103,6 @@ def candidates(born: bool, sex: bool) -> str:
     conditions.append(f"c.owner_organization_id = ${next(n)}")
     conditions.append(f"name_terms(p.name_key) && ${next(n)}::text[]")
     return f"{_CANDIDATES_HEAD} AND {' AND '.join(conditions)} LIMIT {CANDIDATES_LIMIT}"
-
-
-def terms(words: list[str], spelled: dict[str, list[str]]) -> list[str]:
-    """src/cases/duplicates.py `terms`, copied: the pairs of spellings of any two of the first five words
-    (the spellings of the one word of a one-word name), a spelling of two words standing alone."""
-    distinct = list(dict.fromkeys(words[:5]))
-    if len(distinct) == 1:
-        return sorted(set(spelled[distinct[0]]))
-    found: set[str] = set()
-    for a, b in itertools.combinations(distinct, 2):
-        for x in spelled[a]:
-            found.update(x if x == y else f"{min(x, y)} {max(x, y)}" for y in spelled[b])
-    return sorted(found)
 
 
 def _plain(value: Any) -> Any:
@@ -266,7 +256,7 @@ async def create_case(request: Request) -> Response:
         if sex is not None and sex != "unknown":
             arguments.append(sex)
         arguments.append(organization)
-        arguments.append(terms(words, spelled))
+        arguments.append(duplicates.terms(words, spelled))
         statement = candidates(bool(subject_person.get("birth_date")), sex not in (None, "unknown"))
         found = await conn.fetch(statement, *arguments)
         # The API scores the candidates in Python and audits those it shows (`record_shown`: one more audit

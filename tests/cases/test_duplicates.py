@@ -335,16 +335,3 @@ async def test_a_name_of_one_word_three_times_finds_its_duplicate(
     first = await open_case(client, consulate_a.officer, body)
     second = await open_case(client, consulate_a.officer, body)
     assert [d["case_id"] for d in second["possible_duplicates"]] == [first["id"]]
-
-
-def test_the_bare_benchmark_builds_the_terms_the_api_builds() -> None:
-    """bench/bare.py runs intake's statements without application code, so it keeps its own copy of `terms`:
-    the same arrays, or `make bench` would compare the API with another query."""
-    from bench import bare
-
-    rng = random.Random(16)
-    vocabulary = ["ali", "aly", "bek", "bekov", "nur", "uulu"]
-    for _ in range(500):
-        words = rng.choices(vocabulary, k=rng.randint(1, 7))
-        spelled = {w: [w, *rng.sample(vocabulary, rng.randint(0, 3))] for w in words}
-        assert bare.terms(words, spelled) == duplicates.terms(words, spelled)
