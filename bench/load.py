@@ -66,7 +66,8 @@ REMOVE_INTAKES = (
 )
 # The rows they leave dead are vacuumed at once: after the 30-second runs 193 000 dead persons (of 1.19M) sat
 # in the name index the duplicate search reads next, visited by its scans until autovacuum came, at a moment
-# of its choosing in a later scenario. (One search run each way: p95 11.2 ms before, 10.8 and 9.8 after.)
+# of its choosing in a later scenario (docs/performance.md, "2026-12-03, 16:26": the search's p95 15.4 ms in
+# the one whole run without this, 9.1-9.2 ms in three runs with it).
 VACUUM_AFTER_INTAKES = (
     "VACUUM (ANALYZE) case_file, case_person, case_violation, case_transition, case_consent"
 )
