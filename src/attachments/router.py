@@ -30,11 +30,13 @@ from src.platform.dependencies import AppSettings
 from src.platform.errors import AppError, PayloadTooLarge, Unprocessable, problem_responses
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.platform.schemas import Page, has_control_characters
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 
 log = structlog.get_logger("ukuk.attachments")
 
-router = APIRouter(prefix="/v1", responses=problem_responses(401, 422), tags=["attachments"])
+router = APIRouter(
+    route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422), tags=["attachments"]
+)
 
 CaseId = Annotated[uuid.UUID, Path()]
 AttachmentId = Annotated[uuid.UUID, Path()]

@@ -23,9 +23,11 @@ from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, int_after
 from src.platform.schemas import IsoDateTime, Page
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 
-router = APIRouter(prefix="/v1", tags=["audit"], responses=problem_responses(401, 403, 422))
+router = APIRouter(
+    route_class=UnitOfWork, prefix="/v1", tags=["audit"], responses=problem_responses(401, 403, 422)
+)
 
 
 def _before(cursor: str | None) -> int | None:

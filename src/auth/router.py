@@ -29,9 +29,9 @@ from src.platform.errors import problem_responses
 from src.platform.idempotency import IdempotencyKey, idempotent
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.platform.schemas import Page, has_control_characters
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 
-router = APIRouter(prefix="/v1", responses=problem_responses(401, 422))
+router = APIRouter(route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422))
 
 FormField = Annotated[str | None, Form(max_length=4096)]
 # The token endpoint's form, one example per grant (shown by the docs beside the generated form schema).

@@ -14,9 +14,11 @@ from src.cases import amend, consents
 from src.cases.read_schemas import CaseRead, ConsentHistory
 from src.cases.schemas import ConsentRecordIn, PersonIn, PersonPatch, ViolationChange, ViolationPatch
 from src.platform.errors import problem_responses
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 
-router = APIRouter(prefix="/v1", responses=problem_responses(401, 422), tags=["cases"])
+router = APIRouter(
+    route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422), tags=["cases"]
+)
 
 CaseId = Annotated[uuid.UUID, Path()]
 PersonId = Annotated[uuid.UUID, Path()]

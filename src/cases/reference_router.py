@@ -21,8 +21,9 @@ from src.cases.reference_schemas import (
 from src.cases.taxonomies import TAXONOMIES
 from src.platform import i18n
 from src.platform.errors import problem_responses
+from src.platform.session import UnitOfWork
 
-router = APIRouter(prefix="/v1", responses=problem_responses(401, 422))
+router = APIRouter(route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422))
 
 AcceptLanguage = Annotated[str | None, Header(max_length=200)]
 

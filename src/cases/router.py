@@ -43,12 +43,12 @@ from src.platform.pagination import (
     uuid_after,
 )
 from src.platform.schemas import IsoDateTime, Page
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 
 # The budget name searches spend (and the audit action of a refused one).
 SEARCH = "case.search"
 
-router = APIRouter(prefix="/v1", responses=problem_responses(401, 422))
+router = APIRouter(route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422))
 
 # ---- cases ---------------------------------------------------------------------------------------------
 

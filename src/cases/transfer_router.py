@@ -14,9 +14,11 @@ from src.cases.schemas import TransferDecisionIn, TransferIn
 from src.platform.errors import problem_responses
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.platform.schemas import Page
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 
-router = APIRouter(prefix="/v1", responses=problem_responses(401, 422), tags=["transfers"])
+router = APIRouter(
+    route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422), tags=["transfers"]
+)
 
 TransferId = Annotated[uuid.UUID, Path()]
 

@@ -14,9 +14,14 @@ from src.platform.errors import problem_responses
 from src.platform.idempotency import IdempotencyKey, idempotent
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.platform.schemas import Page
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 
-router = APIRouter(prefix="/v1/consulates", tags=["consulates"], responses=problem_responses(401, 422))
+router = APIRouter(
+    route_class=UnitOfWork,
+    prefix="/v1/consulates",
+    tags=["consulates"],
+    responses=problem_responses(401, 422),
+)
 
 Country = Annotated[str, Query(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 

@@ -13,7 +13,7 @@ from src.platform import clock
 from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
 from src.platform.schemas import IsoDate
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 from src.reports import export
 from src.reports.service import Period, check_period
 
@@ -63,7 +63,9 @@ ANSWER: dict[int | str, dict[str, Any]] = {
         },
     }
 }
-router = APIRouter(prefix="/v1/exports", tags=["exports"], responses=problem_responses(401, 403, 422))
+router = APIRouter(
+    route_class=UnitOfWork, prefix="/v1/exports", tags=["exports"], responses=problem_responses(401, 403, 422)
+)
 
 From = Annotated[
     IsoDate | None, Query(alias="from", description="First day (UTC) of registration, included.")

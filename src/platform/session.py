@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
 from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
@@ -186,18 +187,49 @@ async def to_completion(cleanup: Coroutine[Any, Any, None]) -> None:
         raise cancelled
 
 
-async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    session = sessionmaker()
-    try:
-        yield session
-    except BaseException as error:
-        await to_completion(_roll_back_and_close(session, error))
-        raise
-    # Commit and close in one greenlet: each call through SQLAlchemy's async layer is a greenlet of its own.
-    # A failed commit is rolled back by the close and answered as any error is.
-    await to_completion(greenlet_spawn(_commit_and_close, session.sync_session))
+_SESSION = "ukuk.session"  # the scope key of a request's session: None until a dependency asks for it
 
 
-# scope="function": the code after yield (the commit) runs before the response is sent.
-DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+class UnitOfWork(APIRoute):
+    """A route whose request is one transaction: the session its dependencies ask for is committed and
+    closed when the endpoint has returned and its response is built, before anything is sent (a failed
+    commit is rolled back by the close and answered as any error is); on an error it is rolled back, the
+    error's `after_rollback` records written in a transaction of their own, and closed. Every APIRouter of the
+    API passes it as `route_class`.
+
+    In the route rather than in a dependency with `yield`: FastAPI runs such a dependency's exit through an
+    AsyncExitStack and a shielded context manager. GET case cost 4-5% less CPU this way (0.06 ms a request:
+    the two alternated in one process, 40 rounds of 300 requests each)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def in_one_transaction(request: Request) -> Response:
+            scope = request.scope
+            scope[_SESSION] = None
+            try:
+                response = await handler(request)
+            except BaseException as error:
+                if scope[_SESSION] is not None:
+                    await to_completion(_roll_back_and_close(scope[_SESSION], error))
+                raise
+            if scope[_SESSION] is not None:
+                # Commit and close in one greenlet: each call through SQLAlchemy's async layer is one.
+                await to_completion(greenlet_spawn(_commit_and_close, scope[_SESSION].sync_session))
+            return response
+
+        return in_one_transaction
+
+
+async def _request_session(request: Request) -> AsyncSession:
+    scope = request.scope
+    if _SESSION not in scope:  # nothing would commit or close it
+        raise RuntimeError(f"{request.url.path}: a DbSession needs a route of class UnitOfWork")
+    session: AsyncSession | None = scope[_SESSION]
+    if session is None:
+        session = scope[_SESSION] = request.app.state.sessionmaker()
+    return session
+
+
+# The request's session; its route (UnitOfWork) commits it before the response is sent.
+DbSession = Annotated[AsyncSession, Depends(_request_session)]

@@ -13,7 +13,7 @@ from src.platform.errors import problem_responses
 from src.platform.idempotency import IdempotencyKey
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor
 from src.platform.schemas import Page
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 from src.redress import service
 from src.redress.schemas import (
     InstrumentKind,
@@ -24,7 +24,9 @@ from src.redress.schemas import (
     RedressRead,
 )
 
-router = APIRouter(prefix="/v1", tags=["redress"], responses=problem_responses(401, 422))
+router = APIRouter(
+    route_class=UnitOfWork, prefix="/v1", tags=["redress"], responses=problem_responses(401, 422)
+)
 
 AcceptLanguage = Annotated[str | None, Header(max_length=200)]
 

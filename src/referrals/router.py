@@ -13,7 +13,7 @@ from src.platform.errors import Unprocessable, problem_responses
 from src.platform.idempotency import IdempotencyKey
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.platform.schemas import Page
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 from src.referrals import inbox, service
 from src.referrals.models import REFERRAL_STATUSES
 from src.referrals.schemas import (
@@ -25,7 +25,9 @@ from src.referrals.schemas import (
     ReferralUpdateRead,
 )
 
-router = APIRouter(prefix="/v1", tags=["referrals"], responses=problem_responses(401, 422))
+router = APIRouter(
+    route_class=UnitOfWork, prefix="/v1", tags=["referrals"], responses=problem_responses(401, 422)
+)
 
 ReferralId = Annotated[uuid.UUID, Path()]
 ReferralStatus = Literal[REFERRAL_STATUSES]  # type: ignore[valid-type]

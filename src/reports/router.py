@@ -18,7 +18,7 @@ from src.platform.config import Settings
 from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
 from src.platform.schemas import IsoDate
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 from src.reports import export, outcomes, service
 from src.reports.reading import Source
 from src.reports.schemas import CASE_DIMENSIONS, CaseReport, RedressReport, ReferralReport, TimelinessReport
@@ -42,7 +42,10 @@ CSV: dict[int | str, dict[str, Any]] = {
     }
 }
 router = APIRouter(
-    prefix="/v1/reports", tags=["reports"], responses={**CSV, **problem_responses(401, 403, 422, 429)}
+    route_class=UnitOfWork,
+    prefix="/v1/reports",
+    tags=["reports"],
+    responses={**CSV, **problem_responses(401, 403, 422, 429)},
 )
 
 From = Annotated[IsoDate | None, Query(alias="from", description="First day (UTC) of creation, included.")]

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Path
 
 from src.auth.dependencies import CurrentPrincipal
 from src.platform.errors import problem_responses
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 from src.subject_access import service
 from src.subject_access.schemas import CaseExport
 
-router = APIRouter(prefix="/v1", responses=problem_responses(401, 422), tags=["cases"])
+router = APIRouter(
+    route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422), tags=["cases"]
+)
 
 
 @router.get(

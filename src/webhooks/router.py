@@ -12,12 +12,14 @@ from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
 from src.platform.schemas import Page
-from src.platform.session import DbSession
+from src.platform.session import DbSession, UnitOfWork
 from src.webhooks import service
 from src.webhooks.models import WebhookDelivery
 from src.webhooks.schemas import DeliveryRead, WebhookConfig, WebhookCreated, WebhookRead
 
-router = APIRouter(prefix="/v1", tags=["webhooks"], responses=problem_responses(401, 422))
+router = APIRouter(
+    route_class=UnitOfWork, prefix="/v1", tags=["webhooks"], responses=problem_responses(401, 422)
+)
 
 
 def _delivery(row: WebhookDelivery) -> DeliveryRead:
