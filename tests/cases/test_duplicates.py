@@ -335,3 +335,23 @@ async def test_a_name_of_one_word_three_times_finds_its_duplicate(
     first = await open_case(client, consulate_a.officer, body)
     second = await open_case(client, consulate_a.officer, body)
     assert [d["case_id"] for d in second["possible_duplicates"]] == [first["id"]]
+
+
+def test_a_subject_of_densely_spelled_words_asks_for_at_most_max_terms() -> None:
+    """Each term is a probe of the name index and the persons it finds are read before any other condition:
+    a name whose words have dozens of stored spellings (a dense dictionary, or one filled on purpose) must
+    not turn one search into thousands of probes. The words themselves always stay in."""
+    words = ["aaa", "bbb", "ccc", "ddd", "eee"]
+    spelled = {w: [w, *(f"{w}{n:02d}" for n in range(40))] for w in words}
+    found = duplicates.terms(words, spelled)
+    assert len(found) <= duplicates.MAX_TERMS
+    assert len(found) > duplicates.MAX_TERMS * 0.8  # trimmed to the bound, not far below it
+    assert {f"{a} {b}" for a, b in itertools.combinations(words, 2)} <= set(found)
+    # One word of many spellings beside one of two: the many are trimmed, the two kept.
+    pairs = duplicates.terms(["aaa", "bbb"], {"aaa": spelled["aaa"] * 10, "bbb": ["bbb", "bbbx"]})
+    assert len(pairs) <= duplicates.MAX_TERMS and {"aaa bbb", "aaa bbbx"} <= set(pairs)
+    one = duplicates.terms(["aaa"], {"aaa": ["aaa", *(f"a{n:04d}" for n in range(1000))]})
+    assert len(one) == duplicates.MAX_TERMS and "aaa" in one
+    # Below the bound nothing is left out.
+    few = {w: spelled[w][:3] for w in words}
+    assert len(duplicates.terms(words, few)) == 10 * 9
