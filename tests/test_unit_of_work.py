@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from src.platform import driver
 from src.platform.errors import install_error_handlers
 from src.platform.session import DbSession, UnitOfWork, _request_session, create_sessionmaker
 
@@ -47,16 +48,27 @@ async def _get(application: FastAPI, path: str) -> httpx.Response:
         return await http.get(path)
 
 
-async def test_a_commit_that_fails_is_answered_as_an_error_not_200(app_engine: AsyncEngine) -> None:
+@pytest.mark.parametrize("through", ["orm", "driver"])
+async def test_a_commit_that_fails_is_answered_as_an_error_not_200(
+    app_engine: AsyncEngine, through: str
+) -> None:
+    """Through the ORM, or on the driver alone (the transaction is then the held connection's own, ended
+    by HeldSession): the same 409."""
     router = APIRouter(route_class=UnitOfWork)
+    statements = [
+        # A deferred unique constraint is checked only by the commit.
+        "CREATE TEMP TABLE twice (x int UNIQUE DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP",
+        "INSERT INTO twice VALUES (1), (1)",
+    ]
 
     @router.get("/deferred")
     async def deferred(session: DbSession) -> dict[str, str]:
-        # A deferred unique constraint is checked only by the commit.
-        await session.execute(
-            text("CREATE TEMP TABLE twice (x int UNIQUE DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP")
-        )
-        await session.execute(text("INSERT INTO twice VALUES (1), (1)"))
+        for statement in statements:
+            if through == "orm":
+                await session.execute(text(statement))
+            else:
+                await driver.execute(session, statement)
+        assert (session.sync_session.get_transaction() is None) is (through == "driver")
         return {"status": "written"}
 
     response = await _get(_app(app_engine, router), "/deferred")

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.util import greenlet_spawn
 
+from src.platform.session import HeldSession, held_connection, usable_held
+
 # Connection-level failures: the connection cannot be used again (asyncpg marks it closed on most of them).
 _BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
 
@@ -44,8 +46,13 @@ class _LostBeforeAnything(Exception):
 
 
 def _checked_out(sync_session: Session) -> tuple[Connection, Any]:
-    """In one greenlet: the session's connection (its transaction begun) and SQLAlchemy's asyncpg adapter."""
-    connection = sync_session.connection()
+    """In one greenlet: the session's connection and SQLAlchemy's asyncpg adapter. A HeldSession with no ORM
+    transaction begun hands out its held connection as it is (`held_connection`); otherwise the ORM
+    transaction's connection (for a HeldSession the same one, now part of that transaction)."""
+    if isinstance(sync_session, HeldSession) and sync_session.get_transaction() is None:
+        connection = held_connection(sync_session)
+    else:
+        connection = sync_session.connection()
     return connection, connection.connection.dbapi_connection
 
 
@@ -94,7 +101,20 @@ async def _found(session: AsyncSession) -> tuple[Connection, asyncpg.Connection,
     transaction, which finds its own)."""
     if session.autoflush and (session.new or session.dirty or session.deleted):
         await session.flush()
-    transaction = session.sync_session.get_transaction()
+    sync = session.sync_session
+    transaction = sync.get_transaction()
+    if transaction is None and isinstance(sync, HeldSession):
+        # No ORM transaction: the statement's transaction is the held connection's own (its first
+        # statement begins it; the session's commit or rollback ends it).
+        usable = usable_held(sync)
+        if usable is None:
+            connection, adapted = await greenlet_spawn(_checked_out, sync)
+        else:
+            connection, adapted = usable, usable.connection.dbapi_connection
+        if not connection.in_transaction():
+            connection.begin()  # SQLAlchemy's side (no I/O: `_begun` sends BEGIN); the session ends it
+        first = adapted._transaction is None
+        return connection, await _begun(connection, adapted), first
     kept = session.info.get(_FOUND)
     if (
         kept is not None
