@@ -251,7 +251,7 @@ async def create_case(request: Request) -> Response:
         arguments: list[Any] = [NOT_A_MIGRANT, [case_id], case_id]
         if subject_person.get("birth_date"):
             year = date.fromisoformat(subject_person["birth_date"]).year
-            arguments += [date(year - 1, 1, 1), date(year + 1, 12, 31)]
+            arguments += [date(max(year - 1, 1), 1, 1), date(min(year + 1, 9999), 12, 31)]  # the API's clamp
         sex = subject_person.get("sex")
         if sex is not None and sex != "unknown":
             arguments.append(sex)
