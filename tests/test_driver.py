@@ -189,6 +189,7 @@ async def probe_table(owner_engine: AsyncEngine) -> AsyncIterator[str]:
     name = f"held_probe_{uuid.uuid4().hex[:8]}"
     async with owner_engine.begin() as conn:
         await conn.execute(text(f"CREATE TABLE {name} (id int PRIMARY KEY)"))
+        await conn.execute(text(f"GRANT SELECT, INSERT ON {name} TO ukuk_app"))  # the API's engines' role
     yield name
     async with owner_engine.begin() as conn:
         await conn.execute(text(f"DROP TABLE {name}"))
@@ -232,3 +233,72 @@ async def test_the_orm_joins_the_held_connection_s_transaction_whichever_came_fi
             await session.execute(text(f"INSERT INTO {probe_table} VALUES (7)"))
     assert await _probe_rows(owner_engine, probe_table) == [3, 4, 5, 6, 7]
     assert _checked_out(owner_engine) == 0  # the held connection went back to the pool
+
+
+async def test_a_failed_commit_rolled_back_leaves_the_session_usable(
+    maker: Maker, owner_engine: AsyncEngine
+) -> None:
+    """A COMMIT that fails (a deferred constraint) leaves its transaction inactive; the rollback clears it
+    and the session runs statements again, on the driver and through the ORM."""
+    async with maker(owner_engine)() as session:
+        await driver.execute(session, "CREATE TEMP TABLE twice (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)")
+        await driver.execute(session, "INSERT INTO twice VALUES (1), (1)")
+        with pytest.raises(exc.IntegrityError):
+            await session.commit()
+        await session.rollback()
+        assert await driver.fetchrow(session, "SELECT 1 AS one") == (1,)
+        assert await session.scalar(text("SELECT 2")) == 2
+        await session.commit()
+    assert _checked_out(owner_engine) == 0
+
+
+@pytest.mark.parametrize("then", ["driver", "orm"])
+async def test_no_statement_runs_on_a_new_connection_after_one_lost_until_the_session_rolls_back(
+    maker: Maker, then: str, settings: Settings, owner_engine: AsyncEngine, probe_table: str
+) -> None:
+    """Work done before a connection was lost is gone: carrying on, on another connection, would commit the
+    rest without it. Refused until the session is rolled back, as a plain session refuses to reconnect."""
+    assert settings.database_url
+    engine = create_engine(settings.model_copy(update={"db_pool_size": 2}), settings.database_url)
+    try:
+        async with maker(engine)() as session:
+            pid = await _backend_pid(session)
+            await driver.execute(session, f"INSERT INTO {probe_table} VALUES (1)")
+            await _terminate(owner_engine, pid)
+            await asyncio.sleep(0.2)
+            with pytest.raises(exc.DBAPIError):
+                await driver.execute(session, f"INSERT INTO {probe_table} VALUES (2)")
+            with pytest.raises(exc.InvalidRequestError):  # PendingRollbackError is one
+                if then == "driver":
+                    await driver.execute(session, f"INSERT INTO {probe_table} VALUES (3)")
+                else:
+                    await session.execute(text(f"INSERT INTO {probe_table} VALUES (3)"))
+            await session.rollback()
+            await driver.execute(session, f"INSERT INTO {probe_table} VALUES (4)")
+            await session.commit()
+        assert await _probe_rows(owner_engine, probe_table) == [4]
+    finally:
+        await engine.dispose()
+
+
+async def test_the_retry_of_a_lost_connection_does_not_leave_a_begin_block(
+    maker: Maker, settings: Settings, owner_engine: AsyncEngine, probe_table: str
+) -> None:
+    """The driver's retry of a connection found dead by the first statement rolls the session back; inside
+    `async with session.begin()` that ends the block's transaction, and the block must fail rather than
+    run its statement in another transaction that its exit would not commit."""
+    assert settings.database_url
+    engine = create_engine(settings.model_copy(update={"db_pool_size": 1}), settings.database_url)
+    try:
+        async with maker(engine)() as session:
+            pid = await _backend_pid(session)
+            await session.commit()
+        await _terminate(owner_engine, pid)
+        await asyncio.sleep(0.2)
+        engine.sync_engine.pool.dispatch.checkout.clear()  # the driver's retry answers, not the pool's check
+        with pytest.raises(exc.InvalidRequestError):
+            async with maker(engine)() as session, session.begin():
+                await driver.execute(session, f"INSERT INTO {probe_table} VALUES (1)")
+        assert await _probe_rows(owner_engine, probe_table) == []
+    finally:
+        await engine.dispose()

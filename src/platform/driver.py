@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.util import TransactionalContext
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.util import greenlet_spawn
@@ -105,7 +106,9 @@ async def _found(session: AsyncSession) -> tuple[Connection, asyncpg.Connection,
     transaction = sync.get_transaction()
     if transaction is None and isinstance(sync, HeldSession):
         # No ORM transaction: the statement's transaction is the held connection's own (its first
-        # statement begins it; the session's commit or rollback ends it).
+        # statement begins it; the session's commit or rollback ends it). Not inside an `async with
+        # session.begin()` whose transaction was rolled back: refused, as the ORM refuses it.
+        TransactionalContext._trans_ctx_check(sync)
         usable = usable_held(sync)
         if usable is None:
             connection, adapted = await greenlet_spawn(_checked_out, sync)

@@ -14,7 +14,7 @@ from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.util import greenlet_spawn
@@ -177,10 +177,15 @@ class HeldSession(Session):
     def _end_held(self, *, commit: bool) -> None:
         """End the held connection's transaction when no ORM transaction ended it (the driver's statements
         only): through the Connection, so a failed COMMIT comes out as SQLAlchemy's error types, and a lost
-        connection is invalidated, as for the ORM's."""
-        connection = usable_held(self)
-        if connection is not None and connection.in_transaction():
-            connection.commit() if commit else connection.rollback()
+        connection is invalidated, as for the ORM's. A rollback also clears a transaction a failed COMMIT
+        or a lost connection left behind (as the ORM's rollback does), and only then may another begin."""
+        connection: Connection | None = self.info.get(_HELD)
+        if connection is None or connection.closed or connection.get_transaction() is None:
+            return
+        if commit:
+            connection.commit()  # an inactive transaction (a failed COMMIT) is refused: roll back first
+        else:
+            connection.rollback()  # safe on an invalidated connection: nothing is sent
 
 
 def usable_held(session: Session) -> Connection | None:
@@ -199,6 +204,12 @@ def held_connection(session: Session) -> Connection:
         return usable
     connection: Connection | None = session.info.get(_HELD)
     if connection is not None:
+        if connection.get_transaction() is not None:
+            # Lost with work in its transaction: that work is gone, and a new connection must not carry on
+            # as if it were not (as a plain session refuses to reconnect until it is rolled back).
+            raise PendingRollbackError(
+                "The connection was lost in a transaction; roll the session back first.", code="8s2b"
+            )
         connection.close()
     engine = session.bind
     assert isinstance(engine, Engine), "a HeldSession is made by create_sessionmaker, bound to an engine"
