@@ -47,13 +47,8 @@ class _LostBeforeAnything(Exception):
 
 
 def _checked_out(sync_session: Session) -> tuple[Connection, Any]:
-    """In one greenlet: the session's connection and SQLAlchemy's asyncpg adapter. A HeldSession with no ORM
-    transaction begun hands out its held connection as it is (`held_connection`); otherwise the ORM
-    transaction's connection (for a HeldSession the same one, now part of that transaction)."""
-    if isinstance(sync_session, HeldSession) and sync_session.get_transaction() is None:
-        connection = held_connection(sync_session)
-    else:
-        connection = sync_session.connection()
+    """In one greenlet: the session's connection (its transaction begun) and SQLAlchemy's asyncpg adapter."""
+    connection = sync_session.connection()
     return connection, connection.connection.dbapi_connection
 
 
@@ -109,15 +104,14 @@ async def _found(session: AsyncSession) -> tuple[Connection, asyncpg.Connection,
         # statement begins it; the session's commit or rollback ends it). Not inside an `async with
         # session.begin()` whose transaction was rolled back: refused, as the ORM refuses it.
         TransactionalContext._trans_ctx_check(sync)
-        usable = usable_held(sync)
-        if usable is None:
-            connection, adapted = await greenlet_spawn(_checked_out, sync)
-        else:
-            connection, adapted = usable, usable.connection.dbapi_connection
-        if not connection.in_transaction():
-            connection.begin()  # SQLAlchemy's side (no I/O: `_begun` sends BEGIN); the session ends it
+        held = usable_held(sync)
+        if held is None:
+            held = await greenlet_spawn(held_connection, sync)
+        adapted: Any = held.connection.dbapi_connection
+        if not held.in_transaction():
+            held.begin()  # SQLAlchemy's side (no I/O: `_begun` sends BEGIN); the session ends it
         first = adapted._transaction is None
-        return connection, await _begun(connection, adapted), first
+        return held, await _begun(held, adapted), first
     kept = session.info.get(_FOUND)
     if (
         kept is not None
