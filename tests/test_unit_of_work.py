@@ -14,13 +14,16 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from src.auth.dependencies import signed_in
 from src.platform import driver
 from src.platform.errors import install_error_handlers
-from src.platform.session import DbSession, UnitOfWork, _request_session, create_sessionmaker
+from src.platform.session import DbSession, UnitOfWork, create_sessionmaker, request_session
 
 
 def _asks_for_a_session(dependant: Dependant) -> bool:
-    return dependant.call is _request_session or any(_asks_for_a_session(d) for d in dependant.dependencies)
+    # The principal's dependency reads the sign-in on the request's session without asking FastAPI for it.
+    asks = dependant.call is request_session or dependant.call is signed_in
+    return asks or any(_asks_for_a_session(d) for d in dependant.dependencies)
 
 
 def test_every_route_that_asks_for_the_session_commits_it(app: Any) -> None:

@@ -309,7 +309,8 @@ class UnitOfWork(APIRoute):
         return in_one_transaction
 
 
-async def _request_session(request: Request) -> AsyncSession:
+async def request_session(request: Request) -> AsyncSession:
+    """The request's session, made on first use (`DbSession`; the principal's dependency calls it too)."""
     scope = request.scope
     if _SESSION not in scope:  # nothing would commit or close it
         raise RuntimeError(f"{request.url.path}: a DbSession needs a route of class UnitOfWork")
@@ -320,4 +321,4 @@ async def _request_session(request: Request) -> AsyncSession:
 
 
 # The request's session; its route (UnitOfWork) commits it before the response is sent.
-DbSession = Annotated[AsyncSession, Depends(_request_session)]
+DbSession = Annotated[AsyncSession, Depends(request_session)]
