@@ -117,6 +117,17 @@ def test_canonical_bytes_of_every_kind_of_value_stay_what_the_chain_has_always_h
     )
 
 
+def test_the_drivers_uuids_hash_as_uuids() -> None:
+    """The sequencer hashes rows as asyncpg decodes them: its UUID type (a uuid.UUID subclass, taken by the
+    fast path) must give the bytes a uuid.UUID gives, which an outside verifier reading JSON reproduces."""
+    from asyncpg.pgproto.pgproto import UUID as DriverUUID
+
+    ids = {"actor_id": uuid.uuid4(), "actor_organization_id": uuid.uuid4(), "resource_id": uuid.uuid4()}
+    as_decoded = {**EVENT, **{k: DriverUUID(str(v)) for k, v in ids.items()}}
+    assert all(type(as_decoded[k]) is not uuid.UUID for k in ids)
+    assert canonical_bytes(as_decoded) == canonical_bytes({**EVENT, **ids})
+
+
 class _Action(enum.StrEnum):
     READ = "a"
 
