@@ -142,21 +142,24 @@ class Postgres:
     url: str
     postmaster: int | None  # None: not on this machine, its CPU is not measured
     # PostgreSQL's CPU while no request runs (autovacuum, the audit sequencers' polls, ...), ms per second,
-    # measured before each run and subtracted over its length: otherwise a slower server would be charged
-    # more of it per request
-    idle_ms_per_second: float = 0.0
+    # measured before and after each run, the smaller subtracted over its length: otherwise a slower server
+    # would be charged more of it per request
     idle_seen: list[float] = field(default_factory=list)
 
-    async def measure_idle(self, seconds: float = 1.5) -> None:
+    async def measure_idle(self, seconds: float = 1.5) -> float:
+        """PostgreSQL's CPU over `seconds` with no request running, ms per second (0 when not measured).
+        A run is charged the smaller of this before it and after it: autovacuum or a checkpoint falling in
+        one 1.5 s window, extrapolated over a 30 s run, once took more than the run used."""
         await self.settle()
         if self.postmaster is None:
-            return
+            return 0.0
         before, started = _cpu(os.getpid(), self.postmaster), time.monotonic()
         await asyncio.sleep(seconds)
         after = _cpu(os.getpid(), self.postmaster)
         used = ((after.postgres or 0) - (before.postgres or 0)) * TICK_MS
-        self.idle_ms_per_second = used / (time.monotonic() - started)
-        self.idle_seen.append(self.idle_ms_per_second)
+        idle = used / (time.monotonic() - started)
+        self.idle_seen.append(idle)
+        return idle
 
     async def settle(self, at_most: float = 30) -> None:
         """Wait until the audit sequencer has chained every event (it chains in commit order, so the
@@ -251,7 +254,7 @@ async def _wrk(server: Server, path: str, script: str, seconds: float, connectio
         lua.name,
         server.url + path,
     ]
-    await pg.measure_idle()  # after the audit chain has caught up
+    idle_before = await pg.measure_idle()  # after the audit chain has caught up
     before, started = _cpu(server.pid, pg.postmaster), time.monotonic()
     process = await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
@@ -259,6 +262,7 @@ async def _wrk(server: Server, path: str, script: str, seconds: float, connectio
     stdout, stderr = await process.communicate()
     await pg.settle()  # the audit events of this run chained: their CPU counts here
     after, elapsed = _cpu(server.pid, pg.postmaster), time.monotonic() - started
+    idle = min(idle_before, await pg.measure_idle())
     os.unlink(lua.name)
     out = stdout.decode()
     if process.returncode != 0 or "Requests/sec" not in out or "50%" not in out:
@@ -275,7 +279,7 @@ async def _wrk(server: Server, path: str, script: str, seconds: float, connectio
         raise RuntimeError(f"{server.name} {path}: {failed} of {requests} requests failed\n{out}")
     postgres = None
     if before.postgres is not None and after.postgres is not None:
-        used = (after.postgres - before.postgres) * TICK_MS - pg.idle_ms_per_second * elapsed
+        used = (after.postgres - before.postgres) * TICK_MS - idle * elapsed
         postgres = max(used, 0.0) / requests
     server_ms = (after.server - before.server) * TICK_MS / requests
     return Run(rate, requests, p50, p99, server_ms, postgres)
@@ -1238,8 +1242,8 @@ def _report(measured: dict[str, Any], rows: list[Row], options: Options, minutes
         "sustains: a closed loop's requests over its time and the audit chain's catch-up after it. "
         '"PG CPU": the whole '
         "server's, from the end of the audit chaining before a run to its end after it, less PostgreSQL's "
-        f"idle CPU over that time (measured for 1.5 s before each run, the servers up and no requests: "
-        f"{_idle_range(measured)} ms a second in this run).",
+        "idle CPU over that time (measured for 1.5 s before and after each run, the servers up and no "
+        f"requests, the smaller charged: {_idle_range(measured)} ms a second in this run).",
     ]
     in_process = OUT / "latest.md"
     if in_process.exists():
