@@ -22,6 +22,10 @@ from src.platform.observability import AUDIT_CHAINED
 log = structlog.get_logger("ukuk.audit.sequencer")
 
 ADVISORY_LOCK_KEY = 0x554B554B_0001  # "UKUK", audit sequencer
+# Events hashed between two yields to the event loop. A whole batch of 1000 is 45-130 ms of Python (about
+# 60 µs an event) during which, in the API's process, no request moves: after any backlog that is every
+# request's p99. A slice of 100 holds the loop for about 6 ms.
+HASH_SLICE = 100
 
 _HEAD_SQL = (
     "SELECT c.seq, c.hash, e.txid::text AS txid, e.id FROM audit_chain c "
@@ -87,10 +91,13 @@ async def sequence_batch(conn: AsyncConnection, limit: int = 1000) -> int:
         if not rows:
             return 0
         links: list[tuple[int, int, bytes]] = []
-        for row in rows:
-            seq += 1
-            prev_hash = link_hash(prev_hash, row)
-            links.append((seq, row["id"], prev_hash))
+        for start in range(0, len(rows), HASH_SLICE):
+            if start:
+                await asyncio.sleep(0)  # the requests sharing this event loop run between slices
+            for row in rows[start : start + HASH_SLICE]:
+                seq += 1
+                prev_hash = link_hash(prev_hash, row)
+                links.append((seq, row["id"], prev_hash))
         await driver.executemany(_APPEND, links)
         return len(links)
 
