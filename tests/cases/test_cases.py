@@ -4,15 +4,19 @@ notes and timeline, listing, idempotency, audit."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from src.audit.models import AuditEvent
+from src.auth.principal import Principal
+from src.auth.scopes import ROLE_SCOPES
+from src.cases import repository
 from src.cases.models import Case, Person, Violation
 from src.platform import clock
 from src.platform.config import Settings
@@ -652,3 +656,42 @@ async def test_name_and_document_searches_have_a_budget_per_caller(
         assert again.status_code == 200 and [c["id"] for c in again.json()["items"]] == [case["id"]]
     finally:
         clock.reset()
+
+
+async def test_a_case_read_on_the_driver_is_the_case_the_orm_loads(
+    client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate, owner_engine: AsyncEngine
+) -> None:
+    """`repository._persistent_case` builds the Case from the driver's row without the ORM's loader: its
+    values, its clean state, and a change written through the session must be what a load would give."""
+    opened = await open_case(client, consulate_a.officer, abuse_body())
+    user = consulate_a.officer.user
+    reader = Principal(
+        user.id, "user", user.organization_id, "consulate", "officer", ROLE_SCOPES["officer"], uuid.uuid4()
+    )
+    case_id = uuid.UUID(opened["id"])
+    loaded = await db.get(Case, case_id)
+    assert loaded is not None
+    expected = {attribute.key: getattr(loaded, attribute.key) for attribute in inspect(Case).column_attrs}
+    db.expunge_all()
+
+    apart = await repository.get_readable(db, reader, case_id, in_session=False)
+    assert apart is not None and inspect(apart).transient and apart not in db
+    case = await repository.get_readable(db, reader, case_id)
+    assert case is not None and case is not apart and inspect(case).persistent
+    assert {key: getattr(case, key) for key in expected} == expected
+    assert not db.dirty and not inspect(case).modified
+
+    case.occurred_city = "Екатеринбург"
+    assert inspect(case).attrs.occurred_city.history.deleted == [expected["occurred_city"]]
+    await db.commit()
+    stored = await db.scalar(
+        select(Case.occurred_city).where(Case.id == case_id).execution_options(populate_existing=True)
+    )
+    assert stored == "Екатеринбург"
+    # A case the session holds is the one read again, overwritten with the row, as a load would.
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE case_file SET occurred_city = 'Омск' WHERE id = :id"), {"id": case_id}
+        )
+    again = await repository.get_readable(db, reader, case_id)
+    assert again is case and case.occurred_city == "Омск" and not inspect(case).modified
