@@ -49,8 +49,9 @@ _OWN_CASE_ROW = _CASE_ROW + " AND case_file.owner_organization_id = $2"
 
 def _persistent_case(session: AsyncSession, values: Any, *, in_session: bool = True) -> Case:
     """The Case the ORM would have loaded from these column values, in the session (a write that follows,
-    such as `changes.bump`, refreshes it there) unless a read that changes nothing says not; one the session
-    holds is overwritten, as a load with `populate_existing` would."""
+    such as `changes.bump`, refreshes it there) unless a read that changes nothing says not. One the session
+    holds gets the row's values as committed ones; it has no pending change to lose, since the driver
+    flushes the session before each statement (`driver._found`)."""
     sync = session.sync_session
     key = Case.__mapper__.identity_key_from_primary_key((values[0],))
     case = sync.identity_map.get(key)

@@ -403,6 +403,7 @@ async def test_a_batch_hashes_in_slices_and_lets_the_event_loop_run_between_them
             assert await sequencer.sequence_batch(conn) == 5
     finally:
         ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)
     assert seen[0] == seen[1] < seen[2] == seen[3] < seen[4]
     verdict = await _verify(app_engine)
     assert verdict.ok and verdict.checked == 5
