@@ -2,14 +2,14 @@
 the same SQL (bench/bare.py), in the same run, with the CPU each side spent per request; written to
 bench/results.md with the targets of issue 16, exit status 1 while one is missed.
 
-    python -m bench.load [--seconds 12] [--runs 2] [--connections 16] [--cases 100000] [--only get,list,...]
+    python -m bench.load [--seconds 12] [--runs 2] [--turn 6] [--connections 16] [--cases 100000] [--only ...]
     python -m bench.load --check-sql      # only: does bench/bare.py still run the API's statements?
 
 Needs wrk (Debian: `apt-get install wrk`) and the `make bench` data (generated on first use). The API runs as
 `ukuk serve` does (one uvicorn worker, uvloop, httptools, no access log, the audit sequencer inside), once
 with the audit trail and once without (bench/variant.py); the bare app beside them. All three are started
-before the first run and measured in turns (API, bare, API without audit, then again), so a change in the
-machine's load falls on all of them alike.
+before the first run and measured in turns of a few seconds (API, bare, API without audit, then again), so
+a change in the machine's load falls on all of them alike.
 
 CPU: utime + stime from /proc of the server's process and of PostgreSQL (the postmaster's children, plus
 what the postmaster collected from children that exited), read before and after each wrk run and divided by
@@ -72,7 +72,14 @@ VACUUM_AFTER_INTAKES = (
     "VACUUM (ANALYZE) case_file, case_person, case_violation, case_transition, case_consent"
 )
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
-SPREAD = 0.10  # runs of one target whose CPU per request is further apart than this get one more run
+# A target's load is given in turns of TURN_SECONDS, the servers compared alternating, so that they share the
+# machine's slow stretches: on these shared cores the same code's CPU per request moves by up to 1.8 times
+# for minutes at a time, and runs of 30 s were 33-71% apart (docs/performance.md, "2026-12-04"). 24 turns of
+# 5 s each gave GET case against bare 0.500 and 0.503 in the two halves of one run.
+TURN_SECONDS = 6
+# While a target's CPU per request has a relative standard error above this over its turns, every target of
+# the scenario gets one more turn (at most as many more as it had).
+ERROR = 0.03
 
 
 # ---- processes and their CPU -------------------------------------------------------------------------------
@@ -353,16 +360,12 @@ class Target:
     def p99_ms(self) -> float:
         return statistics.median(r.p99_ms for r in self.runs)
 
-    def rate_apart(self) -> float:
-        return _apart([r.rate for r in self.runs])
-
-    def cpu_apart(self) -> float:
-        return _apart([r.server_ms + (r.postgres_ms or 0.0) for r in self.runs])
-
-
-def _apart(values: list[float]) -> float:
-    """How far apart runs are: (max - min) / min."""
-    return (max(values) - min(values)) / min(values) if values and min(values) > 0 else 0.0
+    def cpu_error(self) -> float:
+        """The relative standard error of the CPU per request over the turns (0 with fewer than two)."""
+        values = [r.server_ms + (r.postgres_ms or 0.0) for r in self.runs]
+        if len(values) < 2 or statistics.mean(values) <= 0:
+            return 0.0
+        return float(statistics.stdev(values) / len(values) ** 0.5 / statistics.mean(values))
 
 
 @dataclass(frozen=True)
@@ -371,30 +374,24 @@ class Options:
     runs: int
     connections: int
     warmup: int = 2
+    turn: int = TURN_SECONDS
 
 
 async def _measure(targets: list[Target], options: Options, pg: Postgres, label: str) -> None:
-    """Runs every target in turns, `options.runs` times; one more run for the targets whose CPU per request
-    is more than SPREAD apart. Each target is warmed first (wrk for `warmup` seconds, not counted)."""
+    """Gives every target `options.runs` x `options.seconds` of load in turns of `options.turn` seconds, the
+    targets alternating; then more turns, all targets alike, while one's CPU per request has a relative
+    standard error above ERROR (at most as many again). Each target is warmed first (wrk for `warmup`
+    seconds, not counted)."""
     for target in targets:
         await _wrk(target.server, target.path, target.script, options.warmup, options.connections, pg)
-    for round_ in range(options.runs):
+    turns = max(2, round(options.runs * options.seconds / options.turn))
+    for turn in range(2 * turns):
+        if turn >= turns and all(t.cpu_error() <= ERROR for t in targets):
+            break
+        print(f"{label}: turn {turn + 1} ...", flush=True)
         for target in targets:
-            print(f"{label}: {target.server.name} run {round_ + 1} ...", flush=True)
             target.runs.append(
-                await _wrk(
-                    target.server, target.path, target.script, options.seconds, options.connections, pg
-                )
-            )
-    for target in targets:
-        if len(target.runs) > 1 and target.cpu_apart() > SPREAD:
-            print(
-                f"{label}: {target.server.name} CPU {target.cpu_apart():.0%} apart: one more run", flush=True
-            )
-            target.runs.append(
-                await _wrk(
-                    target.server, target.path, target.script, options.seconds, options.connections, pg
-                )
+                await _wrk(target.server, target.path, target.script, options.turn, options.connections, pg)
             )
 
 
@@ -765,6 +762,11 @@ class Row:
     ok: bool | None  # None: not measured
 
 
+def _error(ratio: float, a: Target, b: Target) -> float:
+    """The standard error of a ratio of two targets' CPU per request, from each one's relative error."""
+    return float(ratio * (a.cpu_error() ** 2 + b.cpu_error() ** 2) ** 0.5)
+
+
 def _cpu_ratio(fast: Target, slow: Target) -> float:
     """fast's CPU per request over slow's: the throughput ratio the two would reach on a machine of their
     own where CPU is the limit."""
@@ -773,8 +775,13 @@ def _cpu_ratio(fast: Target, slow: Target) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=12, help="per wrk run")
-    parser.add_argument("--runs", type=int, default=2, help="wrk runs per target (one more if they disagree)")
+    parser.add_argument("--seconds", type=int, default=12, help="per run (of paced scenarios: their length)")
+    parser.add_argument(
+        "--runs", type=int, default=2, help="runs x seconds of wrk per target, in turns of --turn s"
+    )
+    parser.add_argument(
+        "--turn", type=int, default=TURN_SECONDS, help="seconds of wrk a target gets in one turn"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--cases", type=int, default=DEFAULT_CASES)
     parser.add_argument(
@@ -793,7 +800,7 @@ def main() -> None:
         raise SystemExit(1 if check_sql(options.cases) else 0)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install wrk")
-    settings = Options(options.seconds, options.runs, options.connections)
+    settings = Options(options.seconds, options.runs, options.connections, turn=options.turn)
     only = set(options.only.split(","))
     # The comparison means something only while the bare app runs the API's statements: checked first.
     differ = check_sql(options.cases) if embedded else None
@@ -1079,7 +1086,7 @@ def check_sql(cases: int) -> list[str]:
 
 def _targets(measured: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
-    on_cpu = "server + PG CPU per request"
+    on_cpu = "server + PG CPU per request (± its standard error over the turns)"
     if "get" in measured:
         api, raw, quiet = measured["get"]
         ratio = _cpu_ratio(raw, api)
@@ -1087,7 +1094,8 @@ def _targets(measured: dict[str, Any]) -> list[Row]:
             Row(
                 "GET case >= 0.70 of the bare route",
                 on_cpu,
-                f"{ratio:.2f} ({raw.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); throughput {api.rate / raw.rate:.2f}",
+                f"{ratio:.2f} ±{_error(ratio, raw, api):.2f} ({raw.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
+                f"throughput {api.rate / raw.rate:.2f}",
                 ratio >= 0.70,
             )
         )
@@ -1096,7 +1104,8 @@ def _targets(measured: dict[str, Any]) -> list[Row]:
             Row(
                 "audit on vs off, reads (GET case): lose <= 20%",
                 on_cpu,
-                f"keeps {ratio:.2f} ({quiet.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
+                f"keeps {ratio:.2f} ±{_error(ratio, quiet, api):.2f} "
+                f"({quiet.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
                 f"throughput {api.rate / quiet.rate:.2f}",
                 ratio >= 0.80,
             )
@@ -1118,7 +1127,8 @@ def _targets(measured: dict[str, Any]) -> list[Row]:
             Row(
                 "list page 1 >= 0.60 of the bare route",
                 on_cpu,
-                f"{ratio:.2f} ({raw.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); throughput {api.rate / raw.rate:.2f}",
+                f"{ratio:.2f} ±{_error(ratio, raw, api):.2f} ({raw.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
+                f"throughput {api.rate / raw.rate:.2f}",
                 ratio >= 0.60,
             )
         )
@@ -1128,7 +1138,7 @@ def _targets(measured: dict[str, Any]) -> list[Row]:
             Row(
                 f"list page {measured['deep page']:,} <= 1.2x page 1",
                 on_cpu,
-                f"{ratio:.2f}x ({deep.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
+                f"{ratio:.2f}x ±{_error(ratio, deep, api):.2f} ({deep.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
                 f"p50 {deep.p50_ms / api.p50_ms:.2f}x",
                 ratio <= 1.2,
             )
@@ -1140,7 +1150,8 @@ def _targets(measured: dict[str, Any]) -> list[Row]:
             Row(
                 "intake with duplicates >= 0.50 of the bare route",
                 on_cpu,
-                f"{ratio:.2f} ({raw.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); throughput {api.rate / raw.rate:.2f}",
+                f"{ratio:.2f} ±{_error(ratio, raw, api):.2f} ({raw.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
+                f"throughput {api.rate / raw.rate:.2f}",
                 ratio >= 0.50,
             )
         )
@@ -1149,7 +1160,8 @@ def _targets(measured: dict[str, Any]) -> list[Row]:
             Row(
                 "audit on vs off, writes (intake): lose <= 10%",
                 on_cpu,
-                f"keeps {ratio:.2f} ({quiet.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
+                f"keeps {ratio:.2f} ±{_error(ratio, quiet, api):.2f} "
+                f"({quiet.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
                 f"throughput {api.rate / quiet.rate:.2f}",
                 ratio >= 0.90,
             )
@@ -1210,15 +1222,14 @@ def _report(measured: dict[str, Any], rows: list[Row], options: Options, minutes
         "",
         "## Load (`python -m bench.load`)",
         "",
-        f"wrk, {options.connections} connections, {options.runs} runs of {options.seconds:g} s per row in "
-        f"turns (one more where their CPU per request is > {SPREAD:.0%} apart; `runs` and `apart` below: "
-        "(max - min) / min over the runs), after a "
+        f"wrk, {options.connections} connections, {options.runs * options.seconds:g} s per row in turns of "
+        f"{options.turn:g} s, the rows of a scenario alternating (more turns while a row's CPU per request "
+        f"has a relative standard error above {ERROR:.0%}, at most twice as many), after a "
         f"{options.warmup:g} s warm-up; one API worker. CPU per request: utime + stime from /proc over the "
-        "requests wrk completed.",
+        "requests wrk completed; `±`: its relative standard error over the turns.",
         "",
-        "| scenario | server | req/s | p50 ms | p99 ms | API CPU ms/req | PG CPU ms/req | runs | rate apart "
-        "| CPU apart |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| scenario | server | req/s | p50 ms | p99 ms | API CPU ms/req | PG CPU ms/req | turns | CPU ± |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     names_ = {
         "get": "GET case",
@@ -1231,7 +1242,7 @@ def _report(measured: dict[str, Any], rows: list[Row], options: Options, minutes
             pg = "n/a" if t.postgres_ms is None else f"{t.postgres_ms:.2f}"
             lines.append(
                 f"| {scenario} | {t.server.name} | {t.rate:.0f} | {t.p50_ms:.1f} | {t.p99_ms:.1f} | "
-                f"{t.server_ms:.2f} | {pg} | {len(t.runs)} | {t.rate_apart():.0%} | {t.cpu_apart():.0%} |"
+                f"{t.server_ms:.2f} | {pg} | {len(t.runs)} | {t.cpu_error():.1%} |"
             )
     lines += [
         "",
