@@ -244,7 +244,7 @@ async def run(url: str, cases: int, persons_per_case: int, repeat: int, record: 
                 )
                 rows.append((scenario, statistics.median(samples), _p95(samples)))
     base = rows[0][1]
-    server = "BENCH_DATABASE_URL" if "BENCH_DATABASE_URL" in os.environ else "embedded"
+    server = "BENCH_DATABASE_URL" if os.environ.get("BENCH_DATABASE_URL") else "embedded"
     lines = [
         f"{describe_data()}; repeat: {repeat}, PostgreSQL: {server}; the app in process through httpx's ASGI "
         "transport (about 0.8 ms of client per request)",
