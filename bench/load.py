@@ -762,15 +762,34 @@ class Row:
     ok: bool | None  # None: not measured
 
 
-def _error(ratio: float, a: Target, b: Target) -> float:
-    """The standard error of a ratio of two targets' CPU per request, from each one's relative error."""
-    return float(ratio * (a.cpu_error() ** 2 + b.cpu_error() ** 2) ** 0.5)
-
-
 def _cpu_ratio(fast: Target, slow: Target) -> float:
     """fast's CPU per request over slow's: the throughput ratio the two would reach on a machine of their
     own where CPU is the limit."""
     return fast.cpu_ms / slow.cpu_ms
+
+
+def _cpu_row(
+    target: str,
+    fast: Target,
+    slow: Target,
+    *,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    keeps: bool = False,
+    pages: bool = False,
+) -> Row:
+    """A target judged on `_cpu_ratio(fast, slow)`, shown with its standard error (from each one's relative
+    error over its turns) and, beside it, the ratio of the same runs' throughput (of their p50 for `pages`,
+    two pages of the one API)."""
+    ratio = _cpu_ratio(fast, slow)
+    error = ratio * (fast.cpu_error() ** 2 + slow.cpu_error() ** 2) ** 0.5
+    beside = f"p50 {fast.p50_ms / slow.p50_ms:.2f}x" if pages else f"throughput {slow.rate / fast.rate:.2f}"
+    measured = (
+        f"{'keeps ' if keeps else ''}{ratio:.2f}{'x' if pages else ''} ±{error:.2f} "
+        f"({fast.cpu_ms:.2f} / {slow.cpu_ms:.2f} ms); {beside}"
+    )
+    ok = (at_least is None or ratio >= at_least) and (at_most is None or ratio <= at_most)
+    return Row(target, "server + PG CPU per request (± its standard error over the turns)", measured, ok)
 
 
 def main() -> None:
@@ -1086,29 +1105,11 @@ def check_sql(cases: int) -> list[str]:
 
 def _targets(measured: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
-    on_cpu = "server + PG CPU per request (± its standard error over the turns)"
     if "get" in measured:
         api, raw, quiet = measured["get"]
-        ratio = _cpu_ratio(raw, api)
+        rows.append(_cpu_row("GET case >= 0.70 of the bare route", raw, api, at_least=0.70))
         rows.append(
-            Row(
-                "GET case >= 0.70 of the bare route",
-                on_cpu,
-                f"{ratio:.2f} ±{_error(ratio, raw, api):.2f} ({raw.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
-                f"throughput {api.rate / raw.rate:.2f}",
-                ratio >= 0.70,
-            )
-        )
-        ratio = _cpu_ratio(quiet, api)
-        rows.append(
-            Row(
-                "audit on vs off, reads (GET case): lose <= 20%",
-                on_cpu,
-                f"keeps {ratio:.2f} ±{_error(ratio, quiet, api):.2f} "
-                f"({quiet.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
-                f"throughput {api.rate / quiet.rate:.2f}",
-                ratio >= 0.80,
-            )
+            _cpu_row("audit on vs off, reads (GET case): lose <= 20%", quiet, api, at_least=0.80, keeps=True)
         )
     if "paced" in measured:
         rate, most, p99 = measured["paced"]
@@ -1122,49 +1123,15 @@ def _targets(measured: dict[str, Any]) -> list[Row]:
         )
     if "list" in measured:
         api, raw = measured["list"]
-        ratio = _cpu_ratio(raw, api)
-        rows.append(
-            Row(
-                "list page 1 >= 0.60 of the bare route",
-                on_cpu,
-                f"{ratio:.2f} ±{_error(ratio, raw, api):.2f} ({raw.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
-                f"throughput {api.rate / raw.rate:.2f}",
-                ratio >= 0.60,
-            )
-        )
+        rows.append(_cpu_row("list page 1 >= 0.60 of the bare route", raw, api, at_least=0.60))
         deep = measured["deep"][0]
-        ratio = deep.cpu_ms / api.cpu_ms
-        rows.append(
-            Row(
-                f"list page {measured['deep page']:,} <= 1.2x page 1",
-                on_cpu,
-                f"{ratio:.2f}x ±{_error(ratio, deep, api):.2f} ({deep.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
-                f"p50 {deep.p50_ms / api.p50_ms:.2f}x",
-                ratio <= 1.2,
-            )
-        )
+        deep_target = f"list page {measured['deep page']:,} <= 1.2x page 1"
+        rows.append(_cpu_row(deep_target, deep, api, at_most=1.2, pages=True))
     if "intake" in measured:
         api, raw, quiet = measured["intake"]
-        ratio = _cpu_ratio(raw, api)
+        rows.append(_cpu_row("intake with duplicates >= 0.50 of the bare route", raw, api, at_least=0.50))
         rows.append(
-            Row(
-                "intake with duplicates >= 0.50 of the bare route",
-                on_cpu,
-                f"{ratio:.2f} ±{_error(ratio, raw, api):.2f} ({raw.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
-                f"throughput {api.rate / raw.rate:.2f}",
-                ratio >= 0.50,
-            )
-        )
-        ratio = _cpu_ratio(quiet, api)
-        rows.append(
-            Row(
-                "audit on vs off, writes (intake): lose <= 10%",
-                on_cpu,
-                f"keeps {ratio:.2f} ±{_error(ratio, quiet, api):.2f} "
-                f"({quiet.cpu_ms:.2f} / {api.cpu_ms:.2f} ms); "
-                f"throughput {api.rate / quiet.rate:.2f}",
-                ratio >= 0.90,
-            )
+            _cpu_row("audit on vs off, writes (intake): lose <= 10%", quiet, api, at_least=0.90, keeps=True)
         )
     if "duplicates" in measured:
         found = measured["duplicates"]
