@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import unquote
 
 import structlog
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import Header, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from starlette.requests import ClientDisconnect
 
@@ -29,14 +29,13 @@ from src.platform.config import Settings
 from src.platform.dependencies import AppSettings
 from src.platform.errors import AppError, PayloadTooLarge, Unprocessable, problem_responses
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.routing import Router
 from src.platform.schemas import Page, has_control_characters
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 
 log = structlog.get_logger("ukuk.attachments")
 
-router = APIRouter(
-    route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422), tags=["attachments"]
-)
+router = Router(prefix="/v1", responses=problem_responses(401, 422), tags=["attachments"])
 
 CaseId = Annotated[uuid.UUID, Path()]
 AttachmentId = Annotated[uuid.UUID, Path()]

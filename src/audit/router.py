@@ -6,7 +6,7 @@ import base64
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from src.audit import reading
 from src.audit.checkpoints import CheckpointKey
@@ -22,12 +22,11 @@ from src.auth.dependencies import CurrentPrincipal
 from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, int_after
+from src.platform.routing import Router
 from src.platform.schemas import IsoDateTime, Page
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 
-router = APIRouter(
-    route_class=UnitOfWork, prefix="/v1", tags=["audit"], responses=problem_responses(401, 403, 422)
-)
+router = Router(prefix="/v1", tags=["audit"], responses=problem_responses(401, 403, 422))
 
 
 def _before(cursor: str | None) -> int | None:

@@ -7,7 +7,7 @@ import binascii
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Header, Query, Request, Response, status
+from fastapi import Form, Header, Query, Request, Response, status
 
 from src.auth import accounts, sign_in
 from src.auth.dependencies import CurrentPrincipal
@@ -28,10 +28,11 @@ from src.platform.dependencies import AppSettings, AppTokenKeys
 from src.platform.errors import problem_responses
 from src.platform.idempotency import IdempotencyKey, idempotent
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.routing import Router
 from src.platform.schemas import Page, has_control_characters
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 
-router = APIRouter(route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422))
+router = Router(prefix="/v1", responses=problem_responses(401, 422))
 
 FormField = Annotated[str | None, Form(max_length=4096)]
 # The token endpoint's form, one example per grant (shown by the docs beside the generated form schema).

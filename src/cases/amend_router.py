@@ -7,18 +7,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response, status
+from fastapi import Header, Path, Response, status
 
 from src.auth.dependencies import CurrentPrincipal
 from src.cases import amend, consents
 from src.cases.read_schemas import CaseRead, ConsentHistory
 from src.cases.schemas import ConsentRecordIn, PersonIn, PersonPatch, ViolationChange, ViolationPatch
 from src.platform.errors import problem_responses
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.routing import Router
+from src.platform.session import DbSession
 
-router = APIRouter(
-    route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422), tags=["cases"]
-)
+router = Router(prefix="/v1", responses=problem_responses(401, 422), tags=["cases"])
 
 CaseId = Annotated[uuid.UUID, Path()]
 PersonId = Annotated[uuid.UUID, Path()]

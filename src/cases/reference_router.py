@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import Header, Path, Response
 
 from src.audit import service as audit
 from src.auth.dependencies import CurrentPrincipal
@@ -21,9 +21,9 @@ from src.cases.reference_schemas import (
 from src.cases.taxonomies import TAXONOMIES
 from src.platform import i18n
 from src.platform.errors import problem_responses
-from src.platform.session import UnitOfWork
+from src.platform.routing import Router
 
-router = APIRouter(route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422))
+router = Router(prefix="/v1", responses=problem_responses(401, 422))
 
 AcceptLanguage = Annotated[str | None, Header(max_length=200)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import Header, Path, Query, Request, Response, status
 
 from src.auth.dependencies import CurrentPrincipal
 from src.cases import changes, duplicates, intake, service, views, workflow
@@ -42,13 +42,14 @@ from src.platform.pagination import (
     int_after,
     uuid_after,
 )
+from src.platform.routing import Router
 from src.platform.schemas import IsoDateTime, Page
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 
 # The budget name searches spend (and the audit action of a refused one).
 SEARCH = "case.search"
 
-router = APIRouter(route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422))
+router = Router(prefix="/v1", responses=problem_responses(401, 422))
 
 # ---- cases ---------------------------------------------------------------------------------------------
 

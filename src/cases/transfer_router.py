@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 
 from src.auth.dependencies import CurrentPrincipal
 from src.cases import transfers
@@ -13,12 +13,11 @@ from src.cases.read_schemas import TransferRead
 from src.cases.schemas import TransferDecisionIn, TransferIn
 from src.platform.errors import problem_responses
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.routing import Router
 from src.platform.schemas import Page
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 
-router = APIRouter(
-    route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422), tags=["transfers"]
-)
+router = Router(prefix="/v1", responses=problem_responses(401, 422), tags=["transfers"])
 
 TransferId = Annotated[uuid.UUID, Path()]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 
 from src.auth.dependencies import CurrentPrincipal
 from src.consulates import service
@@ -13,11 +13,11 @@ from src.consulates.schemas import ConsulateCreate, ConsulateRead
 from src.platform.errors import problem_responses
 from src.platform.idempotency import IdempotencyKey, idempotent
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.routing import Router
 from src.platform.schemas import Page
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 
-router = APIRouter(
-    route_class=UnitOfWork,
+router = Router(
     prefix="/v1/consulates",
     tags=["consulates"],
     responses=problem_responses(401, 422),

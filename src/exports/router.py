@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import pydantic_core
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from src.auth.dependencies import CurrentPrincipal
 from src.exports import htcds, service
 from src.platform import clock
 from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
+from src.platform.routing import Router
 from src.platform.schemas import IsoDate
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 from src.reports import export
 from src.reports.service import Period, check_period
 
@@ -63,9 +64,7 @@ ANSWER: dict[int | str, dict[str, Any]] = {
         },
     }
 }
-router = APIRouter(
-    route_class=UnitOfWork, prefix="/v1/exports", tags=["exports"], responses=problem_responses(401, 403, 422)
-)
+router = Router(prefix="/v1/exports", tags=["exports"], responses=problem_responses(401, 403, 422))
 
 From = Annotated[
     IsoDate | None, Query(alias="from", description="First day (UTC) of registration, included.")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import Header, Path, Query, Request, Response, status
 
 from src.auth.dependencies import CurrentPrincipal
 from src.platform import i18n, idempotency
 from src.platform.errors import problem_responses
 from src.platform.idempotency import IdempotencyKey
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor
+from src.platform.routing import Router
 from src.platform.schemas import Page
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 from src.redress import service
 from src.redress.schemas import (
     InstrumentKind,
@@ -24,9 +25,7 @@ from src.redress.schemas import (
     RedressRead,
 )
 
-router = APIRouter(
-    route_class=UnitOfWork, prefix="/v1", tags=["redress"], responses=problem_responses(401, 422)
-)
+router = Router(prefix="/v1", tags=["redress"], responses=problem_responses(401, 422))
 
 AcceptLanguage = Annotated[str | None, Header(max_length=200)]
 

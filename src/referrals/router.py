@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 
 from src.auth.dependencies import CurrentPrincipal
 from src.platform import idempotency
 from src.platform.errors import Unprocessable, problem_responses
 from src.platform.idempotency import IdempotencyKey
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.routing import Router
 from src.platform.schemas import Page
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 from src.referrals import inbox, service
 from src.referrals.models import REFERRAL_STATUSES
 from src.referrals.schemas import (
@@ -25,9 +26,7 @@ from src.referrals.schemas import (
     ReferralUpdateRead,
 )
 
-router = APIRouter(
-    route_class=UnitOfWork, prefix="/v1", tags=["referrals"], responses=problem_responses(401, 422)
-)
+router = Router(prefix="/v1", tags=["referrals"], responses=problem_responses(401, 422))
 
 ReferralId = Annotated[uuid.UUID, Path()]
 ReferralStatus = Literal[REFERRAL_STATUSES]  # type: ignore[valid-type]

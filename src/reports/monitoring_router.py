@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import pydantic_core
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from src.auth.dependencies import CurrentPrincipal
 from src.platform import i18n
 from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.routing import Router
+from src.platform.session import DbSession
 from src.reports import export, monitoring, render_html, render_pdf
 from src.reports.router import AcceptLanguage, From, ReportSource, To
 
@@ -66,7 +67,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
-router = APIRouter(route_class=UnitOfWork, prefix="/v1/reports", tags=["reports"])
+router = Router(prefix="/v1/reports", tags=["reports"])
 
 
 @router.get("/monitoring", summary="Monitoring report for oversight bodies", responses=RESPONSES)

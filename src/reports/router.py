@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 import pydantic_core
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,8 +17,9 @@ from src.platform import clock, i18n
 from src.platform.config import Settings
 from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
+from src.platform.routing import Router
 from src.platform.schemas import IsoDate
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 from src.reports import export, outcomes, service
 from src.reports.reading import Source
 from src.reports.schemas import CASE_DIMENSIONS, CaseReport, RedressReport, ReferralReport, TimelinessReport
@@ -41,8 +42,7 @@ CSV: dict[int | str, dict[str, Any]] = {
         },
     }
 }
-router = APIRouter(
-    route_class=UnitOfWork,
+router = Router(
     prefix="/v1/reports",
     tags=["reports"],
     responses={**CSV, **problem_responses(401, 403, 422, 429)},

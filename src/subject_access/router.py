@@ -5,17 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from src.auth.dependencies import CurrentPrincipal
 from src.platform.errors import problem_responses
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.routing import Router
+from src.platform.session import DbSession
 from src.subject_access import service
 from src.subject_access.schemas import CaseExport
 
-router = APIRouter(
-    route_class=UnitOfWork, prefix="/v1", responses=problem_responses(401, 422), tags=["cases"]
-)
+router = Router(prefix="/v1", responses=problem_responses(401, 422), tags=["cases"])
 
 
 @router.get(

@@ -5,21 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 
 from src.auth.dependencies import CurrentPrincipal
 from src.platform.dependencies import AppSettings
 from src.platform.errors import problem_responses
 from src.platform.pagination import Cursor, Limit, build_page, decode_cursor, uuid_after
+from src.platform.routing import Router
 from src.platform.schemas import Page
-from src.platform.session import DbSession, UnitOfWork
+from src.platform.session import DbSession
 from src.webhooks import service
 from src.webhooks.models import WebhookDelivery
 from src.webhooks.schemas import DeliveryRead, WebhookConfig, WebhookCreated, WebhookRead
 
-router = APIRouter(
-    route_class=UnitOfWork, prefix="/v1", tags=["webhooks"], responses=problem_responses(401, 422)
-)
+router = Router(prefix="/v1", tags=["webhooks"], responses=problem_responses(401, 422))
 
 
 def _delivery(row: WebhookDelivery) -> DeliveryRead:
