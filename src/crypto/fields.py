@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from src.audit import service as audit
 from src.crypto import keys
@@ -70,9 +69,9 @@ def seal(table: str, column: str, row_id: object, plaintext: bytes) -> bytes:
     keyring = keys.current()
     key_id = keyring.active.encode()
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(keyring.keys[keyring.active]).encrypt(
-        nonce, plaintext, _associated_data(table, column, str(row_id))
-    )
+    cipher = keyring.cipher(keyring.active)
+    assert cipher is not None, "the active key is in the ring (Keyring checks it)"
+    sealed = cipher.encrypt(nonce, plaintext, _associated_data(table, column, str(row_id)))
     return bytes([VERSION, len(key_id)]) + key_id + nonce + sealed
 
 
@@ -85,13 +84,13 @@ def key_id_of(value: bytes) -> str | None:
 def unseal(table: str, column: str, row_id: object, value: bytes) -> bytes:
     row = str(row_id)
     key_id = key_id_of(value)
-    key = keys.current().key(key_id) if key_id else None
-    if key is None:
+    cipher = keys.current().cipher(key_id) if key_id else None
+    if cipher is None:
         raise SealBroken(table, column, row)
     start = 2 + value[1]
     nonce, sealed = value[start : start + NONCE_BYTES], value[start + NONCE_BYTES :]
     try:
-        return AESGCM(key).decrypt(nonce, sealed, _associated_data(table, column, row))
+        return cipher.decrypt(nonce, sealed, _associated_data(table, column, row))
     except (InvalidTag, ValueError) as exc:
         raise SealBroken(table, column, row) from exc
 

@@ -131,6 +131,26 @@ def test_a_value_sealed_for_one_column_does_not_open_as_another() -> None:
         fields.unseal("case_person", "phone", row, sealed[:20])  # truncated
 
 
+def test_a_key_s_cipher_is_made_once_and_follows_the_key_s_bytes() -> None:
+    ring = keys.Keyring({"k1": os.urandom(32), "k2": os.urandom(32)}, "k1", os.urandom(32))
+    first = ring.cipher("k1")
+    assert first is not None and ring.cipher("k1") is first and ring.cipher("k2") is not first
+    assert ring.cipher("k3") is None
+    row = "0192f0e0-0000-7000-8000-000000000002"
+    previous = keys.current()
+    keys.install(ring)
+    try:
+        sealed = fields.seal("case_person", "phone", row, b"+996")
+        assert fields.unseal("case_person", "phone", row, sealed) == b"+996"
+        # The same key id with other bytes (a keyring file replaced and reloaded): the old cipher is not used.
+        ring.keys["k1"] = os.urandom(32)
+        assert ring.cipher("k1") is not first
+        with pytest.raises(fields.SealBroken):
+            fields.unseal("case_person", "phone", row, sealed)
+    finally:
+        keys.install(previous)
+
+
 async def test_document_numbers_are_found_exactly_through_the_blind_index(
     client: httpx.AsyncClient, db: AsyncSession, consulate_a: Consulate, consulate_b: Consulate
 ) -> None:
