@@ -9,7 +9,8 @@ Needs wrk (Debian: `apt-get install wrk`) and the `make bench` data (generated o
 `ukuk serve` does (one uvicorn worker, uvloop, httptools, no access log, the audit sequencer inside), once
 with the audit trail and once without (bench/variant.py); the bare app beside them. All three are started
 before the first run and measured in turns of a few seconds (API, bare, API without audit, then again), so
-a change in the machine's load falls on all of them alike.
+a change in the machine's load falls on all of them alike. GET case is also measured on the framework's
+floor: the bare app's GET case served by the API's own app (bench/variant.py, FLOOR), shown, not judged.
 
 CPU: utime + stime from /proc of the server's process and of PostgreSQL (the postmaster's children, plus
 what the postmaster collected from children that exited), read before and after each wrk run and divided by

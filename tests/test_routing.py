@@ -101,6 +101,7 @@ def test_a_router_of_routes_it_cannot_read_is_always_tried() -> None:
     async def thing() -> None: ...
 
     assert path_literals(router.routes) == ("/v1/things/",)
+
     async def stream(websocket: WebSocket) -> None: ...
 
     router.add_websocket_route("/v1/stream", stream)
