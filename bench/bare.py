@@ -159,9 +159,18 @@ def _json(body: Any, status_code: int = 200) -> Response:
 
 
 async def read_case(request: Request) -> Response:
-    case_id = uuid.UUID(request.path_params["case_id"])
     session_id, subject, _ = request.app.state.reader
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
+    return await case_answer(
+        request.app.state.pool, uuid.UUID(request.path_params["case_id"]), session_id, subject
+    )
+
+
+async def case_answer(
+    pool: asyncpg.Pool, case_id: uuid.UUID, session_id: uuid.UUID, subject: uuid.UUID
+) -> Response:
+    """GET case's statements for the signed-in reader, and the case's row as JSON (also bench/variant.py's
+    FLOOR)."""
+    async with pool.acquire() as conn, conn.transaction():
         signed_in = await conn.fetchrow(SESSION, session_id, subject)
         case = await conn.fetchrow(CASE, case_id)
         if signed_in is None or case is None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import uuid
 from typing import Any
 
@@ -51,16 +50,7 @@ def create_app() -> FastAPI:
                         await asyncpg.create_pool(url, min_size=10, max_size=20, reset=bare._no_reset, **args)
                     )
         case_id = uuid.UUID(request.path_params["case_id"])
-        async with pool[0].acquire() as conn, conn.transaction():
-            signed_in = await conn.fetchrow(bare.SESSION, claims.session_id, claims.subject)
-            case = await conn.fetchrow(bare.CASE, case_id)
-            if signed_in is None or case is None:
-                return Response(status_code=404)
-            await conn.execute(
-                bare.AUDIT, "user", claims.subject, signed_in[4], "case.read", "case", case_id, "success",
-                secrets.token_hex(16), [], "{}",
-            )  # fmt: skip
-        return bare._json(bare._rows([case])[0])
+        return await bare.case_answer(pool[0], case_id, claims.session_id, claims.subject)
 
     app.add_api_route(FLOOR, floor, methods=["GET"], include_in_schema=False)
     return app
